@@ -1,0 +1,139 @@
+import { ValidationError } from './errors/validation-error.js';
+
+const URL_PATTERN = /^(postgres(?:ql)?):\/\/([^/?#]*)(.*)$/is;
+
+/**
+ * Query parameters that carry the admin's own identity or secret. A tenant's
+ * connection string must not inherit them: they would override the tenant's
+ * user and password (libpq and pg-connection-string both honour `user=` and
+ * `password=` in the query) or hand over the admin's client certificate.
+ */
+const ADMIN_IDENTITY_PARAMETERS: ReadonlySet<string> = new Set([
+  'user',
+  'password',
+  'passfile',
+  'sslcert',
+  'sslkey',
+  'sslpassword',
+]);
+
+const SECRET_PARAMETERS: ReadonlySet<string> = new Set(['password', 'sslpassword']);
+
+interface SplitUrl {
+  scheme: string;
+  userInfo: string | undefined;
+  hosts: string;
+  path: string;
+  query: string[];
+  fragment: string;
+}
+
+function splitUrl(url: string): SplitUrl {
+  const match = URL_PATTERN.exec(url);
+  if (!match) {
+    // The input may hold a password: never echo it.
+    throw new ValidationError({
+      field: 'databaseUrl',
+      rule: 'type',
+      message: 'Expected a connection URL of the form postgresql://user:password@host:port/database?param=value.',
+    });
+  }
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const at = authority.lastIndexOf('@');
+  const [beforeFragment = '', fragment = ''] = splitOnce(rest, '#');
+  const [path = '', query = ''] = splitOnce(beforeFragment, '?');
+  return {
+    scheme,
+    userInfo: at === -1 ? undefined : authority.slice(0, at),
+    hosts: at === -1 ? authority : authority.slice(at + 1),
+    path,
+    query: query === '' ? [] : query.split('&'),
+    fragment,
+  };
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const index = text.indexOf(separator);
+  return index === -1 ? [text, ''] : [text.slice(0, index), text.slice(index + 1)];
+}
+
+function parameterName(pair: string): string {
+  const name = splitOnce(pair, '=')[0];
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' '));
+  } catch {
+    return name;
+  }
+}
+
+function joinUrl(parts: SplitUrl, userInfo: string | undefined): string {
+  const authority = userInfo === undefined ? parts.hosts : `${userInfo}@${parts.hosts}`;
+  const query = parts.query.length > 0 ? `?${parts.query.join('&')}` : '';
+  const fragment = parts.fragment === '' ? '' : `#${parts.fragment}`;
+  return `${parts.scheme}://${authority}${parts.path}${query}${fragment}`;
+}
+
+/**
+ * Builds a tenant's connection string from the admin's URL.
+ *
+ * Everything that says where and how to connect is kept as written: the host
+ * list (`h1:5432,h2:5433`), port, database, and every query parameter
+ * (`sslmode`, `host=/var/run/postgresql`, `application_name`, ...). The user
+ * and password are replaced by the tenant's, percent-encoded, and parameters
+ * that carry the admin's identity (`user`, `password`, `sslcert`, ...) dropped.
+ *
+ * ```ts
+ * tenantConnectionString('postgresql://admin:pw@db:5432/app?sslmode=require', { username: 'acme', password: 'p@ss' });
+ * // 'postgresql://acme:p%40ss@db:5432/app?sslmode=require'
+ * ```
+ */
+export function tenantConnectionString(adminUrl: string, tenant: { username: string; password: string }): string {
+  const parts = splitUrl(adminUrl);
+  parts.query = parts.query.filter((pair) => !ADMIN_IDENTITY_PARAMETERS.has(parameterName(pair)));
+  return joinUrl(parts, `${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}`);
+}
+
+/** The parts of a connection that a URL is built from, as a `pg` config holds them. */
+export interface ConnectionParts {
+  host?: string | undefined;
+  port?: number | undefined;
+  database?: string | undefined;
+  user: string;
+  password: string;
+  /** Extra query parameters, e.g. `{ sslmode: 'require' }`. */
+  params?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * Formats a connection URL from its parts, percent-encoding each one. A host
+ * that is a directory (a Unix socket) goes into `?host=`, as libpq expects.
+ */
+export function formatConnectionString(parts: ConnectionParts): string {
+  const params: [string, string][] = Object.entries(parts.params ?? {});
+  let authorityHost = '';
+  if (parts.host?.startsWith('/')) params.unshift(['host', parts.host]);
+  else if (parts.host) authorityHost = parts.host.includes(':') ? `[${parts.host}]` : parts.host;
+  const port = parts.port === undefined ? '' : `:${parts.port}`;
+  const database = parts.database === undefined ? '' : `/${encodeURIComponent(parts.database)}`;
+  const query = params.length === 0 ? '' : `?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
+  const user = `${encodeURIComponent(parts.user)}:${encodeURIComponent(parts.password)}`;
+  return `postgresql://${user}@${authorityHost}${port}${database}${query}`;
+}
+
+/**
+ * Replaces the password in a connection URL (in the user info and in any
+ * `password=` parameter) with `***`, for messages and logs. Input that is not
+ * a URL is replaced whole, since it may be a key=value string with a secret.
+ */
+export function redactConnectionString(url: string): string {
+  let parts: SplitUrl;
+  try {
+    parts = splitUrl(url);
+  } catch {
+    return '[redacted connection string]';
+  }
+  parts.query = parts.query.map((pair) => (SECRET_PARAMETERS.has(parameterName(pair)) ? `${splitOnce(pair, '=')[0]}=***` : pair));
+  if (parts.userInfo === undefined) return joinUrl(parts, undefined);
+  const colon = parts.userInfo.indexOf(':');
+  return joinUrl(parts, colon === -1 ? parts.userInfo : `${parts.userInfo.slice(0, colon)}:***`);
+}

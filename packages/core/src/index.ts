@@ -1,0 +1,25 @@
+export * from './errors/index.js';
+export {
+  validateIdentifier,
+  validateSchemaName,
+  validateRoleName,
+  MAX_IDENTIFIER_BYTES,
+  RESERVED_SCHEMA_NAMES,
+  RESERVED_ROLE_NAMES,
+} from './identifier-rules.js';
+export { validatePassword, MAX_PASSWORD_LENGTH } from './password-policy.js';
+export { generatePassword, PASSWORD_ALPHABET, DEFAULT_PASSWORD_LENGTH } from './password-generator.js';
+export {
+  scramSha256Verifier,
+  isScramSha256Verifier,
+  DEFAULT_SCRAM_ITERATIONS,
+  type ScramVerifierOptions,
+} from './scram-verifier.js';
+export {
+  tenantConnectionString,
+  formatConnectionString,
+  redactConnectionString,
+  type ConnectionParts,
+} from './connection-string.js';
+export type { TenantConfig, TenantRef } from './tenant-config.js';
+export { TenantCredentials } from './tenant-credentials.js';
