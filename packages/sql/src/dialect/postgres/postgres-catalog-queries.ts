@@ -1,0 +1,66 @@
+import { sql, type CompiledQuery } from 'kysely';
+import { compiler } from '../../compile-sql.js';
+import { MARKER_PREFIX } from '../../tenant-marker.js';
+import type { ListTenantsSpec } from '../../plans/plan-specs.js';
+import type {
+  ManagedSchemaRow,
+  PublicSchemaStateRow,
+  ServerFactsRow,
+  TenantStateRow,
+} from '../tenantry-dialect.js';
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 10_000;
+
+export function serverFactsQuery(): CompiledQuery<ServerFactsRow> {
+  return sql<ServerFactsRow>`
+    SELECT current_setting('server_version_num')::int AS server_version_num,
+           current_database() AS database,
+           current_user AS admin_role,
+           r.rolsuper AS is_superuser,
+           r.rolcreaterole AS can_create_role,
+           has_database_privilege(current_database(), 'CREATE') AS can_create_in_database
+    FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`.compile(compiler);
+}
+
+export function publicSchemaStateQuery(keepPublicFor: readonly string[]): CompiledQuery<PublicSchemaStateRow> {
+  return sql<PublicSchemaStateRow>`
+    WITH public_schema AS (SELECT oid, nspacl FROM pg_catalog.pg_namespace WHERE nspname = 'public'),
+         keep AS (SELECT unnest(${[...keepPublicFor]}::text[]) AS rolname)
+    SELECT EXISTS (SELECT 1 FROM public_schema) AS public_schema_exists,
+           ARRAY(SELECT DISTINCT a.privilege_type FROM public_schema s, pg_catalog.aclexplode(s.nspacl) a
+                 WHERE a.grantee = 0 ORDER BY 1) AS public_privileges,
+           ARRAY(SELECT k.rolname FROM keep k JOIN pg_catalog.pg_roles r USING (rolname)
+                 WHERE EXISTS (SELECT 1 FROM public_schema)
+                   AND NOT pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE')) AS roles_missing_usage,
+           ARRAY(SELECT k.rolname FROM keep k WHERE NOT EXISTS
+                   (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = k.rolname)) AS unknown_roles`.compile(compiler);
+}
+
+export function tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow> {
+  return sql<TenantStateRow>`
+    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}) AS schema_exists,
+           (SELECT pg_catalog.obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace
+             WHERE nspname = ${schemaName}) AS schema_comment,
+           EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${username}) AS role_exists,
+           (SELECT pg_catalog.shobj_description(oid, 'pg_authid') FROM pg_catalog.pg_roles
+             WHERE rolname = ${username}) AS role_comment`.compile(compiler);
+}
+
+export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {
+  const limit = spec.limit ?? DEFAULT_PAGE_SIZE;
+  const after = spec.after === undefined ? sql`` : sql`AND n.nspname > ${spec.after}`;
+  // The role is found through the name in the schema's marker and must carry
+  // a marker pointing back: both halves are checked by the caller.
+  return sql<ManagedSchemaRow>`
+    SELECT n.nspname AS schema_name, d.description AS schema_comment,
+           pg_catalog.shobj_description(r.oid, 'pg_authid') AS role_comment
+    FROM pg_catalog.pg_namespace n
+    JOIN pg_catalog.pg_description d
+      ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objsubid = 0
+    LEFT JOIN pg_catalog.pg_roles r
+      ON r.rolname = (substr(d.description, ${MARKER_PREFIX.length + 1})::jsonb ->> 'role')
+    WHERE d.description LIKE ${MARKER_PREFIX + '{%'} ${after}
+    ORDER BY n.nspname COLLATE "C"
+    LIMIT ${limit}`.compile(compiler);
+}

@@ -1,0 +1,75 @@
+import type { CompiledQuery } from 'kysely';
+import type { Plan } from '../../plan.js';
+import { freezePlan } from '../../plan.js';
+import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec } from '../../plans/plan-specs.js';
+import type {
+  DialectCapabilities,
+  ManagedSchemaRow,
+  PublicSchemaStateRow,
+  ServerFactsRow,
+  TenantStateRow,
+  TenantryDialect,
+} from '../tenantry-dialect.js';
+import type { PostgresDialectConfig } from './postgres-dialect-config.js';
+import * as catalog from './postgres-catalog-queries.js';
+import { prepareDatabaseStatements } from './postgres-prepare-statements.js';
+import { createTenantStatements, removeTenantStatements } from './postgres-tenant-statements.js';
+
+/**
+ * The PostgreSQL dialect (14 to 18).
+ *
+ * ```ts
+ * const dialect = new PostgresDialect({ serverVersionNum: 150004 });
+ * dialect.capabilities.publicSchemaLockedByDefault; // true
+ * ```
+ */
+export class PostgresDialect implements TenantryDialect {
+  readonly name = 'postgres';
+  readonly serverVersionNum: number;
+  readonly capabilities: DialectCapabilities;
+
+  constructor(config: PostgresDialectConfig = {}) {
+    this.serverVersionNum = config.serverVersionNum ?? 160000;
+    this.capabilities = Object.freeze({
+      transactionalDdl: true,
+      clusterWideRoles: true,
+      roleGrantOptions: this.serverVersionNum >= 160000,
+      publicSchemaLockedByDefault: this.serverVersionNum >= 150000,
+    });
+  }
+
+  planCreateTenant(spec: CreateTenantSpec): Plan {
+    return freezePlan(
+      'create-tenant',
+      createTenantStatements({
+        ...spec,
+        requirePreparedDatabase: spec.requirePreparedDatabase ?? true,
+        createdAt: spec.createdAt ?? new Date(),
+      }),
+    );
+  }
+
+  planRemoveTenant(spec: RemoveTenantSpec): Plan {
+    return freezePlan('remove-tenant', removeTenantStatements(spec));
+  }
+
+  planPrepareDatabase(spec: PrepareDatabaseSpec): Plan {
+    return freezePlan('prepare-database', prepareDatabaseStatements(spec));
+  }
+
+  serverFactsQuery(): CompiledQuery<ServerFactsRow> {
+    return catalog.serverFactsQuery();
+  }
+
+  publicSchemaStateQuery(keepPublicFor: readonly string[]): CompiledQuery<PublicSchemaStateRow> {
+    return catalog.publicSchemaStateQuery(keepPublicFor);
+  }
+
+  tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow> {
+    return catalog.tenantStateQuery(schemaName, username);
+  }
+
+  listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {
+    return catalog.listTenantsQuery(spec);
+  }
+}

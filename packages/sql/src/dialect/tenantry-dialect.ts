@@ -1,0 +1,67 @@
+import type { CompiledQuery } from 'kysely';
+import type { Plan } from '../plan.js';
+import type { CreateTenantSpec, PrepareDatabaseSpec, RemoveTenantSpec, ListTenantsSpec } from '../plans/plan-specs.js';
+
+/** What a database can and cannot do, for the orchestrator to plan around. */
+export interface DialectCapabilities {
+  /** DDL runs inside transactions and rolls back with them. PostgreSQL: true. */
+  readonly transactionalDdl: boolean;
+  /** Roles are shared by every database on the server; schemas are not. PostgreSQL: true. */
+  readonly clusterWideRoles: boolean;
+  /** `GRANT role TO r WITH SET ..., INHERIT ...` is understood. PostgreSQL: 16 and later. */
+  readonly roleGrantOptions: boolean;
+  /** A new database's `public` schema already denies CREATE to PUBLIC. PostgreSQL: 15 and later. */
+  readonly publicSchemaLockedByDefault: boolean;
+}
+
+/**
+ * A database's way of doing each tenant lifecycle step, after Kysely's
+ * `Dialect`: statements and catalog queries, never I/O.
+ */
+export interface TenantryDialect {
+  readonly name: string;
+  readonly capabilities: DialectCapabilities;
+  planCreateTenant(spec: CreateTenantSpec): Plan;
+  planRemoveTenant(spec: RemoveTenantSpec): Plan;
+  planPrepareDatabase(spec: PrepareDatabaseSpec): Plan;
+  /** Server facts the orchestrator needs once: version, database, admin role and its rights. */
+  serverFactsQuery(): CompiledQuery<ServerFactsRow>;
+  /** What `prepare` would have to change. */
+  publicSchemaStateQuery(keepPublicFor: readonly string[]): CompiledQuery<PublicSchemaStateRow>;
+  /** The schema and role of one tenant, with their markers. */
+  tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow>;
+  /** One page of managed tenants, ordered by schema name. */
+  listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow>;
+}
+
+export interface ServerFactsRow {
+  server_version_num: number;
+  database: string;
+  admin_role: string;
+  is_superuser: boolean;
+  can_create_role: boolean;
+  can_create_in_database: boolean;
+}
+
+export interface PublicSchemaStateRow {
+  public_schema_exists: boolean;
+  /** Privileges PUBLIC holds on schema `public`, e.g. `['USAGE', 'CREATE']`. */
+  public_privileges: string[];
+  /** Of the roles to keep, those that exist but lack USAGE on `public`. */
+  roles_missing_usage: string[];
+  /** Of the roles to keep, those that do not exist. */
+  unknown_roles: string[];
+}
+
+export interface TenantStateRow {
+  schema_exists: boolean;
+  schema_comment: string | null;
+  role_exists: boolean;
+  role_comment: string | null;
+}
+
+export interface ManagedSchemaRow {
+  schema_name: string;
+  schema_comment: string;
+  role_comment: string | null;
+}

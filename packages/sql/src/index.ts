@@ -1,0 +1,32 @@
+export { Statement } from './statement.js';
+export { type Plan, type PlanAction, freezePlan, formatPlan, planToScript } from './plan.js';
+export { compiler, compileDdl } from './compile-sql.js';
+export { advisoryLockKey } from './advisory-lock-key.js';
+export {
+  MARKER_PREFIX,
+  MARKER_VERSION,
+  encodeMarker,
+  decodeSchemaMarker,
+  decodeRoleMarker,
+  type SchemaMarker,
+  type RoleMarker,
+} from './tenant-marker.js';
+export type {
+  TenantryDialect,
+  DialectCapabilities,
+  ServerFactsRow,
+  PublicSchemaStateRow,
+  TenantStateRow,
+  ManagedSchemaRow,
+} from './dialect/tenantry-dialect.js';
+export { PostgresDialect } from './dialect/postgres/postgres-dialect.js';
+export { type PostgresDialectConfig, SUPPORTED_POSTGRES_MAJORS } from './dialect/postgres/postgres-dialect-config.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './dialect/postgres/postgres-catalog-queries.js';
+export {
+  type CreateTenantSpec,
+  type RemoveTenantSpec,
+  type PrepareDatabaseSpec,
+  type ListTenantsSpec,
+  NOT_PREPARED_SQLSTATE,
+} from './plans/plan-specs.js';
+export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants } from './plans/tenant-plans.js';

@@ -1,0 +1,44 @@
+/** Input of `planCreateTenant`. Names are validated again by the plan. */
+export interface CreateTenantSpec {
+  schemaName: string;
+  username: string;
+  /**
+   * The password as its SCRAM-SHA-256 verifier (`scramSha256Verifier`).
+   * A plaintext password is refused: it would land in SQL text and logs.
+   */
+  passwordVerifier: string;
+  /** The database the tenant lives in, for its CONNECT grant and settings. */
+  database: string;
+  /**
+   * Stop with SQLSTATE `TRY01` when PUBLIC still has rights on schema `public`
+   * (the database was never prepared). Default true.
+   */
+  requirePreparedDatabase?: boolean;
+  /** Stored in the marker; defaults to now. */
+  createdAt?: Date;
+}
+
+/** Input of `planRemoveTenant`. */
+export interface RemoveTenantSpec {
+  schemaName: string;
+  username: string;
+}
+
+/** Input of `planPrepareDatabase`: what the current state needs changed. */
+export interface PrepareDatabaseSpec {
+  /** Privileges PUBLIC holds on schema `public` and must lose. */
+  publicPrivileges: readonly string[];
+  /** Roles that must keep USAGE on `public` and do not have it yet. */
+  grantUsageTo: readonly string[];
+}
+
+/** One page of `listTenants`: keyset pagination on the schema name. */
+export interface ListTenantsSpec {
+  /** At most this many rows; default 100, at most 10,000. */
+  limit?: number;
+  /** Return schemas whose name sorts after this one (the previous page's cursor). */
+  after?: string | undefined;
+}
+
+/** SQLSTATE raised by a create plan on a database `prepare` never ran on. */
+export const NOT_PREPARED_SQLSTATE = 'TRY01';

@@ -1,0 +1,142 @@
+import { inspect } from 'node:util';
+import { scramSha256Verifier, ValidationError } from '@tenantry/core';
+import { describe, expect, it } from 'vitest';
+import { formatPlan, planToScript } from '../plan.js';
+import { decodeRoleMarker, decodeSchemaMarker } from '../tenant-marker.js';
+import { planCreateTenant, planListTenants, planPrepareDatabase, planRemoveTenant } from './tenant-plans.js';
+
+const verifier = await scramSha256Verifier('correct horse battery staple', { iterations: 4096 });
+const createdAt = new Date('2026-01-02T03:04:05.000Z');
+
+describe('planCreateTenant', () => {
+  const plan = planCreateTenant({ schemaName: 'tenant_acme', username: 'acme_user', passwordVerifier: verifier, database: 'app', createdAt });
+
+  it('pins the statements, in order, with every identifier quoted', () => {
+    expect(plan.action).toBe('create-tenant');
+    expect(plan.statements.map((s) => s.text)).toEqual([
+      'SET LOCAL standard_conforming_strings = on',
+      expect.stringMatching(/^SELECT pg_advisory_xact_lock\(-?\d+\), pg_advisory_xact_lock\(-?\d+\)$/),
+      expect.stringMatching(/^DO \$tenantry\$ BEGIN IF EXISTS .*nspname = 'public' AND a\.grantee = 0\) THEN RAISE EXCEPTION .* USING ERRCODE = 'TRY01'; END IF; END \$tenantry\$$/),
+      `CREATE ROLE "acme_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 PASSWORD '[redacted SCRAM-SHA-256 verifier]'`,
+      'CREATE SCHEMA "tenant_acme"',
+      'GRANT USAGE, CREATE ON SCHEMA "tenant_acme" TO "acme_user"',
+      'GRANT CONNECT ON DATABASE "app" TO "acme_user"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON TABLES TO "acme_user"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON SEQUENCES TO "acme_user"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON FUNCTIONS TO "acme_user"',
+      'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON TYPES TO "acme_user"',
+      'ALTER ROLE "acme_user" IN DATABASE "app" SET search_path = "tenant_acme"',
+      `COMMENT ON SCHEMA "tenant_acme" IS 'tenantry:{"v":1,"role":"acme_user","createdAt":"2026-01-02T03:04:05.000Z"}'`,
+      `COMMENT ON ROLE "acme_user" IS 'tenantry:{"v":1,"schema":"tenant_acme","database":"app"}'`,
+    ]);
+  });
+
+  it('puts the verifier only in the executable SQL, never in what prints', () => {
+    const createRole = plan.statements.find((s) => s.text.startsWith('CREATE ROLE'))!;
+    expect(createRole.sql).toContain(`PASSWORD '${verifier}'`);
+    expect(createRole.hasSecret).toBe(true);
+    expect(planToScript(plan)).toContain(verifier);
+    for (const printable of [formatPlan(plan), inspect(plan, { depth: 10 }), JSON.stringify(plan), String(createRole.text)]) {
+      expect(printable).not.toContain(verifier);
+      expect(printable).not.toContain('SCRAM-SHA-256$');
+    }
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(plan)).toBe(true);
+    expect(Object.isFrozen(plan.statements)).toBe(true);
+    expect(Object.isFrozen(plan.statements[0])).toBe(true);
+  });
+
+  it('quotes hostile names so they stay one identifier, and escapes markers', () => {
+    const hostile = planCreateTenant({
+      schemaName: `t"; DROP SCHEMA public; --`,
+      username: `o'brien`,
+      passwordVerifier: verifier,
+      database: 'app',
+      createdAt,
+    });
+    const texts = hostile.statements.map((s) => s.text);
+    expect(texts).toContain('CREATE SCHEMA "t""; DROP SCHEMA public; --"');
+    expect(texts).toContain(`GRANT USAGE, CREATE ON SCHEMA "t""; DROP SCHEMA public; --" TO "o'brien"`);
+    expect(texts.find((t) => t.startsWith('COMMENT ON ROLE'))).toBe(
+      `COMMENT ON ROLE "o'brien" IS 'tenantry:{"v":1,"schema":"t\\"; DROP SCHEMA public; --","database":"app"}'`,
+    );
+    const schemaComment = texts.find((t) => t.startsWith('COMMENT ON SCHEMA'))!;
+    expect(schemaComment).toContain(`"role":"o''brien"`);
+  });
+
+  it('omits the prepared-database guard only when asked', () => {
+    const unguarded = planCreateTenant({
+      schemaName: 's',
+      username: 'u',
+      passwordVerifier: verifier,
+      database: 'app',
+      requirePreparedDatabase: false,
+    });
+    expect(unguarded.statements.some((s) => s.text.startsWith('DO '))).toBe(false);
+  });
+
+  it('refuses a plaintext password and invalid names before building anything', () => {
+    expect(() =>
+      planCreateTenant({ schemaName: 's', username: 'u', passwordVerifier: 'hunter2', database: 'app' }),
+    ).toThrow(/plaintext passwords are refused/);
+    expect(() => planCreateTenant({ schemaName: 'pg_x', username: 'u', passwordVerifier: verifier, database: 'app' })).toThrow(
+      ValidationError,
+    );
+    expect(() => planCreateTenant({ schemaName: 's', username: 'public', passwordVerifier: verifier, database: 'app' })).toThrow(
+      ValidationError,
+    );
+  });
+
+  it('writes markers that decode back to the tenant', () => {
+    const texts = plan.statements.map((s) => s.text);
+    const literal = (prefix: string) => /IS '(.*)'$/.exec(texts.find((t) => t.startsWith(prefix))!)![1]!.replace(/''/g, "'");
+    expect(decodeSchemaMarker(literal('COMMENT ON SCHEMA'))).toEqual({ v: 1, role: 'acme_user', createdAt: createdAt.toISOString() });
+    expect(decodeRoleMarker(literal('COMMENT ON ROLE'))).toEqual({ v: 1, schema: 'tenant_acme', database: 'app' });
+    expect(decodeSchemaMarker('just a comment')).toBeUndefined();
+    expect(decodeSchemaMarker('tenantry:{not json')).toBeUndefined();
+  });
+});
+
+describe('planRemoveTenant', () => {
+  it('drops the schema, what the role owns here, then the role', () => {
+    const plan = planRemoveTenant({ schemaName: 'tenant_acme', username: 'acme_user' });
+    expect(plan.statements.map((s) => s.text).slice(1)).toEqual([
+      'DROP SCHEMA "tenant_acme" CASCADE',
+      'DROP OWNED BY "acme_user"',
+      'DROP ROLE "acme_user"',
+    ]);
+  });
+
+  it('takes the same locks as create, in the same order', () => {
+    const create = planCreateTenant({ schemaName: 'a', username: 'b', passwordVerifier: verifier, database: 'app' });
+    const remove = planRemoveTenant({ schemaName: 'a', username: 'b' });
+    expect(remove.statements[0]!.text).toBe(create.statements[1]!.text);
+  });
+});
+
+describe('planPrepareDatabase', () => {
+  it('revokes from PUBLIC and keeps named roles, or does nothing when nothing is needed', () => {
+    const plan = planPrepareDatabase({ publicPrivileges: ['CREATE', 'USAGE'], grantUsageTo: ['app', 'Reporting Role'] });
+    expect(plan.statements.map((s) => s.text)).toEqual([
+      'REVOKE ALL ON SCHEMA public FROM PUBLIC',
+      'GRANT USAGE ON SCHEMA public TO "app", "Reporting Role"',
+    ]);
+    expect(planPrepareDatabase({ publicPrivileges: [], grantUsageTo: [] }).statements).toEqual([]);
+  });
+});
+
+describe('planListTenants', () => {
+  it('binds the cursor and limit as parameters', () => {
+    const query = planListTenants({ limit: 50, after: `x' OR 1=1 --` });
+    expect(query.parameters).toContain(`x' OR 1=1 --`);
+    expect(query.parameters).toContain(50);
+    expect(query.sql).not.toContain('OR 1=1');
+  });
+
+  it('rejects out-of-range page sizes', () => {
+    expect(() => planListTenants({ limit: 0 })).toThrow(ValidationError);
+    expect(() => planListTenants({ limit: 10_001 })).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,74 @@
+import { isScramSha256Verifier, validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
+import type { Plan } from '../plan.js';
+import { PostgresDialect } from '../dialect/postgres/postgres-dialect.js';
+import type { TenantryDialect } from '../dialect/tenantry-dialect.js';
+import { MAX_PAGE_SIZE } from '../dialect/postgres/postgres-catalog-queries.js';
+import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec } from './plan-specs.js';
+
+const defaultDialect = new PostgresDialect();
+
+/**
+ * The statements `createTenant` runs, in order. Names are validated; the
+ * password must already be a SCRAM verifier, so no plaintext can reach SQL.
+ *
+ * ```ts
+ * const plan = planCreateTenant({
+ *   schemaName: 'tenant_acme', username: 'acme_user', database: 'app',
+ *   passwordVerifier: await scramSha256Verifier(password),
+ * });
+ * console.log(formatPlan(plan)); // verifier redacted
+ * ```
+ *
+ * The generated SQL (PostgreSQL), in part:
+ * ```sql
+ * CREATE ROLE "acme_user" WITH LOGIN NOSUPERUSER ... PASSWORD '[redacted SCRAM-SHA-256 verifier]';
+ * CREATE SCHEMA "tenant_acme";
+ * GRANT USAGE, CREATE ON SCHEMA "tenant_acme" TO "acme_user";
+ * ```
+ */
+export function planCreateTenant(spec: CreateTenantSpec, dialect: TenantryDialect = defaultDialect): Plan {
+  validateSchemaName(spec.schemaName);
+  validateRoleName(spec.username);
+  validateSchemaName(spec.database, 'database');
+  if (!isScramSha256Verifier(spec.passwordVerifier)) {
+    throw new ValidationError({
+      field: 'passwordVerifier',
+      rule: 'type',
+      message: 'passwordVerifier must be a SCRAM-SHA-256 verifier (see scramSha256Verifier); plaintext passwords are refused.',
+    });
+  }
+  return dialect.planCreateTenant(spec);
+}
+
+/** The statements `removeTenant` runs once it has checked the tenant is Tenantry's. */
+export function planRemoveTenant(spec: RemoveTenantSpec, dialect: TenantryDialect = defaultDialect): Plan {
+  validateSchemaName(spec.schemaName);
+  validateRoleName(spec.username);
+  return dialect.planRemoveTenant(spec);
+}
+
+/** The statements `prepare` runs for the state it found; empty when nothing needs changing. */
+export function planPrepareDatabase(spec: PrepareDatabaseSpec, dialect: TenantryDialect = defaultDialect): Plan {
+  for (const role of spec.grantUsageTo) validateExistingRoleName(role);
+  return dialect.planPrepareDatabase(spec);
+}
+
+/** The catalog query for one page of managed tenants. */
+export function planListTenants(spec: ListTenantsSpec = {}, dialect: TenantryDialect = defaultDialect) {
+  const limit = spec.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ValidationError({
+      field: 'limit',
+      rule: 'out-of-range',
+      message: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${String(spec.limit)}.`,
+    });
+  }
+  return dialect.listTenantsQuery({ limit, after: spec.after });
+}
+
+function validateExistingRoleName(role: string): void {
+  // Roles to keep on `public` are existing application roles: any legal name, reserved or not.
+  if (typeof role !== 'string' || role.length === 0 || Buffer.byteLength(role) > 63 || role.includes('\0')) {
+    throw new ValidationError({ field: 'keepPublicFor', rule: 'type', message: 'keepPublicFor must list role names of 1 to 63 bytes.' });
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Tenantry marks what it creates with a comment, so that listing and removal
+ * act only on its own tenants and never guess from names. The schema's comment
+ * names its role; the role's comment (roles are cluster-wide) names its schema
+ * and database. Comments vanish with their objects, so a marker never outlives
+ * its tenant. Only the schema's owner (the admin) and roles with CREATEROLE
+ * can change them: the tenant itself cannot.
+ */
+export const MARKER_PREFIX = 'tenantry:';
+export const MARKER_VERSION = 1;
+
+export interface SchemaMarker {
+  v: number;
+  role: string;
+  createdAt: string;
+  labels?: Record<string, string>;
+}
+
+export interface RoleMarker {
+  v: number;
+  schema: string;
+  database: string;
+}
+
+export function encodeMarker(marker: SchemaMarker | RoleMarker): string {
+  return MARKER_PREFIX + JSON.stringify(marker);
+}
+
+/** Parses a comment; `undefined` when it is not a Tenantry marker. */
+export function decodeSchemaMarker(comment: string | null | undefined): SchemaMarker | undefined {
+  const value = decodeMarker(comment);
+  return typeof value?.role === 'string' && typeof value.createdAt === 'string' ? (value as unknown as SchemaMarker) : undefined;
+}
+
+export function decodeRoleMarker(comment: string | null | undefined): RoleMarker | undefined {
+  const value = decodeMarker(comment);
+  return typeof value?.schema === 'string' && typeof value.database === 'string' ? (value as unknown as RoleMarker) : undefined;
+}
+
+function decodeMarker(comment: string | null | undefined): Record<string, unknown> | undefined {
+  if (!comment?.startsWith(MARKER_PREFIX)) return undefined;
+  try {
+    const value: unknown = JSON.parse(comment.slice(MARKER_PREFIX.length));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
