@@ -10,7 +10,8 @@ export type ValidationRule =
   | 'reserved-prefix'
   | 'reserved-name'
   | 'password-not-saslprep-stable'
-  | 'out-of-range';
+  | 'out-of-range'
+  | 'unknown-role';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

@@ -24,15 +24,21 @@ export function serverFactsQuery(): CompiledQuery<ServerFactsRow> {
 }
 
 export function publicSchemaStateQuery(keepPublicFor: readonly string[]): CompiledQuery<PublicSchemaStateRow> {
+  // A role to keep "misses" USAGE when it would lose it with PUBLIC's grant: it
+  // is not superuser, not (a member of) the schema's owner, and holds no grant
+  // of its own. Checking has_schema_privilege would count PUBLIC's grant too.
   return sql<PublicSchemaStateRow>`
-    WITH public_schema AS (SELECT oid, nspacl FROM pg_catalog.pg_namespace WHERE nspname = 'public'),
+    WITH public_schema AS (SELECT oid, nspowner, nspacl FROM pg_catalog.pg_namespace WHERE nspname = 'public'),
          keep AS (SELECT unnest(${[...keepPublicFor]}::text[]) AS rolname)
     SELECT EXISTS (SELECT 1 FROM public_schema) AS public_schema_exists,
            ARRAY(SELECT DISTINCT a.privilege_type FROM public_schema s, pg_catalog.aclexplode(s.nspacl) a
                  WHERE a.grantee = 0 ORDER BY 1) AS public_privileges,
-           ARRAY(SELECT k.rolname FROM keep k JOIN pg_catalog.pg_roles r USING (rolname)
-                 WHERE EXISTS (SELECT 1 FROM public_schema)
-                   AND NOT pg_catalog.has_schema_privilege(r.oid, 'public', 'USAGE')) AS roles_missing_usage,
+           ARRAY(SELECT k.rolname FROM keep k JOIN pg_catalog.pg_roles r USING (rolname), public_schema s
+                 WHERE NOT r.rolsuper
+                   AND NOT pg_catalog.pg_has_role(r.oid, s.nspowner, 'USAGE')
+                   AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(s.nspacl) a
+                                   WHERE a.grantee = r.oid AND a.privilege_type = 'USAGE')
+                 ORDER BY 1) AS roles_missing_usage,
            ARRAY(SELECT k.rolname FROM keep k WHERE NOT EXISTS
                    (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = k.rolname)) AS unknown_roles`.compile(compiler);
 }

@@ -1,0 +1,27 @@
+export { DatabaseAdmin } from './database-admin.js';
+export type { AdminConnection } from './connection-source.js';
+export type {
+  DatabaseAdminOptions,
+  CreateTenantOptions,
+  PrepareOptions,
+  PrepareReport,
+  TenantInfo,
+  TenantPage,
+} from './database-admin-options.js';
+export { mapDatabaseError } from './map-database-error.js';
+// Re-exported so that one import gives the whole seed API.
+export {
+  TenantCredentials,
+  generatePassword,
+  TenantryError,
+  ValidationError,
+  TenantAlreadyExistsError,
+  TenantNotFoundError,
+  TenantNotManagedError,
+  PermissionError,
+  ConnectionError,
+  DatabaseNotPreparedError,
+  DatabaseError,
+  type TenantConfig,
+  type TenantRef,
+} from '@tenantry/core';

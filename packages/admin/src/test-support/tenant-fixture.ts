@@ -1,0 +1,83 @@
+import pg from 'pg';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { createScratchDatabase, uniqueName, type ScratchDatabase } from '@tenantry/testing';
+import { DatabaseAdmin } from '../database-admin.js';
+import type { DatabaseAdminOptions } from '../database-admin-options.js';
+
+export { uniqueName };
+
+export interface AdminFixture {
+  /** A fresh database of its own, so `prepare` and catalog checks see only this file's work. */
+  database: ScratchDatabase;
+  admin: DatabaseAdmin;
+  /** A superuser client on the scratch database, for setting up and checking. */
+  superuser: pg.Client;
+}
+
+/**
+ * Gives a test file its own database and a `DatabaseAdmin` on it, and cleans
+ * up afterwards, including the cluster-wide roles of its tenants.
+ */
+export function useAdminFixture(options: DatabaseAdminOptions & { prepare?: boolean } = {}): () => AdminFixture {
+  let fixture: AdminFixture | undefined;
+  beforeAll(async () => {
+    const database = await createScratchDatabase(inject('tenantryAdminUrl'), 'admin');
+    const superuser = new pg.Client({ connectionString: database.url });
+    await superuser.connect();
+    const admin = new DatabaseAdmin(database.url, options);
+    if (options.prepare !== false) await admin.prepare();
+    fixture = { database, admin, superuser };
+  });
+  afterAll(async () => {
+    if (!fixture) return;
+    await fixture.admin.close();
+    await dropRolesMarkedFor(fixture.superuser, fixture.database.name);
+    await fixture.superuser.end();
+    await fixture.database.drop();
+  });
+  return () => {
+    if (!fixture) throw new Error('fixture used outside a test');
+    return fixture;
+  };
+}
+
+/** Roles are cluster-wide: drop the ones this database's tenants left, so a shared server stays clean. */
+async function dropRolesMarkedFor(client: pg.Client, database: string): Promise<void> {
+  const { rows } = await client.query<{ rolname: string }>(
+    `SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE 'tenantry:%'
+       AND (substr(shobj_description(oid, 'pg_authid'), 10)::jsonb ->> 'database') = $1`,
+    [database],
+  );
+  for (const { rolname } of rows) {
+    const role = pg.escapeIdentifier(rolname);
+    await client.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
+  }
+}
+
+/** Opens a connection with a tenant's connection string, as a tenant's application would. */
+export async function connectAs(connectionString: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  return client;
+}
+
+/** Asserts that a query fails with the given SQLSTATE. */
+export async function expectSqlState(query: Promise<unknown>, sqlState: string): Promise<void> {
+  const error = await query.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error, `expected SQLSTATE ${sqlState}, but the query succeeded`).toBeDefined();
+  expect((error as { code?: string }).code).toBe(sqlState);
+}
+
+/** Everything in the catalog a tenant operation could touch, to prove "nothing else changed". */
+export async function catalogSnapshot(client: pg.Client): Promise<unknown> {
+  const { rows } = await client.query(`
+    SELECT (SELECT array_agg(nspname::text || ':' || coalesce(nspacl, acldefault('n', nspowner))::text || ':' || coalesce(obj_description(oid, 'pg_namespace'), '') ORDER BY nspname) FROM pg_namespace) AS schemas,
+           (SELECT array_agg(rolname::text ORDER BY rolname) FROM pg_roles) AS roles,
+           (SELECT array_agg(datname::text || ':' || coalesce(datacl, acldefault('d', datdba))::text ORDER BY datname) FROM pg_database) AS databases,
+           (SELECT array_agg(defaclrole::text || ':' || defaclnamespace::text || ':' || defaclacl::text ORDER BY 1) FROM pg_default_acl) AS default_acls,
+           (SELECT array_agg(setdatabase::text || ':' || setrole::text || ':' || setconfig::text ORDER BY 1) FROM pg_db_role_setting) AS role_settings`);
+  return rows[0];
+}
