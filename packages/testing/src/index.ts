@@ -1,0 +1,9 @@
+export { withDatabase } from './database-url.js';
+export { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
+export { findFreePort } from './free-port.js';
+export { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';
+export { queryServerVersionNum } from './server-version.js';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';
+export { uniqueName } from './unique-name.js';
+// Re-exported so that importing this package also types vitest's inject().
+export type { TenantryProvidedContext } from './vitest-context.js';
