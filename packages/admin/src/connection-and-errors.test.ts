@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { inspect } from 'node:util';
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionError, PermissionError, ValidationError } from '@tenantry/core';
 import { DatabaseAdmin } from './database-admin.js';
 import { catalogSnapshot, connectAs, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
@@ -10,7 +10,7 @@ import { catalogSnapshot, connectAs, uniqueName, useAdminFixture } from './test-
 describe('connections and errors', () => {
   const fixture = useAdminFixture();
 
-  it('reports a wrong admin password as ConnectionError without showing the password anywhere', async () => {
+  it.runIf(inject('tenantryPasswordsChecked'))('reports a wrong admin password as ConnectionError without showing the password anywhere', async () => {
     const url = new URL(fixture().database.url);
     url.password = 'Wr0ngButSecret';
     const admin = new DatabaseAdmin(url.toString());
@@ -105,5 +105,34 @@ describe('connections and errors', () => {
       expect((error as Error).message).toMatch(/Nothing was changed/);
       expect(await catalogSnapshot(superuser)).toEqual(before);
     });
+  });
+});
+
+describe('an admin with CREATEROLE and CREATE, but not the owner of a tenant it did not create', () => {
+  const fixture = useAdminFixture();
+  const managerRole = uniqueName('manager');
+  let manager: DatabaseAdmin | undefined;
+  afterAll(async () => {
+    await manager?.close();
+    const { superuser, database } = fixture();
+    await superuser.query(`REVOKE ALL ON DATABASE ${database.name} FROM ${managerRole}; DROP ROLE IF EXISTS ${managerRole}`);
+  });
+
+  it('gets a PermissionError from the server naming what it lacks, and the tenant stays whole', async () => {
+    const { admin, superuser, database } = fixture();
+    const tenant = await admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u') });
+    await superuser.query(
+      `CREATE ROLE ${managerRole} LOGIN CREATEROLE PASSWORD 'manager-pass'; GRANT CREATE ON DATABASE ${database.name} TO ${managerRole}`,
+    );
+    const url = new URL(database.url);
+    url.username = managerRole;
+    url.password = 'manager-pass';
+    manager = new DatabaseAdmin(url.toString());
+    const before = await catalogSnapshot(superuser);
+    const error = await manager.removeTenant(tenant).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermissionError);
+    expect(error).toMatchObject({ sqlState: '42501', privilege: `ownership of schema "${tenant.schemaName}"` });
+    expect(await catalogSnapshot(superuser)).toEqual(before);
+    await (await connectAs(tenant.connectionString)).end();
   });
 });

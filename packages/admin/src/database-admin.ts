@@ -20,7 +20,6 @@ import {
   decodeRoleMarker,
   decodeSchemaMarker,
   DEFAULT_PAGE_SIZE,
-  formatPlan,
   planCreateTenant,
   planListTenants,
   planPrepareDatabase,
@@ -88,23 +87,17 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin lacks CREATEROLE or CREATE on the database.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
-    const { schemaName, username, password } = this.#resolveConfig(config);
-    const facts = await this.#serverFacts();
-    const context: ErrorContext = { action: `create tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
+    const { tenant, facts, plan } = await this.#createPlan(config, options);
+    const context: ErrorContext = {
+      action: `create tenant "${tenant.schemaName}"`,
+      schemaName: tenant.schemaName,
+      username: tenant.username,
+      database: facts.row.database,
+      adminRole: facts.row.admin_role,
+    };
     this.#checkCanCreate(facts.row, context);
-    const passwordVerifier = await scramSha256Verifier(password, { iterations: this.#options.scramIterations });
-    const plan = planCreateTenant(
-      {
-        schemaName,
-        username,
-        passwordVerifier,
-        database: facts.row.database,
-        requirePreparedDatabase: options.requirePreparedDatabase ?? this.#options.requirePreparedDatabase,
-      },
-      facts.dialect,
-    );
     await this.#runScript(plan, context);
-    return new TenantCredentials({ username, schemaName, password, connectionString: this.#source.tenantUrl(username, password) });
+    return new TenantCredentials({ ...tenant, connectionString: this.#source.tenantUrl(tenant.username, tenant.password) });
   }
 
   /**
@@ -113,18 +106,7 @@ export class DatabaseAdmin {
    * in every printable form.
    */
   async planCreateTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<Plan> {
-    const { schemaName, username, password } = this.#resolveConfig(config);
-    const facts = await this.#serverFacts();
-    return planCreateTenant(
-      {
-        schemaName,
-        username,
-        passwordVerifier: await scramSha256Verifier(password, { iterations: this.#options.scramIterations }),
-        database: facts.row.database,
-        requirePreparedDatabase: options.requirePreparedDatabase ?? this.#options.requirePreparedDatabase,
-      },
-      facts.dialect,
-    );
+    return (await this.#createPlan(config, options)).plan;
   }
 
   /**
@@ -223,7 +205,7 @@ export class DatabaseAdmin {
         changed: plan.statements.length > 0,
         revokedFromPublic: before.public_privileges,
         grantedUsageTo: before.roles_missing_usage,
-        statements: formatPlan(plan, { comments: false }).split('\n').filter(Boolean),
+        statements: plan.statements.map((statement) => `${statement.text};`),
       };
     });
   }
@@ -231,6 +213,22 @@ export class DatabaseAdmin {
   /** Ends the connection pool, unless the caller passed in a pool of its own. */
   async close(): Promise<void> {
     if (this.#source.ownsPool) await this.#source.pool.end();
+  }
+
+  async #createPlan(config: TenantConfig, options: CreateTenantOptions) {
+    const tenant = this.#resolveConfig(config);
+    const facts = await this.#serverFacts();
+    const plan = planCreateTenant(
+      {
+        schemaName: tenant.schemaName,
+        username: tenant.username,
+        passwordVerifier: await scramSha256Verifier(tenant.password, { iterations: this.#options.scramIterations }),
+        database: facts.row.database,
+        requirePreparedDatabase: options.requirePreparedDatabase ?? this.#options.requirePreparedDatabase,
+      },
+      facts.dialect,
+    );
+    return { tenant, facts, plan };
   }
 
   #resolveConfig(config: TenantConfig): { schemaName: string; username: string; password: string } {

@@ -47,11 +47,12 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
     return new DatabaseNotPreparedError({ database: context.database ?? '?', sqlState: code, cause: error });
   }
   if (code === '42501') {
+    const privilege = missingPrivilege(serverMessage);
     return new PermissionError({
-      privilege: 'see message',
+      privilege,
       sqlState: code,
       cause: error,
-      message: `Could not ${context.action}: ${serverMessage}. The admin role${context.adminRole ? ` "${context.adminRole}"` : ''} needs CREATEROLE and CREATE on the database.`,
+      message: `Could not ${context.action}: ${serverMessage}. The admin role${context.adminRole ? ` "${context.adminRole}"` : ''} lacks ${privilege}.`,
     });
   }
   if (NETWORK_ERROR_CODES.has(code) || code.startsWith('08') || code.startsWith('28') || code === '3D000' || code.startsWith('57P') || isConnectionTimeout(serverMessage)) {
@@ -62,6 +63,24 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
     });
   }
   return new DatabaseError({ sqlState: code || undefined, cause: error, message: `Could not ${context.action}: ${serverMessage}` });
+}
+
+/** Names the privilege behind PostgreSQL's "permission denied" / "must be owner" messages. */
+function missingPrivilege(message: string): string {
+  const patterns: [RegExp, (match: RegExpExecArray) => string][] = [
+    [/permission denied to create role/, () => 'CREATEROLE'],
+    [/permission denied to (alter|drop) role/, () => 'ADMIN OPTION on the tenant role (or CREATEROLE on PostgreSQL 15 and older)'],
+    [/permission denied for database "?([^"]+)"?/, (m) => `CREATE on database "${m[1]}"`],
+    [/must be owner of (schema|table|database|function) "?([^"]+)"?/, (m) => `ownership of ${m[1]} "${m[2]}"`],
+    [/permission denied for schema "?([^"]+)"?/, (m) => `privileges on schema "${m[1]}"`],
+    [/must be able to SET ROLE "?([^"]+)"?|must be member of role "?([^"]+)"?/, (m) => `membership in role "${m[1] ?? m[2]}"`],
+    [/permission denied to drop objects/, () => 'the privileges of the tenant role (membership in it)'],
+  ];
+  for (const [pattern, describe] of patterns) {
+    const match = pattern.exec(message);
+    if (match) return describe(match);
+  }
+  return 'a privilege this step needs';
 }
 
 function isConnectionTimeout(message: string): boolean {

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { serverChecksPasswords } from './password-check.js';
 import { startTestServer } from './test-server.js';
 import type {} from './vitest-context.js';
 
@@ -20,5 +21,6 @@ export default async function setup({ provide }: Pick<TestProject, 'provide'>): 
   const server = await startTestServer();
   provide('tenantryAdminUrl', server.adminUrl);
   provide('tenantryServerVersion', server.serverVersionNum);
+  provide('tenantryPasswordsChecked', await serverChecksPasswords(server.adminUrl));
   return () => server.stop();
 }

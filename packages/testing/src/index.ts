@@ -7,3 +7,4 @@ export { startTestServer, type TestServer, type TestServerOptions } from './test
 export { uniqueName } from './unique-name.js';
 // Re-exported so that importing this package also types vitest's inject().
 export type { TenantryProvidedContext } from './vitest-context.js';
+export { serverChecksPasswords } from './password-check.js';

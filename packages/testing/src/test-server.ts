@@ -1,3 +1,4 @@
+import { dockerEngineAnswers, startContainerServer } from './container-server.js';
 import { startEmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
 import { queryServerVersionNum } from './server-version.js';
 
@@ -20,7 +21,8 @@ export type TestServerOptions = EmbeddedServerOptions;
 
 /**
  * Returns the server the tests should use: the one at `TEST_DATABASE_URL` when
- * that variable is set (it is never stopped), else a fresh embedded server.
+ * that variable is set (it is never stopped); else a testcontainers server when
+ * `TENANTRY_TESTCONTAINERS=1` and a Docker engine answers; else a fresh embedded server.
  *
  * @example
  * ```ts
@@ -31,7 +33,13 @@ export type TestServerOptions = EmbeddedServerOptions;
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const externalUrl = process.env['TEST_DATABASE_URL']?.trim();
-  if (!externalUrl) return startEmbeddedServer(options);
+  if (!externalUrl) {
+    if (process.env['TENANTRY_TESTCONTAINERS'] === '1') {
+      if (await dockerEngineAnswers()) return startContainerServer();
+      process.stderr.write('TENANTRY_TESTCONTAINERS=1 but no Docker engine answers: using the embedded PostgreSQL.\n');
+    }
+    return startEmbeddedServer(options);
+  }
   let serverVersionNum: number;
   try {
     serverVersionNum = await queryServerVersionNum(externalUrl);

@@ -11,6 +11,8 @@ export interface TenantryProvidedContext {
   tenantryAdminUrl: string;
   /** Its `server_version_num`, e.g. `180004`. */
   tenantryServerVersion: number;
+  /** False on a server with `trust` authentication, which accepts any password. */
+  tenantryPasswordsChecked: boolean;
 }
 
 // Types `inject()` for every program that loads this file: importing anything
@@ -19,5 +21,6 @@ declare module 'vitest' {
   export interface ProvidedContext {
     tenantryAdminUrl: string;
     tenantryServerVersion: number;
+    tenantryPasswordsChecked: boolean;
   }
 }
