@@ -118,7 +118,7 @@ describe('an admin with CREATEROLE and CREATE, but not the owner of a tenant it 
     await superuser.query(`REVOKE ALL ON DATABASE ${database.name} FROM ${managerRole}; DROP ROLE IF EXISTS ${managerRole}`);
   });
 
-  it('gets a PermissionError from the server naming what it lacks, and the tenant stays whole', async () => {
+  it('gets a PermissionError naming what it lacks before anything is dropped, and the tenant stays whole', async () => {
     const { admin, superuser, database } = fixture();
     const tenant = await admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u') });
     await superuser.query(
@@ -131,7 +131,8 @@ describe('an admin with CREATEROLE and CREATE, but not the owner of a tenant it 
     const before = await catalogSnapshot(superuser);
     const error = await manager.removeTenant(tenant).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermissionError);
-    expect(error).toMatchObject({ sqlState: '42501', privilege: `ownership of schema "${tenant.schemaName}"` });
+    expect((error as PermissionError).privilege).toMatch(new RegExp(`^ownership of schema "${tenant.schemaName}"`));
+    expect((error as Error).message).toMatch(/Nothing was changed/);
     expect(await catalogSnapshot(superuser)).toEqual(before);
     await (await connectAs(tenant.connectionString)).end();
   });

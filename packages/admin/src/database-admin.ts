@@ -122,12 +122,14 @@ export class DatabaseAdmin {
     const username = validateRoleName(ref?.username);
     const facts = await this.#serverFacts();
     const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
-    const plan = planRemoveTenant({ schemaName, username }, facts.dialect);
+    const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
+    const plan = planRemoveTenant({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
     const [lock, ...drops] = plan.statements;
     await this.#inTransaction(context, async (client) => {
       await client.query(lock!.sql);
       const state = await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username));
       checkManagedTenant(state, { schemaName, username, database: facts.row.database });
+      checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
       await client.query(drops.map((statement) => statement.sql).join(';\n'));
     });
   }
@@ -335,6 +337,20 @@ function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: string;
       objectKind: 'role',
       objectName: tenant.username,
       reason: roleMarker ? `its marker points to schema "${roleMarker.schema}" in database "${roleMarker.database}"` : 'it carries no Tenantry marker',
+    });
+  }
+}
+
+/** Names the privilege a remove would fail on, before anything is dropped. */
+function checkCanRemove(state: TenantStateRow, tenant: { schemaName: string; username: string; adminRole: string }): void {
+  const missing = [
+    ...(state.can_drop_schema ? [] : [`ownership of schema "${tenant.schemaName}"`]),
+    ...(state.can_drop_role ? [] : [`ADMIN OPTION on role "${tenant.username}" (PostgreSQL 16+; CREATEROLE before)`]),
+  ];
+  if (missing.length > 0) {
+    throw new PermissionError({
+      privilege: missing.join(' and '),
+      message: `Cannot remove tenant "${tenant.schemaName}": the admin role "${tenant.adminRole}" lacks ${missing.join(' and ')}. Remove it as the admin that created it, or as a superuser. Nothing was changed.`,
     });
   }
 }

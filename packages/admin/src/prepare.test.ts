@@ -1,3 +1,5 @@
+import { PermissionError } from '@tenantry/core';
+import { DatabaseAdmin } from './database-admin.js';
 import { describe, expect, it } from 'vitest';
 import { connectAs, expectSqlState, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
@@ -54,5 +56,34 @@ describe('prepare', () => {
     );
     expect(rows[0].open).toBe(true);
     await admin.prepare();
+  });
+});
+
+describe('prepare by an admin that does not own schema public', () => {
+  const fixture = useAdminFixture({ prepare: false });
+
+  it('fails with a PermissionError naming the ownership it lacks, and changes nothing', async () => {
+    const { superuser, database } = fixture();
+    const outsider = uniqueName('outsider');
+    await superuser.query(`
+      GRANT USAGE ON SCHEMA public TO PUBLIC;
+      CREATE ROLE ${outsider} LOGIN CREATEROLE PASSWORD 'outsider-pass';
+      GRANT CREATE ON DATABASE ${database.name} TO ${outsider};`);
+    const url = new URL(database.url);
+    url.username = outsider;
+    url.password = 'outsider-pass';
+    const admin = new DatabaseAdmin(url.toString());
+    try {
+      const error = await admin.prepare().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermissionError);
+      expect(error).toMatchObject({ privilege: 'ownership of schema public' });
+      const { rows } = await superuser.query(
+        `SELECT EXISTS (SELECT 1 FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) AS open`,
+      );
+      expect(rows[0].open).toBe(true);
+    } finally {
+      await admin.close();
+      await superuser.query(`REVOKE ALL ON DATABASE ${database.name} FROM ${outsider}; DROP ROLE ${outsider}`);
+    }
   });
 });

@@ -12,7 +12,7 @@ describe('a tenant, logged in with its connection string', () => {
   let asGlobex: pg.Client;
 
   beforeAll(async () => {
-    const { admin, superuser } = fixture();
+    const { admin, adminUrl } = fixture();
     acme = await admin.createTenant({ schemaName: uniqueName('tenant_acme'), username: uniqueName('acme') });
     globex = await admin.createTenant({ schemaName: uniqueName('tenant_globex'), username: uniqueName('globex') });
     asAcme = await connectAs(acme.connectionString);
@@ -22,10 +22,12 @@ describe('a tenant, logged in with its connection string', () => {
       INSERT INTO secrets (value) VALUES ('globex data');
       CREATE VIEW secret_view AS SELECT value FROM secrets;
       CREATE FUNCTION secret_fn() RETURNS text LANGUAGE sql AS $$ SELECT 'globex' $$;`);
-    await superuser.query(`
+    const asAdmin = await connectAs(adminUrl);
+    await asAdmin.query(`
       CREATE TABLE public.shared_config (k text);
       INSERT INTO public.shared_config VALUES ('admin only');
       CREATE FUNCTION public.admin_fn() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;`);
+    await asAdmin.end();
   });
 
   afterAll(async () => {
@@ -54,8 +56,9 @@ describe('a tenant, logged in with its connection string', () => {
     });
 
     it('gets every right on tables the admin creates in its schema', async () => {
-      const { superuser } = fixture();
-      await superuser.query(`CREATE TABLE ${quoteIdent(acme.schemaName)}.admin_made (id int)`);
+      const asAdmin = await connectAs(fixture().adminUrl);
+      await asAdmin.query(`CREATE TABLE ${quoteIdent(acme.schemaName)}.admin_made (id int)`);
+      await asAdmin.end();
       await asAcme.query('INSERT INTO admin_made VALUES (1); UPDATE admin_made SET id = 2; DELETE FROM admin_made; TRUNCATE admin_made');
     });
 

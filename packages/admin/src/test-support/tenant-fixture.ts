@@ -9,24 +9,49 @@ export { uniqueName };
 export interface AdminFixture {
   /** A fresh database of its own, so `prepare` and catalog checks see only this file's work. */
   database: ScratchDatabase;
+  /** Tenantry's admin, as the lane's admin role (superuser, or least-privilege). */
   admin: DatabaseAdmin;
+  /** The URL `admin` connects with: the lane's admin role on the scratch database. */
+  adminUrl: string;
+  /** The lane's admin role name. */
+  adminRole: string;
+  lane: AdminLane;
   /** A superuser client on the scratch database, for setting up and checking. */
   superuser: pg.Client;
 }
 
 /**
- * Gives a test file its own database and a `DatabaseAdmin` on it, and cleans
- * up afterwards, including the cluster-wide roles of its tenants.
+ * Which admin Tenantry runs as. `superuser` is the self-hosted case.
+ * `least-privilege` is what managed clouds give: a role with CREATEROLE that
+ * owns the application database, and nothing more (no superuser, no CREATEDB).
+ */
+export type AdminLane = 'superuser' | 'least-privilege';
+
+export function currentLane(): AdminLane {
+  return process.env['TENANTRY_ADMIN_LANE'] === 'least-privilege' ? 'least-privilege' : 'superuser';
+}
+
+/**
+ * Gives a test file its own database and a `DatabaseAdmin` on it, as the
+ * lane's admin, and cleans up afterwards, including the cluster-wide roles.
  */
 export function useAdminFixture(options: DatabaseAdminOptions & { prepare?: boolean } = {}): () => AdminFixture {
   let fixture: AdminFixture | undefined;
+  let createdAdminRole: string | undefined;
   beforeAll(async () => {
+    const lane = currentLane();
     const database = await createScratchDatabase(inject('tenantryAdminUrl'), 'admin');
     const superuser = new pg.Client({ connectionString: database.url });
     await superuser.connect();
-    const admin = new DatabaseAdmin(database.url, options);
+    let adminUrl = database.url;
+    let adminRole = (await superuser.query<{ name: string }>('SELECT current_user AS name')).rows[0]!.name;
+    if (lane === 'least-privilege') {
+      adminRole = createdAdminRole = uniqueName('lp_admin');
+      adminUrl = await createLeastPrivilegeAdmin(superuser, database.name, adminRole);
+    }
+    const admin = new DatabaseAdmin(adminUrl, options);
     if (options.prepare !== false) await admin.prepare();
-    fixture = { database, admin, superuser };
+    fixture = { database, admin, adminUrl, adminRole, lane, superuser };
   });
   afterAll(async () => {
     if (!fixture) return;
@@ -34,11 +59,43 @@ export function useAdminFixture(options: DatabaseAdminOptions & { prepare?: bool
     await dropRolesMarkedFor(fixture.superuser, fixture.database.name);
     await fixture.superuser.end();
     await fixture.database.drop();
+    if (createdAdminRole) {
+      await withSuperuser(inject('tenantryAdminUrl'), (client) => client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(createdAdminRole!)}`));
+    }
   });
   return () => {
     if (!fixture) throw new Error('fixture used outside a test');
     return fixture;
   };
+}
+
+/**
+ * A managed-cloud style admin: LOGIN CREATEROLE, owner of the database (so of
+ * schema public from PostgreSQL 15 on, through pg_database_owner). PostgreSQL
+ * 14's public schema belongs to the bootstrap superuser, so there the database
+ * owner is given it, as managed services do.
+ */
+async function createLeastPrivilegeAdmin(superuser: pg.Client, database: string, role: string): Promise<string> {
+  const password = `lp-${uniqueName('pw')}`;
+  const id = pg.escapeIdentifier(role);
+  await superuser.query(`CREATE ROLE ${id} LOGIN CREATEROLE NOSUPERUSER NOCREATEDB PASSWORD '${password}'`);
+  await superuser.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} OWNER TO ${id}`);
+  if (inject('tenantryServerVersion') < 150000) await superuser.query(`ALTER SCHEMA public OWNER TO ${id}`);
+  const url = new URL(inject('tenantryAdminUrl'));
+  url.username = role;
+  url.password = password;
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
+}
+
+async function withSuperuser<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Roles are cluster-wide: drop the ones this database's tenants left, so a shared server stays clean. */

@@ -58,6 +58,10 @@ export interface TenantStateRow {
   schema_comment: string | null;
   role_exists: boolean;
   role_comment: string | null;
+  /** Whether the admin may drop the schema (superuser, or member of its owner); null when it does not exist. */
+  can_drop_schema: boolean | null;
+  /** Whether the admin may drop the role (see the dialect for the version rules); null when it does not exist. */
+  can_drop_role: boolean | null;
 }
 
 export interface ManagedSchemaRow {

@@ -22,6 +22,12 @@ export interface CreateTenantSpec {
 export interface RemoveTenantSpec {
   schemaName: string;
   username: string;
+  /**
+   * The admin role, when it is not superuser. `DROP OWNED BY` needs the
+   * privileges of the tenant role, so such an admin first grants itself
+   * membership (dropped again with the role). Omit for a superuser.
+   */
+  nonSuperuserAdmin?: string | undefined;
 }
 
 /** Input of `planPrepareDatabase`: what the current state needs changed. */

@@ -140,3 +140,19 @@ describe('planListTenants', () => {
     expect(() => planListTenants({ limit: 10_001 })).toThrow(ValidationError);
   });
 });
+
+describe('planRemoveTenant for an admin that is not superuser', () => {
+  it('grants the admin the tenant role before DROP OWNED BY, with INHERIT on PostgreSQL 16+', async () => {
+    const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
+    const spec = { schemaName: 'tenant_acme', username: 'acme_user', nonSuperuserAdmin: 'cloud admin' };
+    const texts16 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 160000 })).statements.map((s) => s.text);
+    expect(texts16.slice(1)).toEqual([
+      'DROP SCHEMA "tenant_acme" CASCADE',
+      'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
+      'DROP OWNED BY "acme_user"',
+      'DROP ROLE "acme_user"',
+    ]);
+    const texts15 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 150004 })).statements.map((s) => s.text);
+    expect(texts15).toContain('GRANT "acme_user" TO "cloud admin"');
+  });
+});

@@ -44,12 +44,13 @@ export function planCreateTenant(spec: CreateTenantSpec, dialect: TenantryDialec
 export function planRemoveTenant(spec: RemoveTenantSpec, dialect: TenantryDialect = defaultDialect): Plan {
   validateSchemaName(spec.schemaName);
   validateRoleName(spec.username);
+  if (spec.nonSuperuserAdmin !== undefined) validateExistingRoleName(spec.nonSuperuserAdmin, 'nonSuperuserAdmin');
   return dialect.planRemoveTenant(spec);
 }
 
 /** The statements `prepare` runs for the state it found; empty when nothing needs changing. */
 export function planPrepareDatabase(spec: PrepareDatabaseSpec, dialect: TenantryDialect = defaultDialect): Plan {
-  for (const role of spec.grantUsageTo) validateExistingRoleName(role);
+  for (const role of spec.grantUsageTo) validateExistingRoleName(role, 'keepPublicFor');
   return dialect.planPrepareDatabase(spec);
 }
 
@@ -66,9 +67,9 @@ export function planListTenants(spec: ListTenantsSpec = {}, dialect: TenantryDia
   return dialect.listTenantsQuery({ limit, after: spec.after });
 }
 
-function validateExistingRoleName(role: string): void {
-  // Roles to keep on `public` are existing application roles: any legal name, reserved or not.
+function validateExistingRoleName(role: string, field: string): void {
+  // Existing roles (the admin, application roles): any legal name, reserved or not.
   if (typeof role !== 'string' || role.length === 0 || Buffer.byteLength(role) > 63 || role.includes('\0')) {
-    throw new ValidationError({ field: 'keepPublicFor', rule: 'type', message: 'keepPublicFor must list role names of 1 to 63 bytes.' });
+    throw new ValidationError({ field, rule: 'type', message: `${field} must be role names of 1 to 63 bytes.` });
   }
 }

@@ -43,14 +43,22 @@ export function publicSchemaStateQuery(keepPublicFor: readonly string[]): Compil
                    (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = k.rolname)) AS unknown_roles`.compile(compiler);
 }
 
-export function tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow> {
+export function tenantStateQuery(schemaName: string, username: string, roleGrantOptions: boolean): CompiledQuery<TenantStateRow> {
+  // Before PostgreSQL 16, CREATEROLE may drop any non-superuser role; from 16
+  // on, only roles it holds ADMIN OPTION on (which it gets for roles it creates).
+  const canDropRole = roleGrantOptions
+    ? sql`pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')`
+    : sql`(me.rolcreaterole AND NOT r.rolsuper)`;
   return sql<TenantStateRow>`
-    SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}) AS schema_exists,
-           (SELECT pg_catalog.obj_description(oid, 'pg_namespace') FROM pg_catalog.pg_namespace
-             WHERE nspname = ${schemaName}) AS schema_comment,
-           EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = ${username}) AS role_exists,
-           (SELECT pg_catalog.shobj_description(oid, 'pg_authid') FROM pg_catalog.pg_roles
-             WHERE rolname = ${username}) AS role_comment`.compile(compiler);
+    WITH me AS (SELECT rolsuper, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user),
+         s AS (SELECT oid, nspowner FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}),
+         r AS (SELECT oid, rolsuper FROM pg_catalog.pg_roles WHERE rolname = ${username})
+    SELECT EXISTS (SELECT 1 FROM s) AS schema_exists,
+           (SELECT pg_catalog.obj_description(s.oid, 'pg_namespace') FROM s) AS schema_comment,
+           EXISTS (SELECT 1 FROM r) AS role_exists,
+           (SELECT pg_catalog.shobj_description(r.oid, 'pg_authid') FROM r) AS role_comment,
+           (SELECT me.rolsuper OR pg_catalog.pg_has_role(current_user, s.nspowner, 'USAGE') FROM me, s) AS can_drop_schema,
+           (SELECT me.rolsuper OR ${canDropRole} FROM me, r) AS can_drop_role`.compile(compiler);
 }
 
 export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {

@@ -50,7 +50,7 @@ export class PostgresDialect implements TenantryDialect {
   }
 
   planRemoveTenant(spec: RemoveTenantSpec): Plan {
-    return freezePlan('remove-tenant', removeTenantStatements(spec));
+    return freezePlan('remove-tenant', removeTenantStatements(spec, this.capabilities.roleGrantOptions));
   }
 
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan {
@@ -66,7 +66,7 @@ export class PostgresDialect implements TenantryDialect {
   }
 
   tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow> {
-    return catalog.tenantStateQuery(schemaName, username);
+    return catalog.tenantStateQuery(schemaName, username, this.capabilities.roleGrantOptions);
   }
 
   listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {

@@ -85,12 +85,26 @@ function preparedGuardStatement(): Statement {
  * in it (whoever created it), then whatever the role still owns or holds in this
  * database (its CONNECT grant, default privileges, large objects), then the role.
  */
-export function removeTenantStatements(spec: RemoveTenantSpec): Statement[] {
+export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions: boolean): Statement[] {
   const role = sql.id(spec.username);
-  return [
+  const statements = [
     lockStatement(spec.schemaName, spec.username),
     new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
+  ];
+  if (spec.nonSuperuserAdmin !== undefined) {
+    // PostgreSQL 16+ gives a CREATEROLE admin only ADMIN OPTION on the roles it
+    // creates; DROP OWNED BY needs the role's privileges, hence INHERIT TRUE.
+    const options = roleGrantOptions ? sql` WITH INHERIT TRUE, SET FALSE` : sql``;
+    statements.push(
+      new Statement(
+        "take on the tenant role's privileges, which DROP OWNED BY needs",
+        compileDdl(sql`GRANT ${role} TO ${sql.id(spec.nonSuperuserAdmin)}${options}`),
+      ),
+    );
+  }
+  statements.push(
     new Statement("drop the role's remaining objects and privileges in this database", compileDdl(sql`DROP OWNED BY ${role}`)),
     new Statement('drop the role', compileDdl(sql`DROP ROLE ${role}`)),
-  ];
+  );
+  return statements;
 }
