@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { resolvePostgresMajor } from './postgres-major.js';
 import type { TestServer } from './test-server.js';
 
 /** The optional package that drives Docker; install it where a Docker engine runs. */
@@ -23,12 +24,14 @@ export async function dockerEngineAnswers(): Promise<boolean> {
 
 /**
  * Starts PostgreSQL in a container with testcontainers. Opt-in with
- * `TENANTRY_TESTCONTAINERS=1` (image: `TENANTRY_TESTCONTAINERS_IMAGE`, default
- * `postgres:17`) and only where `@testcontainers/postgresql` is installed and a
- * Docker engine answers. This project's own machines have no Docker engine, so
+ * `TENANTRY_TESTCONTAINERS=1` (image: `TENANTRY_TESTCONTAINERS_IMAGE`, else
+ * `postgres:<major>` with the major of `TENANTRY_PG_MAJOR`, default 18) and only
+ * where `@testcontainers/postgresql` is installed and a Docker engine answers. This project's own machines have no Docker engine, so
  * this path is not exercised by its CI; the embedded server is the default.
  */
-export async function startContainerServer(image = process.env['TENANTRY_TESTCONTAINERS_IMAGE'] ?? 'postgres:17'): Promise<TestServer> {
+export async function startContainerServer(
+  image = process.env['TENANTRY_TESTCONTAINERS_IMAGE'] ?? `postgres:${resolvePostgresMajor()}`,
+): Promise<TestServer> {
   let module: { PostgreSqlContainer: new (image: string) => ContainerBuilder };
   try {
     module = (await import(TESTCONTAINERS_MODULE)) as typeof module;

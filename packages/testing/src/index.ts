@@ -1,6 +1,14 @@
 export { withDatabase } from './database-url.js';
 export { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
 export { findFreePort } from './free-port.js';
+export {
+  DEFAULT_POSTGRES_MAJOR,
+  POSTGRES_MAJORS,
+  isPostgresMajor,
+  majorOfVersionNum,
+  resolvePostgresMajor,
+  type PostgresMajor,
+} from './postgres-major.js';
 export { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';
 export { queryServerVersionNum } from './server-version.js';
 export { startTestServer, type TestServer, type TestServerOptions } from './test-server.js';

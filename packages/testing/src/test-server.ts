@@ -1,5 +1,6 @@
 import { dockerEngineAnswers, startContainerServer } from './container-server.js';
 import { startEmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
+import { resolvePostgresMajor } from './postgres-major.js';
 import { queryServerVersionNum } from './server-version.js';
 
 /** The PostgreSQL server a test run uses. */
@@ -16,13 +17,18 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Options for {@link startTestServer}; they apply to the embedded server only. */
+/**
+ * Options for {@link startTestServer}; they apply to the embedded server only,
+ * except `major`, which also picks the testcontainers image (`postgres:<major>`).
+ * A `TEST_DATABASE_URL` server is used whatever its version.
+ */
 export type TestServerOptions = EmbeddedServerOptions;
 
 /**
  * Returns the server the tests should use: the one at `TEST_DATABASE_URL` when
  * that variable is set (it is never stopped); else a testcontainers server when
  * `TENANTRY_TESTCONTAINERS=1` and a Docker engine answers; else a fresh embedded server.
+ * The major (option, else `TENANTRY_PG_MAJOR`, else 18) applies to the last two.
  *
  * @example
  * ```ts
@@ -35,7 +41,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const externalUrl = process.env['TEST_DATABASE_URL']?.trim();
   if (!externalUrl) {
     if (process.env['TENANTRY_TESTCONTAINERS'] === '1') {
-      if (await dockerEngineAnswers()) return startContainerServer();
+      if (await dockerEngineAnswers()) {
+        return startContainerServer(process.env['TENANTRY_TESTCONTAINERS_IMAGE'] ?? `postgres:${resolvePostgresMajor(options.major)}`);
+      }
       process.stderr.write('TENANTRY_TESTCONTAINERS=1 but no Docker engine answers: using the embedded PostgreSQL.\n');
     }
     return startEmbeddedServer(options);
