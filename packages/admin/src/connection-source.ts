@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { formatConnectionString, tenantConnectionString, ValidationError } from '@tenantry/core';
+import { formatConnectionString, tenantConnectionString, validateConnectionUrl } from '@tenantry/core';
 
 /** What `DatabaseAdmin` accepts: the seed's URL, a `pg` pool config, or a pool the caller owns. */
 export type AdminConnection = string | pg.PoolConfig | pg.Pool;
@@ -17,25 +17,13 @@ export function openConnectionSource(connection: AdminConnection, connectionTime
     return { pool: connection, ownsPool: false, tenantUrl: tenantUrlFrom(connection.options) };
   }
   const config: pg.PoolConfig =
-    typeof connection === 'string' ? { connectionString: checkUrl(connection) } : { ...connection };
+    typeof connection === 'string' ? { connectionString: validateConnectionUrl(connection) } : { ...connection };
   config.connectionTimeoutMillis ??= connectionTimeoutMillis;
   const pool = new pg.Pool(config);
   // An idle client whose server went away emits 'error' on the pool; without a
   // listener Node would crash. The next query reports the problem instead.
   pool.on('error', () => undefined);
   return { pool, ownsPool: true, tenantUrl: tenantUrlFrom(config) };
-}
-
-function checkUrl(url: string): string {
-  if (!/^postgres(ql)?:\/\//i.test(url)) {
-    // Never echo the input: it may hold a password.
-    throw new ValidationError({
-      field: 'databaseUrl',
-      rule: 'type',
-      message: 'databaseUrl must be a URL of the form postgresql://user:password@host:port/database.',
-    });
-  }
-  return url;
 }
 
 function tenantUrlFrom(config: pg.PoolConfig): (username: string, password: string) => string {

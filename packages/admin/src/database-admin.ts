@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect as KyselyPostgresDialect, type CompiledQuery } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import {
   DEFAULT_PASSWORD_LENGTH,
@@ -24,8 +24,10 @@ import {
   planListTenants,
   planPrepareDatabase,
   planRemoveTenant,
+  pinSearchPathStatement,
   planToScript,
   PostgresDialect,
+  REMOVE_PLAN_PRELUDE_LENGTH,
   type Plan,
   type ServerFactsRow,
   type TenantStateRow,
@@ -61,7 +63,6 @@ interface ServerFacts {
  */
 export class DatabaseAdmin {
   readonly #source: ConnectionSource;
-  readonly #db: Kysely<Record<string, never>>;
   readonly #options: Required<DatabaseAdminOptions>;
   #facts: Promise<ServerFacts> | undefined;
 
@@ -73,7 +74,6 @@ export class DatabaseAdmin {
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
     };
     this.#source = openConnectionSource(connection, this.#options.connectionTimeoutMillis);
-    this.#db = new Kysely({ dialect: new KyselyPostgresDialect({ pool: this.#source.pool }) });
   }
 
   /**
@@ -124,9 +124,10 @@ export class DatabaseAdmin {
     const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
     const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
     const plan = planRemoveTenant({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
-    const [lock, ...drops] = plan.statements;
+    const prelude = plan.statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH);
+    const drops = plan.statements.slice(REMOVE_PLAN_PRELUDE_LENGTH);
     await this.#inTransaction(context, async (client) => {
-      await client.query(lock!.sql);
+      await client.query(prelude.map((statement) => statement.sql).join(';\n'));
       const state = await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username));
       checkManagedTenant(state, { schemaName, username, database: facts.row.database });
       checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
@@ -270,23 +271,22 @@ export class DatabaseAdmin {
   }
 
   async #read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {
-    try {
-      return (await this.#db.executeQuery(query)).rows;
-    } catch (error) {
-      throw mapDatabaseError(error, context);
-    }
+    return this.#inTransaction(context, async (client) => {
+      const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
+      return result.rows;
+    });
   }
 
   /** Sends a whole plan as one multi-statement query: one round trip, one implicit transaction. */
   async #runScript(plan: Plan, context: ErrorContext): Promise<void> {
     let client: pg.PoolClient | undefined;
     try {
-      client = await this.#source.pool.connect();
+      client = await this.#checkout();
       await client.query(planToScript(plan));
     } catch (error) {
       throw mapDatabaseError(error, context);
     } finally {
-      client?.release();
+      this.#release(client);
     }
   }
 
@@ -294,8 +294,9 @@ export class DatabaseAdmin {
     let client: pg.PoolClient | undefined;
     let broken = false;
     try {
-      client = await this.#source.pool.connect();
-      await client.query('BEGIN');
+      client = await this.#checkout();
+      // Pinned for this transaction only, so a caller's own pool keeps its settings.
+      await client.query(`BEGIN; ${pinSearchPathStatement().sql}`);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -306,9 +307,29 @@ export class DatabaseAdmin {
       }
       throw mapDatabaseError(error, context);
     } finally {
-      client?.release(broken);
+      this.#release(client, broken);
     }
   }
+
+  /**
+   * A checked-out client whose connection dies (server restart, terminated
+   * backend) emits 'error' besides failing its query; the pool does not listen
+   * on checked-out clients, and an unheard 'error' would end the process.
+   */
+  async #checkout(): Promise<pg.PoolClient> {
+    const client = await this.#source.pool.connect();
+    client.on('error', ignoreClientError);
+    return client;
+  }
+
+  #release(client: pg.PoolClient | undefined, broken = false): void {
+    client?.off('error', ignoreClientError);
+    client?.release(broken);
+  }
+}
+
+function ignoreClientError(): void {
+  // The failed query reports the problem; see #checkout.
 }
 
 async function queryOne<Row>(client: pg.PoolClient, query: CompiledQuery<Row>): Promise<Row> {

@@ -5,8 +5,9 @@ import {
   PermissionError,
   TenantAlreadyExistsError,
   TenantryError,
+  ValidationError,
 } from '@tenantry/core';
-import { NOT_PREPARED_SQLSTATE } from '@tenantry/sql';
+import { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE } from '@tenantry/sql';
 
 /** What the error is about, so the mapped error can name the object and the fix. */
 export interface ErrorContext {
@@ -45,6 +46,15 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
   }
   if (code === NOT_PREPARED_SQLSTATE) {
     return new DatabaseNotPreparedError({ database: context.database ?? '?', sqlState: code, cause: error });
+  }
+  if (code === SCHEMA_SHADOWS_ROLE_SQLSTATE) {
+    return new ValidationError({
+      field: 'schemaName',
+      rule: 'schema-named-like-role',
+      message:
+        `A role named "${context.schemaName}" exists: a schema of that name would be on that role's default search_path ("$user"), ` +
+        "where the tenant could plant objects that role's sessions would use. Choose another schema name (the tenant's own username is fine).",
+    });
   }
   if (code === '42501') {
     const privilege = missingPrivilege(serverMessage);

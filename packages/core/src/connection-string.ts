@@ -58,7 +58,10 @@ function splitOnce(text: string, separator: string): [string, string] {
 }
 
 function parameterName(pair: string): string {
-  const name = splitOnce(pair, '=')[0];
+  return decodeParameterName(splitOnce(pair, '=')[0]);
+}
+
+function decodeParameterName(name: string): string {
   try {
     return decodeURIComponent(name.replace(/\+/g, ' '));
   } catch {
@@ -88,7 +91,7 @@ function joinUrl(parts: SplitUrl, userInfo: string | undefined): string {
  * ```
  */
 export function tenantConnectionString(adminUrl: string, tenant: { username: string; password: string }): string {
-  const parts = splitUrl(adminUrl);
+  const parts = splitUrl(validateConnectionUrl(adminUrl));
   parts.query = parts.query.filter((pair) => !ADMIN_IDENTITY_PARAMETERS.has(parameterName(pair)));
   return joinUrl(parts, `${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}`);
 }
@@ -122,18 +125,47 @@ export function formatConnectionString(parts: ConnectionParts): string {
 
 /**
  * Replaces the password in a connection URL (in the user info and in any
- * `password=` parameter) with `***`, for messages and logs. Input that is not
- * a URL is replaced whole, since it may be a key=value string with a secret.
+ * `password=`/`sslpassword=` parameter) with `***`, for messages and logs.
+ * A password with a raw `/`, `?` or `#` makes a URL ambiguous, so the user
+ * info is taken up to the LAST `@`: that may hide more than the password, never
+ * less. Input that is not a URL is replaced whole, since it may be a
+ * key=value string with a secret.
  */
 export function redactConnectionString(url: string): string {
-  let parts: SplitUrl;
-  try {
-    parts = splitUrl(url);
-  } catch {
-    return '[redacted connection string]';
+  const scheme = /^(postgres(?:ql)?):\/\//i.exec(url);
+  if (!scheme) return '[redacted connection string]';
+  let rest = url.slice(scheme[0].length);
+  let userInfo: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const colon = rest.indexOf(':');
+    userInfo = colon !== -1 && colon < at ? `${rest.slice(0, colon)}:***` : rest.slice(0, at);
+    rest = rest.slice(at + 1);
   }
-  parts.query = parts.query.map((pair) => (SECRET_PARAMETERS.has(parameterName(pair)) ? `${splitOnce(pair, '=')[0]}=***` : pair));
-  if (parts.userInfo === undefined) return joinUrl(parts, undefined);
-  const colon = parts.userInfo.indexOf(':');
-  return joinUrl(parts, colon === -1 ? parts.userInfo : `${parts.userInfo.slice(0, colon)}:***`);
+  const redacted = rest.replace(/([?&])([^=&#]*)=[^&#]*/g, (pair, separator: string, name: string) =>
+    SECRET_PARAMETERS.has(decodeParameterName(name)) ? `${separator}${name}=***` : pair,
+  );
+  return `${scheme[0]}${userInfo === undefined ? '' : `${userInfo}@`}${redacted}`;
+}
+
+/**
+ * Refuses a connection URL whose user info is ambiguous: a raw `/`, `?` or
+ * `#` before the last `@` means the password was not percent-encoded, and a
+ * driver would read part of it as the host (and print it in its errors).
+ *
+ * @throws ValidationError, without echoing the URL.
+ */
+export function validateConnectionUrl(url: unknown, field = 'databaseUrl'): string {
+  const reject = (why: string): never => {
+    throw new ValidationError({ field, rule: 'type', message: `${field} ${why}` });
+  };
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url)) {
+    return reject('must be a URL of the form postgresql://user:password@host:port/database.');
+  }
+  const rest = url.replace(/^postgres(ql)?:\/\//i, '');
+  const firstDelimiter = rest.search(/[/?#]/);
+  if (firstDelimiter !== -1 && rest.lastIndexOf('@') > firstDelimiter) {
+    return reject('is ambiguous: percent-encode "/", "?", "#", "@" and "%" in the user name and password (encodeURIComponent).');
+  }
+  return url;
 }

@@ -1,10 +1,15 @@
 import { ValidationError } from './errors/validation-error.js';
+import { CONTROL_CHARACTER, describeType, LONE_SURROGATE } from './text-rules.js';
 
 /** PostgreSQL's NAMEDATALEN - 1: longer identifiers are silently truncated by the server. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
-/** Schemas PostgreSQL creates itself, or that every role relies on. */
-export const RESERVED_SCHEMA_NAMES: ReadonlySet<string> = new Set(['public', 'information_schema']);
+/**
+ * Schemas PostgreSQL creates itself or that every role relies on, and `$user`,
+ * which `search_path` reads as "the schema named like the current user" even
+ * when quoted, so a schema of that name could never be the tenant's path.
+ */
+export const RESERVED_SCHEMA_NAMES: ReadonlySet<string> = new Set(['public', 'information_schema', '$user']);
 
 /**
  * Role names PostgreSQL reserves or gives a meaning of their own in GRANT and
@@ -21,8 +26,6 @@ export const RESERVED_ROLE_NAMES: ReadonlySet<string> = new Set([
   'postgres',
 ]);
 
-// C0 controls, DEL and C1 controls: invisible in logs and some are refused by the server (NUL).
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
 
 type IdentifierKind = 'schema' | 'role';
 
@@ -45,6 +48,9 @@ export function validateIdentifier(value: unknown, kind: IdentifierKind, field: 
   if (value.length === 0) return reject('empty', 'it is empty');
   if (CONTROL_CHARACTER.test(value)) {
     return reject('control-character', 'it contains a control character (NUL, tab, newline, ...)');
+  }
+  if (LONE_SURROGATE.test(value)) {
+    return reject('control-character', 'it contains an unpaired UTF-16 surrogate, which has no UTF-8 form');
   }
   if (value.trim() !== value) return reject('surrounding-whitespace', 'it starts or ends with white space');
   const bytes = Buffer.byteLength(value, 'utf8');
@@ -71,8 +77,3 @@ export function validateRoleName(value: unknown, field = 'username'): string {
   return validateIdentifier(value, 'role', field);
 }
 
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}

@@ -19,6 +19,7 @@ export {
   tenantConnectionString,
   formatConnectionString,
   redactConnectionString,
+  validateConnectionUrl,
   type ConnectionParts,
 } from './connection-string.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';

@@ -1,10 +1,8 @@
 import { ValidationError } from './errors/validation-error.js';
-import { describeType } from './identifier-rules.js';
+import { CONTROL_CHARACTER, describeType, LONE_SURROGATE } from './text-rules.js';
 
 export const MAX_PASSWORD_LENGTH = 1024;
 
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/u;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // RFC 3454 table B.1 (mapped to nothing) and C.1.2 (non-ASCII spaces, mapped to U+0020).
 const SASLPREP_MAPPED = /[\u00ad\u034f\u1806\u180b-\u180d\u200b-\u200d\u2060\ufe00-\ufe0f\ufeff\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/u;
 

@@ -22,11 +22,13 @@ export type {
 export { PostgresDialect } from './dialect/postgres/postgres-dialect.js';
 export { type PostgresDialectConfig, SUPPORTED_POSTGRES_MAJORS } from './dialect/postgres/postgres-dialect-config.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './dialect/postgres/postgres-catalog-queries.js';
+export { pinSearchPathStatement, REMOVE_PLAN_PRELUDE_LENGTH } from './dialect/postgres/postgres-tenant-statements.js';
 export {
   type CreateTenantSpec,
   type RemoveTenantSpec,
   type PrepareDatabaseSpec,
   type ListTenantsSpec,
   NOT_PREPARED_SQLSTATE,
+  SCHEMA_SHADOWS_ROLE_SQLSTATE,
 } from './plans/plan-specs.js';
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants } from './plans/tenant-plans.js';

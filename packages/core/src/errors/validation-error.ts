@@ -11,7 +11,8 @@ export type ValidationRule =
   | 'reserved-name'
   | 'password-not-saslprep-stable'
   | 'out-of-range'
-  | 'unknown-role';
+  | 'unknown-role'
+  | 'schema-named-like-role';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

@@ -48,3 +48,10 @@ export interface ListTenantsSpec {
 
 /** SQLSTATE raised by a create plan on a database `prepare` never ran on. */
 export const NOT_PREPARED_SQLSTATE = 'TRY01';
+
+/**
+ * SQLSTATE raised by a create plan when a role other than the tenant's own
+ * has the schema's name: the schema would be on that role's default
+ * `search_path` ("$user"), where the tenant could plant objects it runs.
+ */
+export const SCHEMA_SHADOWS_ROLE_SQLSTATE = 'TRY02';

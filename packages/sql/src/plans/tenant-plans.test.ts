@@ -14,13 +14,16 @@ describe('planCreateTenant', () => {
   it('pins the statements, in order, with every identifier quoted', () => {
     expect(plan.action).toBe('create-tenant');
     expect(plan.statements.map((s) => s.text)).toEqual([
+      'SET LOCAL search_path = pg_catalog, pg_temp',
       'SET LOCAL standard_conforming_strings = on',
       expect.stringMatching(/^SELECT pg_advisory_xact_lock\(-?\d+\), pg_advisory_xact_lock\(-?\d+\)$/),
-      expect.stringMatching(/^DO \$tenantry\$ BEGIN IF EXISTS .*nspname = 'public' AND a\.grantee = 0\) THEN RAISE EXCEPTION .* USING ERRCODE = 'TRY01'; END IF; END \$tenantry\$$/),
+      `SELECT pg_catalog.set_config('tenantry.schema_name', 'tenant_acme', true), pg_catalog.set_config('tenantry.username', 'acme_user', true)`,
+      expect.stringMatching(
+        /^DO \$tenantry\$ BEGIN IF EXISTS .*nspname = 'public' AND a\.grantee = 0\) THEN RAISE EXCEPTION .* USING ERRCODE = 'TRY01'; END IF; IF EXISTS \(SELECT 1 FROM pg_catalog\.pg_roles .* USING ERRCODE = 'TRY02'; END IF; END \$tenantry\$$/,
+      ),
       `CREATE ROLE "acme_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 PASSWORD '[redacted SCRAM-SHA-256 verifier]'`,
       'CREATE SCHEMA "tenant_acme"',
       'GRANT USAGE, CREATE ON SCHEMA "tenant_acme" TO "acme_user"',
-      'GRANT CONNECT ON DATABASE "app" TO "acme_user"',
       'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON TABLES TO "acme_user"',
       'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON SEQUENCES TO "acme_user"',
       'ALTER DEFAULT PRIVILEGES IN SCHEMA "tenant_acme" GRANT ALL ON FUNCTIONS TO "acme_user"',
@@ -58,6 +61,10 @@ describe('planCreateTenant', () => {
     });
     const texts = hostile.statements.map((s) => s.text);
     expect(texts).toContain('CREATE SCHEMA "t""; DROP SCHEMA public; --"');
+    // Names reach the guard as escaped literals, never inside the dollar-quoted body.
+    expect(texts).toContain(
+      `SELECT pg_catalog.set_config('tenantry.schema_name', 't"; DROP SCHEMA public; --', true), pg_catalog.set_config('tenantry.username', 'o''brien', true)`,
+    );
     expect(texts).toContain(`GRANT USAGE, CREATE ON SCHEMA "t""; DROP SCHEMA public; --" TO "o'brien"`);
     expect(texts.find((t) => t.startsWith('COMMENT ON ROLE'))).toBe(
       `COMMENT ON ROLE "o'brien" IS 'tenantry:{"v":1,"schema":"t\\"; DROP SCHEMA public; --","database":"app"}'`,
@@ -74,7 +81,9 @@ describe('planCreateTenant', () => {
       database: 'app',
       requirePreparedDatabase: false,
     });
-    expect(unguarded.statements.some((s) => s.text.startsWith('DO '))).toBe(false);
+    const guard = unguarded.statements.find((s) => s.text.startsWith('DO '))!;
+    expect(guard.text).not.toContain('TRY01');
+    expect(guard.text).toContain('TRY02'); // the role-shadowing check always stays
   });
 
   it('refuses a plaintext password and invalid names before building anything', () => {
@@ -102,7 +111,9 @@ describe('planCreateTenant', () => {
 describe('planRemoveTenant', () => {
   it('drops the schema, what the role owns here, then the role', () => {
     const plan = planRemoveTenant({ schemaName: 'tenant_acme', username: 'acme_user' });
-    expect(plan.statements.map((s) => s.text).slice(1)).toEqual([
+    expect(plan.statements.map((s) => s.text)).toEqual([
+      'SET LOCAL search_path = pg_catalog, pg_temp',
+      expect.stringMatching(/^SELECT pg_advisory_xact_lock/),
       'DROP SCHEMA "tenant_acme" CASCADE',
       'DROP OWNED BY "acme_user"',
       'DROP ROLE "acme_user"',
@@ -112,7 +123,8 @@ describe('planRemoveTenant', () => {
   it('takes the same locks as create, in the same order', () => {
     const create = planCreateTenant({ schemaName: 'a', username: 'b', passwordVerifier: verifier, database: 'app' });
     const remove = planRemoveTenant({ schemaName: 'a', username: 'b' });
-    expect(remove.statements[0]!.text).toBe(create.statements[1]!.text);
+    const lockOf = (plan: typeof create) => plan.statements.find((s) => s.text.includes('pg_advisory_xact_lock'))!.text;
+    expect(lockOf(remove)).toBe(lockOf(create));
   });
 });
 
@@ -146,7 +158,7 @@ describe('planRemoveTenant for an admin that is not superuser', () => {
     const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
     const spec = { schemaName: 'tenant_acme', username: 'acme_user', nonSuperuserAdmin: 'cloud admin' };
     const texts16 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 160000 })).statements.map((s) => s.text);
-    expect(texts16.slice(1)).toEqual([
+    expect(texts16.slice(2)).toEqual([
       'DROP SCHEMA "tenant_acme" CASCADE',
       'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
       'DROP OWNED BY "acme_user"',

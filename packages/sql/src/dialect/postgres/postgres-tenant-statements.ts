@@ -3,7 +3,12 @@ import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { advisoryLockKey } from '../../advisory-lock-key.js';
 import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
-import { NOT_PREPARED_SQLSTATE, type CreateTenantSpec, type RemoveTenantSpec } from '../../plans/plan-specs.js';
+import {
+  NOT_PREPARED_SQLSTATE,
+  SCHEMA_SHADOWS_ROLE_SQLSTATE,
+  type CreateTenantSpec,
+  type RemoveTenantSpec,
+} from '../../plans/plan-specs.js';
 
 const REDACTED_VERIFIER = '[redacted SCRAM-SHA-256 verifier]';
 
@@ -12,6 +17,16 @@ const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREP
 
 /** Object kinds whose default privileges give the tenant everything the admin creates in its schema. */
 const DEFAULT_PRIVILEGE_KINDS = ['TABLES', 'SEQUENCES', 'FUNCTIONS', 'TYPES'] as const;
+
+/**
+ * Resolves every name the admin's statements use in pg_catalog only. Without
+ * it, a schema named like the admin role would be on the admin's default
+ * search_path ("$user"), and a tenant could plant a function there that wins
+ * overload resolution over a built-in the admin calls.
+ */
+export function pinSearchPathStatement(): Statement {
+  return new Statement("resolve names in pg_catalog only, never in a tenant's schema", 'SET LOCAL search_path = pg_catalog, pg_temp');
+}
 
 /** Serialises plans that touch the same names; keys in ascending order so two plans never deadlock. */
 export function lockStatement(schemaName: string, username: string): Statement {
@@ -27,18 +42,21 @@ export function createTenantStatements(spec: Required<CreateTenantSpec>): Statem
   const schema = sql.id(spec.schemaName);
   const role = sql.id(spec.username);
   const statements = [
+    pinSearchPathStatement(),
     // Literals below are escaped by doubling quotes, which is only safe with standard strings.
     new Statement('make string literals standard for this transaction', 'SET LOCAL standard_conforming_strings = on'),
     lockStatement(spec.schemaName, spec.username),
+    ...guardStatements(spec),
   ];
-  if (spec.requirePreparedDatabase) statements.push(preparedGuardStatement());
   const createRole = (verifier: string) =>
     compileDdl(sql`CREATE ROLE ${role} WITH ${sql.raw(ROLE_ATTRIBUTES)} PASSWORD ${sql.lit(verifier)}`);
   statements.push(
     new Statement('create the login role, password as a SCRAM verifier', createRole(spec.passwordVerifier), createRole(REDACTED_VERIFIER)),
     new Statement("create the schema, owned by the admin so the tenant cannot drop it or change its marker", compileDdl(sql`CREATE SCHEMA ${schema}`)),
+    // No GRANT CONNECT ON DATABASE: each such grant rewrites the database's single
+    // pg_database row, so concurrent creates fail with "tuple concurrently updated".
+    // Tenants connect through PUBLIC's CONNECT, as every role does by default.
     new Statement('let the tenant use and create objects in its schema', compileDdl(sql`GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${role}`)),
-    new Statement('let the tenant connect even where PUBLIC may not', compileDdl(sql`GRANT CONNECT ON DATABASE ${sql.id(spec.database)} TO ${role}`)),
     ...DEFAULT_PRIVILEGE_KINDS.map(
       (kind) =>
         new Statement(
@@ -70,24 +88,53 @@ export function createTenantStatements(spec: Required<CreateTenantSpec>): Statem
   return statements;
 }
 
-/** Fails the transaction with SQLSTATE TRY01 while PUBLIC still holds any right on schema `public`. */
-function preparedGuardStatement(): Statement {
-  return new Statement(
-    'refuse to run on a database where every role may use schema public',
-    `DO $tenantry$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a ` +
-      `WHERE n.nspname = 'public' AND a.grantee = 0) THEN RAISE EXCEPTION 'schema public is open to PUBLIC; run prepare first' ` +
-      `USING ERRCODE = '${NOT_PREPARED_SQLSTATE}'; END IF; END $tenantry$`,
+/**
+ * Checks the server must make inside the transaction, where no race can slip
+ * between check and change. The DO body is a constant: the names reach it as
+ * transaction-local settings, so no name is ever spliced into dollar quotes.
+ */
+function guardStatements(spec: Required<CreateTenantSpec>): Statement[] {
+  const names = new Statement(
+    'hand the tenant names to the checks below',
+    compileDdl(
+      sql`SELECT pg_catalog.set_config('tenantry.schema_name', ${sql.lit(spec.schemaName)}, true), pg_catalog.set_config('tenantry.username', ${sql.lit(spec.username)}, true)`,
+    ),
   );
+  const notPrepared = spec.requirePreparedDatabase
+    ? `IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) ` +
+      `THEN RAISE EXCEPTION 'schema public is open to PUBLIC; run prepare first' USING ERRCODE = '${NOT_PREPARED_SQLSTATE}'; END IF; `
+    : '';
+  const shadowsRole =
+    `IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = pg_catalog.current_setting('tenantry.schema_name') ` +
+    `AND rolname <> pg_catalog.current_setting('tenantry.username')) ` +
+    `THEN RAISE EXCEPTION 'a role has the schema''s name' USING ERRCODE = '${SCHEMA_SHADOWS_ROLE_SQLSTATE}'; END IF; `;
+  return [
+    names,
+    new Statement(
+      spec.requirePreparedDatabase
+        ? 'refuse a database where every role may use schema public, and a schema named like another role'
+        : 'refuse a schema named like another role',
+      `DO $tenantry$ BEGIN ${notPrepared}${shadowsRole}END $tenantry$`,
+    ),
+  ];
 }
+
+/**
+ * How many statements open a remove plan (pin the search_path, take the
+ * locks). The orchestrator runs them, checks in the catalog that the tenant is
+ * Tenantry's and whole, then runs the rest in the same transaction.
+ */
+export const REMOVE_PLAN_PRELUDE_LENGTH = 2;
 
 /**
  * The statements that remove one tenant, in order: the schema with everything
  * in it (whoever created it), then whatever the role still owns or holds in this
- * database (its CONNECT grant, default privileges, large objects), then the role.
+ * database (large objects, grants others gave it), then the role.
  */
 export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions: boolean): Statement[] {
   const role = sql.id(spec.username);
   const statements = [
+    pinSearchPathStatement(),
     lockStatement(spec.schemaName, spec.username),
     new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
   ];
