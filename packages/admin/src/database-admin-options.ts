@@ -1,3 +1,6 @@
+import type { MigrationProvider } from 'kysely';
+import type { TenantCredentials, TenantryError } from '@tenantry/core';
+
 /** Options of `DatabaseAdmin`; every one has a safe default. */
 export interface DatabaseAdminOptions {
   /**
@@ -20,6 +23,92 @@ export interface DatabaseAdminOptions {
 export interface CreateTenantOptions {
   /** Overrides `DatabaseAdminOptions.requirePreparedDatabase` for this call. */
   requirePreparedDatabase?: boolean;
+  /**
+   * Kysely migrations to run in the new schema, as the tenant's role, in the
+   * same transaction: the tables belong to the tenant, and a failing migration
+   * leaves no tenant behind.
+   */
+  migrations?: MigrationProvider;
+}
+
+/** Options of `rotatePassword`. */
+export interface RotatePasswordOptions {
+  /** The new password; empty or absent to have one generated. */
+  password?: string | undefined;
+  /** Also end the tenant's open sessions, which otherwise stay logged in. Default false. */
+  terminateSessions?: boolean;
+  /** New expiry (`VALID UNTIL`); `null` for none; absent to keep the current one. */
+  validUntil?: Date | null;
+}
+
+/** Options of `createTenants`. */
+export interface CreateTenantsOptions {
+  /** How many tenants are created at once. Default 4. */
+  concurrency?: number;
+  /**
+   * Report a tenant that already exists whole (its schema and role, marked as
+   * one Tenantry tenant) as `skipped` instead of `failed`, so a rerun resumes.
+   */
+  skipExisting?: boolean;
+  /** Called after each tenant, in completion order. */
+  onProgress?: (progress: BulkProgress) => void;
+  /** Overrides `DatabaseAdminOptions.requirePreparedDatabase`. */
+  requirePreparedDatabase?: boolean;
+}
+
+/** One tenant's outcome in `createTenants`. */
+export type TenantCreationResult = { index: number; schemaName: string; username: string } & (
+  | { status: 'created'; credentials: TenantCredentials }
+  | { status: 'skipped' }
+  | { status: 'failed'; error: TenantryError }
+);
+
+/** Running totals, after each tenant of a bulk operation. */
+export interface BulkProgress {
+  done: number;
+  /** Undefined when the input is a stream of unknown length. */
+  total: number | undefined;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Options of `migrateTenants`. */
+export interface MigrateTenantsOptions {
+  migrations: MigrationProvider;
+  /** How many tenants are migrated at once. Default 4. */
+  concurrency?: number;
+  /** Called after each tenant. */
+  onProgress?: (progress: BulkProgress & { last: TenantMigrationOutcome }) => void;
+}
+
+/** One tenant's outcome in `migrateTenants`. */
+export interface TenantMigrationOutcome {
+  schemaName: string;
+  username: string;
+  status: 'migrated' | 'up-to-date' | 'failed';
+  /** Names of the migrations applied in this run. */
+  applied: string[];
+  error?: TenantryError;
+}
+
+/** The isolation report of `verifyTenant`. */
+export interface VerificationReport {
+  schemaName: string;
+  username: string;
+  /** True when every check passed. */
+  ok: boolean;
+  checks: VerificationCheck[];
+}
+
+export interface VerificationCheck {
+  /** Stable identifier, e.g. `role.not-superuser`, `schema.no-public-access`. */
+  id: string;
+  /** The promise checked, in words. */
+  description: string;
+  ok: boolean;
+  /** What was found where the promise does not hold. */
+  detail?: string;
 }
 
 /** Options of `prepare`. */
@@ -49,8 +138,24 @@ export interface TenantInfo {
   schemaName: string;
   username: string;
   createdAt: Date;
+  /** Free-form labels given at creation. */
+  labels: Record<string, string>;
   /** False when the tenant's role is gone or no longer carries the marker that points back. */
   roleIntact: boolean;
+}
+
+/** A tenant as `getTenant` reports it: `TenantInfo` plus its role's settings. */
+export interface TenantDetails extends TenantInfo {
+  /** `-1` for no limit. */
+  connectionLimit: number;
+  /** Password expiry (`VALID UNTIL`), or null. */
+  validUntil: Date | null;
+  /** Per-role settings in this database, e.g. `{ search_path: 'tenant_acme', statement_timeout: '5s' }`. */
+  settings: Record<string, string>;
+  /** Roles the tenant's role is a member of. */
+  memberOf: string[];
+  /** Roles that are members of the tenant's role (e.g. a reporting role). */
+  members: string[];
 }
 
 /** One page of `listTenantsPage`. */

@@ -3,9 +3,18 @@ export type { AdminConnection } from './connection-source.js';
 export type {
   DatabaseAdminOptions,
   CreateTenantOptions,
+  CreateTenantsOptions,
+  TenantCreationResult,
+  BulkProgress,
+  RotatePasswordOptions,
+  MigrateTenantsOptions,
+  TenantMigrationOutcome,
+  VerificationReport,
+  VerificationCheck,
   PrepareOptions,
   PrepareReport,
   TenantInfo,
+  TenantDetails,
   TenantPage,
 } from './database-admin-options.js';
 export { mapDatabaseError } from './map-database-error.js';

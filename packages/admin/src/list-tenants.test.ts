@@ -12,7 +12,7 @@ describe('listTenants', () => {
 
     const tenants = await admin.listTenants();
     expect(tenants).toEqual([
-      { schemaName: created.schemaName, username: created.username, createdAt: expect.any(Date), roleIntact: true },
+      { schemaName: created.schemaName, username: created.username, createdAt: expect.any(Date), labels: {}, roleIntact: true },
     ]);
     expect(Math.abs(tenants[0]!.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
   });

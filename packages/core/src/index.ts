@@ -24,3 +24,4 @@ export {
 } from './connection-string.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';
 export { TenantCredentials } from './tenant-credentials.js';
+export { validateCreationOptions, type CreationOptions } from './creation-options.js';

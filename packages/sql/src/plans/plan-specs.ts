@@ -16,6 +16,18 @@ export interface CreateTenantSpec {
   requirePreparedDatabase?: boolean;
   /** Stored in the marker; defaults to now. */
   createdAt?: Date;
+  /** -1 (default) for no limit. */
+  connectionLimit?: number;
+  /** `VALID UNTIL`; absent for never. */
+  validUntil?: Date | undefined;
+  /** Per-role settings in the database (names checked by `validateCreationOptions`). */
+  settings?: Readonly<Record<string, string>>;
+  /** Existing roles granted to the tenant's role. */
+  memberOf?: readonly string[];
+  /** Existing roles the tenant's role is granted to. */
+  grantTo?: readonly string[];
+  /** Stored in the schema's marker. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Input of `planRemoveTenant`. */

@@ -1,4 +1,4 @@
-import { isScramSha256Verifier, validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
+import { isScramSha256Verifier, validateCreationOptions, validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
 import type { Plan } from '../plan.js';
 import { PostgresDialect } from '../dialect/postgres/postgres-dialect.js';
 import type { TenantryDialect } from '../dialect/tenantry-dialect.js';
@@ -30,6 +30,8 @@ export function planCreateTenant(spec: CreateTenantSpec, dialect: TenantryDialec
   validateSchemaName(spec.schemaName);
   validateRoleName(spec.username);
   validateSchemaName(spec.database, 'database');
+  // The plan trusts no caller: setting names are spliced as identifiers, so check them again.
+  validateCreationOptions(spec);
   if (!isScramSha256Verifier(spec.passwordVerifier)) {
     throw new ValidationError({
       field: 'passwordVerifier',

@@ -45,6 +45,12 @@ export class PostgresDialect implements TenantryDialect {
         ...spec,
         requirePreparedDatabase: spec.requirePreparedDatabase ?? true,
         createdAt: spec.createdAt ?? new Date(),
+        connectionLimit: spec.connectionLimit ?? -1,
+        validUntil: spec.validUntil,
+        settings: spec.settings ?? {},
+        memberOf: spec.memberOf ?? [],
+        grantTo: spec.grantTo ?? [],
+        labels: spec.labels ?? {},
       }),
     );
   }

@@ -13,7 +13,10 @@ import {
 const REDACTED_VERIFIER = '[redacted SCRAM-SHA-256 verifier]';
 
 /** Every attribute spelled out, so no server default or future default can widen the role. */
-const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1';
+const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS';
+
+/** A create spec with every optional field filled in. */
+export type FullCreateTenantSpec = Required<Omit<CreateTenantSpec, 'validUntil'>> & Pick<CreateTenantSpec, 'validUntil'>;
 
 /** Object kinds whose default privileges give the tenant everything the admin creates in its schema. */
 const DEFAULT_PRIVILEGE_KINDS = ['TABLES', 'SEQUENCES', 'FUNCTIONS', 'TYPES'] as const;
@@ -38,7 +41,7 @@ export function lockStatement(schemaName: string, username: string): Statement {
 }
 
 /** The statements that create one tenant, in order. */
-export function createTenantStatements(spec: Required<CreateTenantSpec>): Statement[] {
+export function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
   const schema = sql.id(spec.schemaName);
   const role = sql.id(spec.username);
   const statements = [
@@ -48,8 +51,11 @@ export function createTenantStatements(spec: Required<CreateTenantSpec>): Statem
     lockStatement(spec.schemaName, spec.username),
     ...guardStatements(spec),
   ];
+  const validUntil = spec.validUntil ? sql` VALID UNTIL ${sql.lit(spec.validUntil.toISOString())}` : sql``;
   const createRole = (verifier: string) =>
-    compileDdl(sql`CREATE ROLE ${role} WITH ${sql.raw(ROLE_ATTRIBUTES)} PASSWORD ${sql.lit(verifier)}`);
+    compileDdl(
+      sql`CREATE ROLE ${role} WITH ${sql.raw(ROLE_ATTRIBUTES)} CONNECTION LIMIT ${sql.lit(spec.connectionLimit)}${validUntil} PASSWORD ${sql.lit(verifier)}`,
+    );
   statements.push(
     new Statement('create the login role, password as a SCRAM verifier', createRole(spec.passwordVerifier), createRole(REDACTED_VERIFIER)),
     new Statement("create the schema, owned by the admin so the tenant cannot drop it or change its marker", compileDdl(sql`CREATE SCHEMA ${schema}`)),
@@ -68,11 +74,29 @@ export function createTenantStatements(spec: Required<CreateTenantSpec>): Statem
       "resolve the tenant's unqualified names in its own schema only",
       compileDdl(sql`ALTER ROLE ${role} IN DATABASE ${sql.id(spec.database)} SET search_path = ${schema}`),
     ),
+    ...Object.entries(spec.settings).map(
+      ([name, value]) =>
+        new Statement(
+          `set ${name} for the tenant in this database`,
+          compileDdl(sql`ALTER ROLE ${role} IN DATABASE ${sql.id(spec.database)} SET ${sql.raw(name)} = ${sql.lit(value)}`),
+        ),
+    ),
+    ...spec.memberOf.map(
+      (other) => new Statement(`make the tenant a member of ${other}`, compileDdl(sql`GRANT ${sql.id(other)} TO ${role}`)),
+    ),
+    ...spec.grantTo.map(
+      (other) => new Statement(`give ${other} the tenant's rights`, compileDdl(sql`GRANT ${role} TO ${sql.id(other)}`)),
+    ),
     new Statement(
       'mark the schema as a Tenantry tenant',
       compileDdl(
         sql`COMMENT ON SCHEMA ${schema} IS ${sql.lit(
-          encodeMarker({ v: MARKER_VERSION, role: spec.username, createdAt: spec.createdAt.toISOString() }),
+          encodeMarker({
+            v: MARKER_VERSION,
+            role: spec.username,
+            createdAt: spec.createdAt.toISOString(),
+            ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+          }),
         )}`,
       ),
     ),
@@ -93,7 +117,7 @@ export function createTenantStatements(spec: Required<CreateTenantSpec>): Statem
  * between check and change. The DO body is a constant: the names reach it as
  * transaction-local settings, so no name is ever spliced into dollar quotes.
  */
-function guardStatements(spec: Required<CreateTenantSpec>): Statement[] {
+function guardStatements(spec: FullCreateTenantSpec): Statement[] {
   const names = new Statement(
     'hand the tenant names to the checks below',
     compileDdl(

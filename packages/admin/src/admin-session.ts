@@ -1,0 +1,146 @@
+import type { CompiledQuery } from 'kysely';
+import type pg from 'pg';
+import {
+  DEFAULT_PASSWORD_LENGTH,
+  DEFAULT_SCRAM_ITERATIONS,
+  generatePassword,
+  scramSha256Verifier,
+  validatePassword,
+} from '@tenantry/core';
+import { pinSearchPathStatement, planToScript, PostgresDialect, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { openConnectionSource, type AdminConnection, type ConnectionSource } from './connection-source.js';
+import type { DatabaseAdminOptions } from './database-admin-options.js';
+import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
+
+/** Facts about the server and the admin role, read once per `DatabaseAdmin`. */
+export interface ServerFacts {
+  row: ServerFactsRow;
+  dialect: PostgresDialect;
+}
+
+/**
+ * What every lifecycle operation shares: the pool, the options, the server
+ * facts, and the one way to run SQL (always with the search_path pinned, the
+ * errors mapped, and dead connections handled). Internal to `@tenantry/admin`.
+ */
+export class AdminSession {
+  readonly #source: ConnectionSource;
+  readonly options: Required<DatabaseAdminOptions>;
+  #facts: Promise<ServerFacts> | undefined;
+
+  constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {
+    this.options = {
+      requirePreparedDatabase: options.requirePreparedDatabase ?? true,
+      passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
+      scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    };
+    this.#source = openConnectionSource(connection, this.options.connectionTimeoutMillis);
+  }
+
+  /** The pool: for work that needs its own connections (e.g. bulk creation). */
+  get pool(): pg.Pool {
+    return this.#source.pool;
+  }
+
+  /** The connection string a tenant gets. */
+  tenantUrl(username: string, password: string): string {
+    return this.#source.tenantUrl(username, password);
+  }
+
+  /** The given password, validated, or a generated one when it is empty or absent. */
+  resolvePassword(password: string | undefined, field = 'password'): string {
+    return password === undefined || password === '' ? generatePassword(this.options.passwordLength) : validatePassword(password, field);
+  }
+
+  /** The SCRAM verifier sent instead of the password (PBKDF2 on libuv's thread pool). */
+  verifierFor(password: string): Promise<string> {
+    return scramSha256Verifier(password, { iterations: this.options.scramIterations });
+  }
+
+  serverFacts(): Promise<ServerFacts> {
+    this.#facts ??= this.read(new PostgresDialect().serverFactsQuery(), { action: 'connect to the database' }).then(
+      ([row]) => ({ row: row!, dialect: new PostgresDialect({ serverVersionNum: row!.server_version_num }) }),
+      (error: unknown) => {
+        this.#facts = undefined; // let the next call try again
+        throw error;
+      },
+    );
+    return this.#facts;
+  }
+
+  async read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {
+    return this.inTransaction(context, (client) => queryRows(client, query));
+  }
+
+  /** Sends a whole plan as one multi-statement query: one round trip, one implicit transaction. */
+  async runScript(plan: Plan, context: ErrorContext): Promise<void> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#checkout();
+      await client.query(planToScript(plan));
+    } catch (error) {
+      throw mapDatabaseError(error, context);
+    } finally {
+      this.#release(client);
+    }
+  }
+
+  /** Runs `work` in a transaction with the search_path pinned; rolls back on any error. */
+  async inTransaction<T>(context: ErrorContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient | undefined;
+    let broken = false;
+    try {
+      client = await this.#checkout();
+      // Pinned for this transaction only, so a caller's own pool keeps its settings.
+      await client.query(`BEGIN; ${pinSearchPathStatement().sql}`);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (client) {
+        // A ROLLBACK that fails means the connection is gone: do not reuse it.
+        await client.query('ROLLBACK').catch(() => (broken = true));
+      }
+      throw mapDatabaseError(error, context);
+    } finally {
+      this.#release(client, broken);
+    }
+  }
+
+  /** Ends the pool, unless the caller passed in a pool of its own. */
+  async close(): Promise<void> {
+    if (this.#source.ownsPool) await this.#source.pool.end();
+  }
+
+  /**
+   * A checked-out client whose connection dies (server restart, terminated
+   * backend) emits 'error' besides failing its query; the pool does not listen
+   * on checked-out clients, and an unheard 'error' would end the process.
+   */
+  async #checkout(): Promise<pg.PoolClient> {
+    const client = await this.#source.pool.connect();
+    client.on('error', ignoreClientError);
+    return client;
+  }
+
+  #release(client: pg.PoolClient | undefined, broken = false): void {
+    client?.off('error', ignoreClientError);
+    client?.release(broken);
+  }
+}
+
+function ignoreClientError(): void {
+  // The failed query reports the problem; see #checkout.
+}
+
+/** Runs a compiled (parameterised) query on a client and returns its rows. */
+export async function queryRows<Row>(client: pg.ClientBase, query: CompiledQuery<Row>): Promise<Row[]> {
+  const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
+  return result.rows;
+}
+
+/** Runs a compiled query that returns exactly one row. */
+export async function queryOne<Row>(client: pg.ClientBase, query: CompiledQuery<Row>): Promise<Row> {
+  return (await queryRows(client, query))[0]!;
+}

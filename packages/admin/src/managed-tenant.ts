@@ -1,0 +1,41 @@
+import { PermissionError, TenantNotFoundError, TenantNotManagedError } from '@tenantry/core';
+import { decodeRoleMarker, decodeSchemaMarker, type TenantStateRow } from '@tenantry/sql';
+
+/** Refuses anything that is not a whole tenant created by Tenantry in this database. */
+export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: string; username: string; database: string }): void {
+  if (!state.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: tenant.schemaName });
+  if (!state.role_exists) throw new TenantNotFoundError({ objectKind: 'role', objectName: tenant.username });
+  const schemaMarker = decodeSchemaMarker(state.schema_comment);
+  if (!schemaMarker) {
+    throw new TenantNotManagedError({ objectKind: 'schema', objectName: tenant.schemaName, reason: 'it carries no Tenantry marker' });
+  }
+  if (schemaMarker.role !== tenant.username) {
+    throw new TenantNotManagedError({
+      objectKind: 'schema',
+      objectName: tenant.schemaName,
+      reason: `it belongs to role "${schemaMarker.role}", not "${tenant.username}"`,
+    });
+  }
+  const roleMarker = decodeRoleMarker(state.role_comment);
+  if (!roleMarker || roleMarker.schema !== tenant.schemaName || roleMarker.database !== tenant.database) {
+    throw new TenantNotManagedError({
+      objectKind: 'role',
+      objectName: tenant.username,
+      reason: roleMarker ? `its marker points to schema "${roleMarker.schema}" in database "${roleMarker.database}"` : 'it carries no Tenantry marker',
+    });
+  }
+}
+
+/** Names the privilege a remove would fail on, before anything is dropped. */
+export function checkCanRemove(state: TenantStateRow, tenant: { schemaName: string; username: string; adminRole: string }): void {
+  const missing = [
+    ...(state.can_drop_schema ? [] : [`ownership of schema "${tenant.schemaName}"`]),
+    ...(state.can_drop_role ? [] : [`ADMIN OPTION on role "${tenant.username}" (PostgreSQL 16+; CREATEROLE before)`]),
+  ];
+  if (missing.length > 0) {
+    throw new PermissionError({
+      privilege: missing.join(' and '),
+      message: `Cannot remove tenant "${tenant.schemaName}": the admin role "${tenant.adminRole}" lacks ${missing.join(' and ')}. Remove it as the admin that created it, or as a superuser. Nothing was changed.`,
+    });
+  }
+}
