@@ -79,6 +79,7 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
 function missingPrivilege(message: string): string {
   const patterns: [RegExp, (match: RegExpExecArray) => string][] = [
     [/permission denied to create role/, () => 'CREATEROLE'],
+    [/permission denied to set parameter "?([^"]+)"?/, (m) => `SET on parameter "${m[1]}" (superuser, or GRANT SET ON PARAMETER on PostgreSQL 15+)`],
     [/permission denied to (alter|drop) role/, () => 'ADMIN OPTION on the tenant role (or CREATEROLE on PostgreSQL 15 and older)'],
     [/permission denied for database "?([^"]+)"?/, (m) => `CREATE on database "${m[1]}"`],
     [/must be owner of (schema|table|database|function) "?([^"]+)"?/, (m) => `ownership of ${m[1]} "${m[2]}"`],

@@ -18,6 +18,8 @@ export type {
   PublicSchemaStateRow,
   TenantStateRow,
   ManagedSchemaRow,
+  SchemaRow,
+  RoleDetailsRow,
 } from './dialect/tenantry-dialect.js';
 export { PostgresDialect } from './dialect/postgres/postgres-dialect.js';
 export { type PostgresDialectConfig, SUPPORTED_POSTGRES_MAJORS } from './dialect/postgres/postgres-dialect-config.js';
@@ -28,7 +30,9 @@ export {
   type RemoveTenantSpec,
   type PrepareDatabaseSpec,
   type ListTenantsSpec,
+  type RotatePasswordSpec,
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
 } from './plans/plan-specs.js';
-export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants } from './plans/tenant-plans.js';
+export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
+export { ROTATE_PLAN_PRELUDE_LENGTH } from './dialect/postgres/postgres-rotate-statements.js';

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import type { Plan } from '../plan.js';
-import type { CreateTenantSpec, PrepareDatabaseSpec, RemoveTenantSpec, ListTenantsSpec } from '../plans/plan-specs.js';
+import type { CreateTenantSpec, PrepareDatabaseSpec, RemoveTenantSpec, ListTenantsSpec, RotatePasswordSpec } from '../plans/plan-specs.js';
 
 /** What a database can and cannot do, for the orchestrator to plan around. */
 export interface DialectCapabilities {
@@ -24,6 +24,7 @@ export interface TenantryDialect {
   planCreateTenant(spec: CreateTenantSpec): Plan;
   planRemoveTenant(spec: RemoveTenantSpec): Plan;
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan;
+  planRotatePassword(spec: RotatePasswordSpec): Plan;
   /** Server facts the orchestrator needs once: version, database, admin role and its rights. */
   serverFactsQuery(): CompiledQuery<ServerFactsRow>;
   /** What `prepare` would have to change. */
@@ -32,6 +33,27 @@ export interface TenantryDialect {
   tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow>;
   /** One page of managed tenants, ordered by schema name. */
   listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow>;
+  /** One schema and its comment (the marker names the role). */
+  schemaQuery(schemaName: string): CompiledQuery<SchemaRow>;
+  /** A role's attributes, settings in this database and memberships. */
+  roleDetailsQuery(username: string): CompiledQuery<RoleDetailsRow>;
+}
+
+export interface SchemaRow {
+  schema_name: string;
+  schema_comment: string | null;
+}
+
+export interface RoleDetailsRow {
+  role_comment: string | null;
+  connection_limit: number;
+  /** A Date, or a non-Date for 'infinity'/null. */
+  valid_until: Date | number | null;
+  /** `name=value` strings for this database, or null. */
+  settings: string[] | null;
+  member_of: string[];
+  /** Members other than the admin itself (which holds ADMIN OPTION on roles it created). */
+  members: string[];
 }
 
 export interface ServerFactsRow {

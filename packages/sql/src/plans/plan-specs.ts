@@ -67,3 +67,17 @@ export const NOT_PREPARED_SQLSTATE = 'TRY01';
  * `search_path` ("$user"), where the tenant could plant objects it runs.
  */
 export const SCHEMA_SHADOWS_ROLE_SQLSTATE = 'TRY02';
+
+/** Input of `planRotatePassword`. */
+export interface RotatePasswordSpec {
+  schemaName: string;
+  username: string;
+  /** The new password as its SCRAM-SHA-256 verifier; plaintext is refused. */
+  passwordVerifier: string;
+  /** New `VALID UNTIL`; null for never; undefined to keep the current one. */
+  validUntil?: Date | null | undefined;
+  /** Also end the tenant's open sessions. */
+  terminateSessions?: boolean;
+  /** The admin role when it is not superuser (see `RemoveTenantSpec`). */
+  nonSuperuserAdmin?: string | undefined;
+}

@@ -168,3 +168,56 @@ describe('planRemoveTenant for an admin that is not superuser', () => {
     expect(texts15).toContain('GRANT "acme_user" TO "cloud admin"');
   });
 });
+
+describe('creation options in planCreateTenant', () => {
+  it('spells out limit, expiry, settings, grants and labels, all quoted', () => {
+    const plan = planCreateTenant({
+      schemaName: 'tenant_acme',
+      username: 'acme_user',
+      passwordVerifier: verifier,
+      database: 'app',
+      createdAt,
+      connectionLimit: 5,
+      validUntil: new Date('2030-01-01T00:00:00.000Z'),
+      settings: { statement_timeout: "5s'; DROP ROLE x; --" },
+      memberOf: ['read "only"'],
+      grantTo: ['reporting'],
+      labels: { tier: "gold's" },
+    });
+    const texts = plan.statements.map((s) => s.text);
+    expect(texts).toContain(
+      `CREATE ROLE "acme_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 5 VALID UNTIL '2030-01-01T00:00:00.000Z' PASSWORD '[redacted SCRAM-SHA-256 verifier]'`,
+    );
+    expect(texts).toContain(`ALTER ROLE "acme_user" IN DATABASE "app" SET statement_timeout = '5s''; DROP ROLE x; --'`);
+    expect(texts).toContain('GRANT "read ""only""" TO "acme_user"');
+    expect(texts).toContain('GRANT "acme_user" TO "reporting"');
+    expect(texts.find((t) => t.startsWith('COMMENT ON SCHEMA'))).toContain(`"labels":{"tier":"gold''s"}`);
+  });
+
+  it('re-checks setting names, since they are spliced as identifiers', () => {
+    expect(() =>
+      planCreateTenant({ schemaName: 's', username: 'u', passwordVerifier: verifier, database: 'app', settings: { 'x = 1; DROP': 'y' } }),
+    ).toThrow(ValidationError);
+  });
+});
+
+describe('planRotatePassword', () => {
+  it('sets the verifier (redacted in print), optionally ends sessions with a borrowed membership', async () => {
+    const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
+    const { planRotatePassword } = await import('./tenant-plans.js');
+    const plan = planRotatePassword(
+      { schemaName: 'tenant_acme', username: 'acme_user', passwordVerifier: verifier, validUntil: null, terminateSessions: true, nonSuperuserAdmin: 'cloud' },
+      new PostgresDialect({ serverVersionNum: 170000 }),
+    );
+    const texts = plan.statements.map((s) => s.text);
+    expect(texts.slice(2)).toEqual([
+      `ALTER ROLE "acme_user" WITH PASSWORD '[redacted SCRAM-SHA-256 verifier]' VALID UNTIL 'infinity'`,
+      'GRANT "acme_user" TO "cloud" WITH INHERIT TRUE, SET FALSE',
+      `SELECT pg_catalog.pg_terminate_backend(a.pid) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = 'acme_user' AND a.pid <> pg_catalog.pg_backend_pid()`,
+      'REVOKE "acme_user" FROM "cloud"',
+    ]);
+    expect(formatPlan(plan)).not.toContain(verifier);
+    expect(planToScript(plan)).toContain(verifier);
+    expect(() => planRotatePassword({ schemaName: 's', username: 'u', passwordVerifier: 'plain' })).toThrow(/plaintext/);
+  });
+});

@@ -3,7 +3,7 @@ import type { Plan } from '../plan.js';
 import { PostgresDialect } from '../dialect/postgres/postgres-dialect.js';
 import type { TenantryDialect } from '../dialect/tenantry-dialect.js';
 import { MAX_PAGE_SIZE } from '../dialect/postgres/postgres-catalog-queries.js';
-import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec } from './plan-specs.js';
+import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec, RotatePasswordSpec } from './plan-specs.js';
 
 const defaultDialect = new PostgresDialect();
 
@@ -32,14 +32,30 @@ export function planCreateTenant(spec: CreateTenantSpec, dialect: TenantryDialec
   validateSchemaName(spec.database, 'database');
   // The plan trusts no caller: setting names are spliced as identifiers, so check them again.
   validateCreationOptions(spec);
-  if (!isScramSha256Verifier(spec.passwordVerifier)) {
+  requireVerifier(spec.passwordVerifier);
+  return dialect.planCreateTenant(spec);
+}
+
+/** The statements `rotatePassword` runs once it has checked the tenant is Tenantry's. */
+export function planRotatePassword(spec: RotatePasswordSpec, dialect: TenantryDialect = defaultDialect): Plan {
+  validateSchemaName(spec.schemaName);
+  validateRoleName(spec.username);
+  requireVerifier(spec.passwordVerifier);
+  if (spec.nonSuperuserAdmin !== undefined) validateExistingRoleName(spec.nonSuperuserAdmin, 'nonSuperuserAdmin');
+  if (spec.validUntil && !Number.isFinite(spec.validUntil.getTime())) {
+    throw new ValidationError({ field: 'validUntil', rule: 'type', message: 'validUntil must be a valid Date, null, or absent.' });
+  }
+  return dialect.planRotatePassword(spec);
+}
+
+function requireVerifier(value: string): void {
+  if (!isScramSha256Verifier(value)) {
     throw new ValidationError({
       field: 'passwordVerifier',
       rule: 'type',
       message: 'passwordVerifier must be a SCRAM-SHA-256 verifier (see scramSha256Verifier); plaintext passwords are refused.',
     });
   }
-  return dialect.planCreateTenant(spec);
 }
 
 /** The statements `removeTenant` runs once it has checked the tenant is Tenantry's. */

@@ -4,6 +4,8 @@ import { MARKER_PREFIX } from '../../tenant-marker.js';
 import type { ListTenantsSpec } from '../../plans/plan-specs.js';
 import type {
   ManagedSchemaRow,
+  RoleDetailsRow,
+  SchemaRow,
   PublicSchemaStateRow,
   ServerFactsRow,
   TenantStateRow,
@@ -77,4 +79,24 @@ export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSc
     WHERE d.description LIKE ${MARKER_PREFIX + '{%'} ${after}
     ORDER BY n.nspname COLLATE "C"
     LIMIT ${limit}`.compile(compiler);
+}
+
+export function schemaQuery(schemaName: string): CompiledQuery<SchemaRow> {
+  return sql<SchemaRow>`
+    SELECT nspname AS schema_name, pg_catalog.obj_description(oid, 'pg_namespace') AS schema_comment
+    FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}`.compile(compiler);
+}
+
+export function roleDetailsQuery(username: string): CompiledQuery<RoleDetailsRow> {
+  return sql<RoleDetailsRow>`
+    SELECT pg_catalog.shobj_description(r.oid, 'pg_authid') AS role_comment,
+           r.rolconnlimit AS connection_limit,
+           r.rolvaliduntil AS valid_until,
+           (SELECT s.setconfig FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+             WHERE s.setrole = r.oid AND d.datname = pg_catalog.current_database()) AS settings,
+           ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
+                 WHERE m.member = r.oid ORDER BY 1) AS member_of,
+           ARRAY(SELECT g.rolname::text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.member
+                 WHERE m.roleid = r.oid AND g.rolname <> current_user ORDER BY 1) AS members
+    FROM pg_catalog.pg_roles r WHERE r.rolname = ${username}`.compile(compiler);
 }

@@ -1,11 +1,13 @@
 import type { CompiledQuery } from 'kysely';
 import type { Plan } from '../../plan.js';
 import { freezePlan } from '../../plan.js';
-import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec } from '../../plans/plan-specs.js';
+import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec, RotatePasswordSpec } from '../../plans/plan-specs.js';
 import type {
   DialectCapabilities,
   ManagedSchemaRow,
   PublicSchemaStateRow,
+  RoleDetailsRow,
+  SchemaRow,
   ServerFactsRow,
   TenantStateRow,
   TenantryDialect,
@@ -13,6 +15,7 @@ import type {
 import type { PostgresDialectConfig } from './postgres-dialect-config.js';
 import * as catalog from './postgres-catalog-queries.js';
 import { prepareDatabaseStatements } from './postgres-prepare-statements.js';
+import { rotatePasswordStatements } from './postgres-rotate-statements.js';
 import { createTenantStatements, removeTenantStatements } from './postgres-tenant-statements.js';
 
 /**
@@ -61,6 +64,18 @@ export class PostgresDialect implements TenantryDialect {
 
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan {
     return freezePlan('prepare-database', prepareDatabaseStatements(spec));
+  }
+
+  planRotatePassword(spec: RotatePasswordSpec): Plan {
+    return freezePlan('rotate-password', rotatePasswordStatements(spec, this.capabilities.roleGrantOptions));
+  }
+
+  schemaQuery(schemaName: string): CompiledQuery<SchemaRow> {
+    return catalog.schemaQuery(schemaName);
+  }
+
+  roleDetailsQuery(username: string): CompiledQuery<RoleDetailsRow> {
+    return catalog.roleDetailsQuery(username);
   }
 
   serverFactsQuery(): CompiledQuery<ServerFactsRow> {

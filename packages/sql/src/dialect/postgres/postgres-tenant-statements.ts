@@ -10,7 +10,8 @@ import {
   type RemoveTenantSpec,
 } from '../../plans/plan-specs.js';
 
-const REDACTED_VERIFIER = '[redacted SCRAM-SHA-256 verifier]';
+/** What a dry run shows in place of a password verifier. */
+export const REDACTED_VERIFIER = '[redacted SCRAM-SHA-256 verifier]';
 
 /** Every attribute spelled out, so no server default or future default can widen the role. */
 const ROLE_ATTRIBUTES = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS';
