@@ -6,6 +6,7 @@ import {
   TenantAlreadyExistsError,
   TenantryError,
   ValidationError,
+  redactConnectionString,
 } from '@tenantry/core';
 import { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE } from '@tenantry/sql';
 
@@ -72,7 +73,18 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
       message: `Could not ${context.action}: ${connectionHint(code, serverMessage)}`,
     });
   }
-  return new DatabaseError({ sqlState: code || undefined, cause: error, message: `Could not ${context.action}: ${serverMessage}` });
+  // Only the server's own errors are kept whole: anything else might carry a
+  // secret in its message or fields, so its URLs are redacted and it is not kept as cause.
+  const fromServer = /^[0-9A-Z]{5}$/.test(code) && typeof (error as { severity?: unknown }).severity === 'string';
+  return new DatabaseError({
+    sqlState: fromServer ? code : undefined,
+    cause: fromServer ? error : undefined,
+    message: `Could not ${context.action}: ${fromServer ? serverMessage : redactUrls(serverMessage)}`,
+  });
+}
+
+function redactUrls(text: string): string {
+  return text.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url));
 }
 
 /** Names the privilege behind PostgreSQL's "permission denied" / "must be owner" messages. */
