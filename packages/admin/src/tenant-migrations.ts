@@ -1,12 +1,53 @@
-// WORK IN PROGRESS (helper): per-tenant migrations. Signatures are fixed; bodies to be written.
-import type { MigrationProvider } from 'kysely';
-import type pg from 'pg';
-import type { AdminSession, ServerFacts } from './admin-session.js';
-import type { MigrateTenantsOptions, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
+import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { DatabaseError, redactConnectionString, TenantryError, ValidationError } from '@tenantry/core';
+import pg from 'pg';
+import { generatePassword } from '@tenantry/core';
+import {
+  canSetRoleQuery,
+  createMigratorRoleStatements,
+  dropMigratorRoleStatements,
+  enterTenantStatements,
+  grantSetRoleStatement,
+  leaveTenantStatements,
+  lockTenantStatement,
+  revokeSetRoleStatement,
+  type Statement,
+} from '@tenantry/sql';
+import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
+import { mapConcurrent } from './bounded-concurrency.js';
+import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
+import { checkManagedTenant } from './managed-tenant.js';
+import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
+import { TransactionBoundDialect } from './transaction-bound-dialect.js';
+
+/** How many tenants `migrateTenants` migrates at once unless told otherwise. */
+export const DEFAULT_MIGRATION_CONCURRENCY = 4;
+/** The most tenants `migrateTenants` migrates at once: each holds a pooled connection and a transaction. */
+export const MAX_MIGRATION_CONCURRENCY = 64;
 
 /**
  * Runs `migrations` to the latest in the tenant's schema, as the tenant's role,
- * on `client`, which is inside the transaction that creates the tenant.
+ * on `client`, which is inside the transaction that creates the tenant (or
+ * that holds its locks, for `migrateTenants`).
+ *
+ * - Every object the migrations create belongs to the tenant's role
+ *   (`SET LOCAL ROLE`), and unqualified names resolve in its schema only.
+ *   Kysely's bookkeeping tables (`kysely_migration`, `kysely_migration_lock`)
+ *   live in that schema too, so each tenant has its own history.
+ * - A non-superuser admin may switch to the tenant's role only as a member of
+ *   it: the membership (SET, not INHERIT, on PostgreSQL 16+) is granted in
+ *   this transaction and revoked before returning, so it is never committed.
+ * - The Migrator never begins or commits: its transaction is a savepoint in
+ *   the caller's. On a failing migration this throws, and the caller must roll
+ *   back: nothing of the tenant, its migrations or the membership remains.
+ *
+ * WARNING: `SET ROLE` is not a security boundary. Code that runs under it can
+ * `RESET ROLE` and act as the admin. Migrations are the caller's own code; but
+ * in an existing tenant's schema, objects the tenant made (a trigger, a
+ * function, a view) run too when a migration touches them.
+ *
+ * @returns the names of the migrations applied, in order.
+ * @throws DatabaseError naming the migration that failed (or the server's error as is, when the connection broke).
  */
 export async function migrateTenantInTransaction(
   client: pg.PoolClient,
@@ -14,15 +55,232 @@ export async function migrateTenantInTransaction(
   tenant: { schemaName: string; username: string },
   migrations: MigrationProvider,
 ): Promise<string[]> {
-  void client; void facts; void tenant; void migrations;
-  throw new Error('migrateTenantInTransaction: not implemented yet');
+  const admin = facts.row.admin_role;
+  let grant: { roleGrantOptions: boolean; ownGrant: boolean } | undefined;
+  if (!facts.row.is_superuser) {
+    const roleGrantOptions = facts.dialect.capabilities.roleGrantOptions;
+    const state = await queryOne(client, canSetRoleQuery(tenant.username, roleGrantOptions));
+    if (!state.can_set_role) grant = { roleGrantOptions, ownGrant: state.has_own_grant };
+  }
+  await client.query(script([...(grant ? [grantSetRoleStatement(tenant.username, admin, grant)] : []), ...enterTenantStatements(tenant.schemaName, tenant.username)]));
+
+  const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client) });
+  let result: MigrationResultSet;
+  try {
+    result = await new Migrator({ db, provider: migrations, migrationTableSchema: tenant.schemaName }).migrateToLatest();
+  } finally {
+    await db.destroy();
+  }
+  if (result.error !== undefined) throw migrationError(result, tenant.schemaName);
+
+  // Check the role before leaving it: objects made after a switch away would not be the tenant's.
+  const leave = [...leaveTenantStatements(), ...(grant ? [revokeSetRoleStatement(tenant.username, admin, grant)] : [])];
+  const results = (await client.query(`SELECT current_user AS role;\n${script(leave)}`)) as unknown as pg.QueryResult<{ role: string }>[];
+  const role = results[0]?.rows[0]?.role;
+  if (role !== tenant.username) {
+    throw new DatabaseError({
+      message: `Could not migrate tenant "${tenant.schemaName}": the migrations switched from the tenant role "${tenant.username}" to "${role}"; they must not change roles.`,
+    });
+  }
+  return (result.results ?? []).filter((migration) => migration.status === 'Success').map((migration) => migration.migrationName);
 }
 
+/**
+ * Brings every managed tenant to the latest migration: each in a transaction
+ * of its own, under the tenant's locks, after checking it is still a whole
+ * Tenantry tenant; `concurrency` at a time. A tenant that fails is rolled back
+ * and reported; the others go on.
+ *
+ * Outcomes come back in the order of the tenants' schema names. `onProgress`
+ * runs after each tenant in completion order; in its counts `succeeded` are
+ * the tenants migrated, `skipped` those already up to date, and `total` is
+ * undefined (tenants are listed a page at a time). If it throws, no tenant is
+ * started after it, those in flight finish, and `migrateTenants` rejects.
+ *
+ * @throws ValidationError for bad options, before any I/O.
+ * @throws the listing's error when a page of tenants cannot be read (after the tenants in flight finish).
+ */
 export async function migrateTenants(
   session: AdminSession,
   listPage: (after: string | undefined) => Promise<TenantPage>,
   options: MigrateTenantsOptions,
 ): Promise<TenantMigrationOutcome[]> {
-  void session; void listPage; void options;
-  throw new Error('migrateTenants: not implemented yet');
+  const { migrations, concurrency, onProgress } = validateMigrateTenantsOptions(options);
+  const facts = await session.serverFacts();
+  const progress: BulkProgress = { done: 0, total: undefined, succeeded: 0, skipped: 0, failed: 0 };
+  const outcomes: { index: number; outcome: TenantMigrationOutcome }[] = [];
+  const migrateOne = async (tenant: TenantInfo, index: number) => ({ index, outcome: await migrateTenant(session, facts, tenant, migrations) });
+  for await (const done of mapConcurrent(managedTenants(listPage), migrateOne, { concurrency })) {
+    outcomes.push(done);
+    progress.done += 1;
+    if (done.outcome.status === 'migrated') progress.succeeded += 1;
+    else if (done.outcome.status === 'up-to-date') progress.skipped += 1;
+    else progress.failed += 1;
+    onProgress?.({ ...progress, last: done.outcome });
+  }
+  return outcomes.sort((a, b) => a.index - b.index).map(({ outcome }) => outcome);
+}
+
+/** How long a migrator role may log in: enough for one tenant's migrations, useless if left behind. */
+const MIGRATOR_LIFETIME_MS = 15 * 60_000;
+
+/**
+ * One tenant of `migrateTenants`; never rejects: a failure is its outcome.
+ *
+ * The migrations of an EXISTING tenant touch objects the tenant made, which
+ * can run code (triggers, functions, views). Under the admin's session that
+ * code could `RESET ROLE` and act as the admin. So they run in a session of a
+ * short-lived login role that can only switch to the tenant's role and holds
+ * no rights of its own; the admin creates it, and drops it afterwards.
+ */
+async function migrateTenant(
+  session: AdminSession,
+  facts: ServerFacts,
+  tenant: TenantInfo,
+  migrations: MigrationProvider,
+): Promise<TenantMigrationOutcome> {
+  const { schemaName, username } = tenant;
+  const context: ErrorContext = {
+    action: `migrate tenant "${schemaName}"`,
+    schemaName,
+    username,
+    database: facts.row.database,
+    adminRole: facts.row.admin_role,
+  };
+  const migrator = `tenantry_migrator_${generatePassword(20).toLowerCase()}`;
+  const roleGrantOptions = facts.dialect.capabilities.roleGrantOptions;
+  let migratorCreated = false;
+  try {
+    const password = generatePassword(32);
+    const create = createMigratorRoleStatements({
+      migrator,
+      tenantRole: username,
+      passwordVerifier: await session.verifierFor(password),
+      validUntil: new Date(Date.now() + MIGRATOR_LIFETIME_MS),
+      roleGrantOptions,
+    });
+    await session.inTransaction(context, async (client) => {
+      await client.query(lockTenantStatement(schemaName, username).sql);
+      checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
+        schemaName,
+        username,
+        database: facts.row.database,
+      });
+      await client.query(script(create));
+    });
+    migratorCreated = true;
+    const applied = await asMigrator(session.tenantUrl(migrator, password), context, async (client) => {
+      await client.query(lockTenantStatement(schemaName, username).sql);
+      // Listed before its locks were taken: it may have been removed or changed since.
+      checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
+        schemaName,
+        username,
+        database: facts.row.database,
+      });
+      const migratorFacts: ServerFacts = { dialect: facts.dialect, row: { ...facts.row, admin_role: migrator, is_superuser: false } };
+      return migrateTenantInTransaction(client, migratorFacts, { schemaName, username }, migrations);
+    });
+    return { schemaName, username, status: applied.length > 0 ? 'migrated' : 'up-to-date', applied };
+  } catch (error) {
+    const tenantryError = TenantryError.isInstance(error) ? error : unexpectedError(`Could not migrate tenant "${schemaName}": `, error);
+    return { schemaName, username, status: 'failed', applied: [], error: tenantryError };
+  } finally {
+    if (migratorCreated) {
+      const drop = dropMigratorRoleStatements({
+        migrator,
+        nonSuperuserAdmin: facts.row.is_superuser ? undefined : facts.row.admin_role,
+        roleGrantOptions,
+      });
+      await session.inTransaction(context, (client) => client.query(script(drop))).catch(() => undefined);
+    }
+  }
+}
+
+/** Runs `work` in a transaction of its own connection as the migrator role, search_path pinned. */
+async function asMigrator<T>(url: string, context: ErrorContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined); // the failing query reports it
+  try {
+    await client.connect();
+    await client.query(`BEGIN; ${script(leaveTenantStatements().slice(1))}`);
+    const result = await work(client as unknown as pg.PoolClient);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw TenantryError.isInstance(error) ? error : mapDatabaseError(error, context);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function* managedTenants(listPage: (after: string | undefined) => Promise<TenantPage>): AsyncGenerator<TenantInfo> {
+  let after: string | undefined;
+  do {
+    const page = await listPage(after);
+    yield* page.tenants;
+    after = page.nextCursor;
+  } while (after !== undefined);
+}
+
+function validateMigrateTenantsOptions(options: MigrateTenantsOptions) {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError({ field: 'options', rule: 'type', message: 'migrateTenants expects { migrations, concurrency?, onProgress? }.' });
+  }
+  const { migrations, concurrency = DEFAULT_MIGRATION_CONCURRENCY, onProgress } = options;
+  if (typeof migrations !== 'object' || migrations === null || typeof migrations.getMigrations !== 'function') {
+    throw new ValidationError({ field: 'migrations', rule: 'type', message: 'migrations must be a Kysely MigrationProvider ({ getMigrations() }).' });
+  }
+  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_MIGRATION_CONCURRENCY) {
+    throw new ValidationError({
+      field: 'concurrency',
+      rule: 'out-of-range',
+      message: `concurrency must be a whole number from 1 to ${MAX_MIGRATION_CONCURRENCY}, got ${String(concurrency)}.`,
+    });
+  }
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new ValidationError({ field: 'onProgress', rule: 'type', message: 'onProgress must be a function.' });
+  }
+  return { migrations, concurrency, onProgress };
+}
+
+/**
+ * The Migrator's error as a Tenantry error naming the migration. A broken
+ * connection is passed on as is, for the caller to map to `ConnectionError`.
+ * Server errors keep their SQLSTATE but are not mapped further: a 42710 from a
+ * migration is some object of the tenant's that exists, not the tenant's role.
+ */
+function migrationError(result: MigrationResultSet, schemaName: string): unknown {
+  const error = result.error;
+  if (isConnectionFailure(error)) return error;
+  const failed = result.results?.find((migration) => migration.status === 'Error')?.migrationName;
+  const where = failed === undefined ? '' : `migration "${failed}" failed: `;
+  return unexpectedError(`Could not migrate tenant "${schemaName}": ${where}`, error);
+}
+
+/**
+ * As `mapDatabaseError` does: only the server's own errors are kept whole.
+ * Anything else (an error thrown by a migration) might carry a secret in its
+ * fields, so it is not kept as cause, and URLs in its message are redacted.
+ */
+function unexpectedError(prefix: string, error: unknown): DatabaseError {
+  const { code, severity } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; severity?: unknown };
+  const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
+  const message = error instanceof Error ? error.message : String(error);
+  return new DatabaseError({
+    message: prefix + (fromServer ? message : message.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url))),
+    sqlState: fromServer ? code : undefined,
+    cause: fromServer ? error : undefined,
+  });
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  return typeof message === 'string' && /Connection terminated|not queryable/i.test(message);
+}
+
+function script(statements: readonly Statement[]): string {
+  return statements.map((statement) => statement.sql).join(';\n');
 }

@@ -36,3 +36,4 @@ export {
 } from './plans/plan-specs.js';
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
 export { ROTATE_PLAN_PRELUDE_LENGTH } from './dialect/postgres/postgres-rotate-statements.js';
+export { lockTenantStatement, canSetRoleQuery, grantSetRoleStatement, revokeSetRoleStatement, enterTenantStatements, leaveTenantStatements, createMigratorRoleStatements, dropMigratorRoleStatements, type RoleSwitchStateRow } from './dialect/postgres/postgres-tenant-role-statements.js';
