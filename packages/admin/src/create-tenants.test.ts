@@ -516,3 +516,26 @@ describe('mapConcurrent (the engine, without a database)', () => {
     expect(seen.length).toBeLessThanOrEqual(3 + 2);
   });
 });
+
+describe('createTenants with migrations', () => {
+  const fixture = useAdminFixture();
+
+  it('runs the migrations in every new tenant, as that tenant', async () => {
+    const { admin, superuser } = fixture();
+    const migrations = {
+      getMigrations: async () => ({
+        '001_items': { up: async (db: import('kysely').Kysely<any>) => void (await db.schema.createTable('items').addColumn('id', 'integer').execute()) },
+      }),
+    };
+    const configs = Array.from({ length: 3 }, () => ({ schemaName: uniqueName('mig_bulk'), username: uniqueName('mig_bulk') }));
+    const results = await admin.createTenants(configs, { concurrency: 2, migrations });
+    expect(results.map((r) => r.status)).toEqual(['created', 'created', 'created']);
+    for (const config of configs) {
+      const { rows } = await superuser.query(
+        `SELECT pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'items'`,
+        [config.schemaName],
+      );
+      expect(rows).toEqual([{ owner: config.username }]);
+    }
+  });
+});

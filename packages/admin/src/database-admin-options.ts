@@ -54,6 +54,8 @@ export interface CreateTenantsOptions {
   onProgress?: (progress: BulkProgress) => void;
   /** Overrides `DatabaseAdminOptions.requirePreparedDatabase`. */
   requirePreparedDatabase?: boolean;
+  /** Migrations to run in each new tenant, as in `createTenant`. */
+  migrations?: MigrationProvider;
 }
 
 /** One tenant's outcome in `createTenants`. */

@@ -113,7 +113,7 @@ export class DatabaseAdmin {
    * not stop the others. Results come back in input order.
    */
   async createTenants(configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>, options: CreateTenantsOptions = {}): Promise<TenantCreationResult[]> {
-    return createTenants((config) => this.createTenant(config, { requirePreparedDatabase: options.requirePreparedDatabase }), this.#session, configs, options);
+    return createTenants((config) => this.createTenant(config, perTenantOptions(options)), this.#session, configs, options);
   }
 
   /** `createTenants` as a stream of results in completion order, for inputs too large to hold. */
@@ -121,7 +121,7 @@ export class DatabaseAdmin {
     configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
     options: CreateTenantsOptions = {},
   ): AsyncIterable<TenantCreationResult> {
-    return createTenantsStream((config) => this.createTenant(config, { requirePreparedDatabase: options.requirePreparedDatabase }), this.#session, configs, options);
+    return createTenantsStream((config) => this.createTenant(config, perTenantOptions(options)), this.#session, configs, options);
   }
 
   /**
@@ -286,6 +286,11 @@ export class DatabaseAdmin {
     );
     return { tenant, facts, plan };
   }
+}
+
+/** The options of `createTenants` that apply to each `createTenant`. */
+function perTenantOptions(options: CreateTenantsOptions): CreateTenantOptions {
+  return { requirePreparedDatabase: options.requirePreparedDatabase, migrations: options.migrations };
 }
 
 function checkCanCreate(facts: ServerFactsRow, context: ErrorContext): void {
