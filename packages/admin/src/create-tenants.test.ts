@@ -298,7 +298,7 @@ describe('bulk creation', () => {
         ];
         const leaky: CreateOne = async (config) => {
           if (config === configs[0]) throw new Error(`bad ${password} for postgresql://someone:${password}@db.example:5432/app`);
-          if (config === configs[1]) throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+          if (config === configs[1]) throw Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014', severity: 'ERROR' });
           return createOne(config);
         };
         const results = await createTenants(leaky, session, configs, {});
