@@ -37,3 +37,4 @@ export {
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
 export { ROTATE_PLAN_PRELUDE_LENGTH } from './dialect/postgres/postgres-rotate-statements.js';
 export { lockTenantStatement, canSetRoleQuery, grantSetRoleStatement, revokeSetRoleStatement, enterTenantStatements, leaveTenantStatements, createMigratorRoleStatements, dropMigratorRoleStatements, type RoleSwitchStateRow } from './dialect/postgres/postgres-tenant-role-statements.js';
+export { tenantVerificationQuery, VERIFICATION_SAMPLE_SIZE, type TenantVerificationRow, type TenantVerificationSpec, type SchemaAccess, type ForeignOwnedObject, type MissingDefaultPrivileges } from './dialect/postgres/postgres-verification-queries.js';
