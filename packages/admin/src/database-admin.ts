@@ -20,7 +20,7 @@ import {
   type Plan,
   type ServerFactsRow,
 } from '@tenantry/sql';
-import { AdminSession, queryOne, type ServerFacts } from './admin-session.js';
+import { AdminSession, queryOne, queryRows, type ServerFacts } from './admin-session.js';
 import type { AdminConnection } from './connection-source.js';
 import type {
   CreateTenantOptions,
@@ -196,12 +196,17 @@ export class DatabaseAdmin {
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const facts = await this.#session.serverFacts();
     const query = planListTenants({ limit, after: options.after }, facts.dialect);
-    const rows = await this.#session.read(query, { action: 'list tenants' });
+    const { rows, roleComments } = await this.#session.inTransaction({ action: 'list tenants' }, async (client) => {
+      const schemas = await queryRows(client, query);
+      const roles = schemas.map((row) => decodeSchemaMarker(row.schema_comment)?.role).filter((role) => role !== undefined);
+      const comments = await queryRows(client, facts.dialect.roleCommentsQuery(roles));
+      return { rows: schemas, roleComments: new Map(comments.map((row) => [row.username, row.role_comment])) };
+    });
     const tenants: TenantInfo[] = [];
     for (const row of rows) {
       const schemaMarker = decodeSchemaMarker(row.schema_comment);
       if (!schemaMarker) continue;
-      const roleMarker = decodeRoleMarker(row.role_comment);
+      const roleMarker = decodeRoleMarker(roleComments.get(schemaMarker.role));
       tenants.push({
         schemaName: row.schema_name,
         username: schemaMarker.role,

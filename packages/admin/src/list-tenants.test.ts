@@ -42,3 +42,15 @@ describe('listTenants', () => {
     expect(listed?.roleIntact).toBe(false);
   });
 });
+
+describe('listTenants with a malformed marker in the database', () => {
+  const fixture = useAdminFixture();
+
+  it('skips a schema whose tenantry comment is not JSON, and still lists the others', async () => {
+    const { admin, superuser } = fixture();
+    const good = await admin.createTenant({ schemaName: uniqueName('good'), username: uniqueName('good') });
+    const broken = uniqueName('broken');
+    await superuser.query(`CREATE SCHEMA ${broken}; COMMENT ON SCHEMA ${broken} IS 'tenantry:{not json'`);
+    expect((await admin.listTenants()).map((t) => t.schemaName)).toEqual([good.schemaName]);
+  });
+});

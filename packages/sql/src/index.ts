@@ -20,6 +20,7 @@ export type {
   ManagedSchemaRow,
   SchemaRow,
   RoleDetailsRow,
+  RoleCommentRow,
 } from './dialect/tenantry-dialect.js';
 export { PostgresDialect } from './dialect/postgres/postgres-dialect.js';
 export { type PostgresDialectConfig, SUPPORTED_POSTGRES_MAJORS } from './dialect/postgres/postgres-dialect-config.js';

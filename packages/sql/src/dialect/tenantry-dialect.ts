@@ -33,6 +33,8 @@ export interface TenantryDialect {
   tenantStateQuery(schemaName: string, username: string): CompiledQuery<TenantStateRow>;
   /** One page of managed tenants, ordered by schema name. */
   listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow>;
+  /** The comments (markers) of the named roles. */
+  roleCommentsQuery(usernames: readonly string[]): CompiledQuery<RoleCommentRow>;
   /** One schema and its comment (the marker names the role). */
   schemaQuery(schemaName: string): CompiledQuery<SchemaRow>;
   /** A role's attributes, settings in this database and memberships. */
@@ -89,5 +91,9 @@ export interface TenantStateRow {
 export interface ManagedSchemaRow {
   schema_name: string;
   schema_comment: string;
+}
+
+export interface RoleCommentRow {
+  username: string;
   role_comment: string | null;
 }

@@ -4,6 +4,7 @@ import { MARKER_PREFIX } from '../../tenant-marker.js';
 import type { ListTenantsSpec } from '../../plans/plan-specs.js';
 import type {
   ManagedSchemaRow,
+  RoleCommentRow,
   RoleDetailsRow,
   SchemaRow,
   PublicSchemaStateRow,
@@ -66,19 +67,23 @@ export function tenantStateQuery(schemaName: string, username: string, roleGrant
 export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {
   const limit = spec.limit ?? DEFAULT_PAGE_SIZE;
   const after = spec.after === undefined ? sql`` : sql`AND n.nspname > ${spec.after}`;
-  // The role is found through the name in the schema's marker and must carry
-  // a marker pointing back: both halves are checked by the caller.
+  // Markers are decoded by the caller, never cast to jsonb here: one malformed
+  // comment must not make the whole listing fail.
   return sql<ManagedSchemaRow>`
-    SELECT n.nspname AS schema_name, d.description AS schema_comment,
-           pg_catalog.shobj_description(r.oid, 'pg_authid') AS role_comment
+    SELECT n.nspname AS schema_name, d.description AS schema_comment
     FROM pg_catalog.pg_namespace n
     JOIN pg_catalog.pg_description d
-      ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::regclass AND d.objsubid = 0
-    LEFT JOIN pg_catalog.pg_roles r
-      ON r.rolname = (substr(d.description, ${MARKER_PREFIX.length + 1})::jsonb ->> 'role')
+      ON d.objoid = n.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0
     WHERE d.description LIKE ${MARKER_PREFIX + '{%'} ${after}
     ORDER BY n.nspname COLLATE "C"
     LIMIT ${limit}`.compile(compiler);
+}
+
+/** The comments (markers) of the named roles. */
+export function roleCommentsQuery(usernames: readonly string[]): CompiledQuery<RoleCommentRow> {
+  return sql<RoleCommentRow>`
+    SELECT rolname::text AS username, pg_catalog.shobj_description(oid, 'pg_authid') AS role_comment
+    FROM pg_catalog.pg_roles WHERE rolname = ANY(${[...usernames]}::text[])`.compile(compiler);
 }
 
 export function schemaQuery(schemaName: string): CompiledQuery<SchemaRow> {

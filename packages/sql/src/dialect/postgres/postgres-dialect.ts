@@ -6,6 +6,7 @@ import type {
   DialectCapabilities,
   ManagedSchemaRow,
   PublicSchemaStateRow,
+  RoleCommentRow,
   RoleDetailsRow,
   SchemaRow,
   ServerFactsRow,
@@ -68,6 +69,10 @@ export class PostgresDialect implements TenantryDialect {
 
   planRotatePassword(spec: RotatePasswordSpec): Plan {
     return freezePlan('rotate-password', rotatePasswordStatements(spec, this.capabilities.roleGrantOptions));
+  }
+
+  roleCommentsQuery(usernames: readonly string[]): CompiledQuery<RoleCommentRow> {
+    return catalog.roleCommentsQuery(usernames);
   }
 
   schemaQuery(schemaName: string): CompiledQuery<SchemaRow> {
