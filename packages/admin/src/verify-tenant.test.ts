@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TenantNotFoundError, TenantNotManagedError, ValidationError } from '@tenantry/core';
 import type { VerificationReport } from './database-admin-options.js';
-import { uniqueName, useAdminFixture, type AdminFixture } from './test-support/tenant-fixture.js';
+import { connectAs, uniqueName, useAdminFixture, type AdminFixture } from './test-support/tenant-fixture.js';
 
 const id = (name: string) => pg.escapeIdentifier(name);
 const lit = (text: string) => pg.escapeLiteral(text);
@@ -293,5 +293,29 @@ describe('verifyTenant', () => {
     await expect(admin.verifyTenant('pg_catalog')).rejects.toBeInstanceOf(ValidationError);
     await expect(admin.verifyTenant('public')).rejects.toBeInstanceOf(ValidationError);
     await superuser.query(`DROP SCHEMA ${id(plain)}, ${id(commented)}, ${id(orphan)}`);
+  });
+});
+
+describe('verifyTenant with memberships asked for at creation', () => {
+  const fixture = useAdminFixture();
+
+  it('expects the memberOf roles recorded in the marker, and still flags any other membership', async () => {
+    const { admin, superuser, adminUrl } = fixture();
+    const shared = uniqueName('shared_ro');
+    const other = uniqueName('other_ro');
+    const asAdmin = await connectAs(adminUrl);
+    await asAdmin.query(`CREATE ROLE ${shared} NOLOGIN; CREATE ROLE ${other} NOLOGIN`);
+    await asAdmin.end();
+    const tenant = await admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u'), memberOf: [shared] });
+    const report = await admin.verifyTenant(tenant.schemaName);
+    expect(report.checks.find((c) => c.id === 'role.memberships')).toMatchObject({ ok: true });
+    expect(report.ok).toBe(true);
+    await superuser.query(`GRANT ${other} TO ${tenant.username}`);
+    const flagged = (await admin.verifyTenant(tenant.schemaName)).checks.find((c) => c.id === 'role.memberships');
+    expect(flagged).toMatchObject({ ok: false });
+    expect(flagged?.detail).toContain(other);
+    expect(flagged?.detail).not.toContain(shared);
+    await admin.removeTenant(tenant);
+    await superuser.query(`DROP ROLE ${shared}; DROP ROLE ${other}`);
   });
 });

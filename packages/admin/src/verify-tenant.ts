@@ -74,11 +74,16 @@ function buildChecks(row: VerifiedRow, schema: string, role: string): Verificati
   check('role.no-createrole', 'The role cannot create or alter roles.', row.can_create_role ? 'The role has CREATEROLE.' : undefined);
   check('role.no-replication', 'The role cannot start replication.', row.replication ? 'The role has REPLICATION.' : undefined);
   check('role.no-bypassrls', 'The role does not bypass row-level security.', row.bypass_rls ? 'The role has BYPASSRLS.' : undefined);
+  // Memberships asked for at creation (`memberOf`) are recorded in the marker and expected.
+  const declared = new Set(schemaMarker?.memberOf ?? []);
+  const undeclared = row.member_of.filter((other) => !declared.has(other));
   check(
     'role.memberships',
-    'The role is a member of no other role.',
-    row.member_of.length > 0
-      ? `The role is a member of ${list(row.member_of.map(quote), row.member_of.length)}, and may use what ${row.member_of.length > 1 ? 'they' : 'it'} can.`
+    declared.size > 0
+      ? `The role is a member of no role beyond those it was created with (${[...declared].map(quote).join(', ')}).`
+      : 'The role is a member of no other role.',
+    undeclared.length > 0
+      ? `The role is a member of ${list(undeclared.map(quote), undeclared.length)}, and may use what ${undeclared.length > 1 ? 'they' : 'it'} can.`
       : undefined,
   );
   check(

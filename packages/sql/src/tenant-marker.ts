@@ -14,6 +14,8 @@ export interface SchemaMarker {
   role: string;
   createdAt: string;
   labels?: Record<string, string>;
+  /** Roles the tenant was made a member of at creation: expected by `verifyTenant`. */
+  memberOf?: string[];
 }
 
 export interface RoleMarker {

@@ -97,6 +97,7 @@ export function createTenantStatements(spec: FullCreateTenantSpec): Statement[] 
             role: spec.username,
             createdAt: spec.createdAt.toISOString(),
             ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+            ...(spec.memberOf.length > 0 ? { memberOf: [...spec.memberOf] } : {}),
           }),
         )}`,
       ),
