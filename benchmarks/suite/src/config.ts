@@ -1,0 +1,87 @@
+import { cpus } from 'node:os';
+
+/** Every size of a run; BENCH_QUICK=1 shrinks them all for a development run, and each can be set on its own. */
+export interface BenchConfig {
+  quick: boolean;
+  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning). */
+  phases: ReadonlySet<string>;
+  /** Tenants per contender in the single-create latency comparison (issue: at least 500). */
+  latencyTenants: number;
+  /** Same, over the delayed link. */
+  delayedTenants: number;
+  /** Untimed creates per contender before timing starts. */
+  warmup: number;
+  /** One-way delay of the emulated link, ms. */
+  linkDelayMs: number;
+  /** createTenant calls whose protocol messages are counted. */
+  roundTripTenants: number;
+  /** Concurrencies tried for bulk creation. */
+  concurrencies: number[];
+  /** Tenants per contender and concurrency in the probe that picks the best concurrency. */
+  probeTenants: number;
+  /** Tenants per contender in the bulk comparison. */
+  bulkTenants: number;
+  /** Interleaved rounds the bulk comparison is split into. */
+  bulkRounds: number;
+  /** Tenants of the single-call runs whose peak RSS is measured. */
+  memoryTenants: number;
+  /** Tenants present when create/remove/get/list are measured. */
+  scaleLevels: number[];
+  /** Creates (and removes, lookups) timed per contender at each level. */
+  scaleSamples: number;
+  /** listTenantsPage calls timed per level and page kind. */
+  listSamples: number;
+  /** How long planning alone is timed, ms. */
+  planningMs: number;
+  /** Where results (JSON, Markdown table, SVG chart) are written. */
+  outDir: string;
+}
+
+function int(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number, got ${raw}`);
+  return value;
+}
+
+function list(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must list whole numbers, got ${raw}`);
+    return value;
+  });
+}
+
+const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale'];
+
+export function loadConfig(packageDir: string): BenchConfig {
+  const quick = process.env['BENCH_QUICK'] === '1';
+  const phases = new Set((process.env['BENCH_PHASES'] ?? ALL_PHASES.join(',')).split(',').map((p) => p.trim()).filter(Boolean));
+  for (const phase of phases) if (!ALL_PHASES.includes(phase)) throw new RangeError(`unknown phase ${phase}; use ${ALL_PHASES.join(',')}`);
+  return {
+    quick,
+    phases,
+    latencyTenants: int('BENCH_LATENCY_TENANTS', quick ? 40 : 500),
+    delayedTenants: int('BENCH_DELAYED_TENANTS', quick ? 20 : 500),
+    warmup: int('BENCH_WARMUP', quick ? 5 : 25),
+    linkDelayMs: int('BENCH_LINK_DELAY_MS', 1),
+    roundTripTenants: int('BENCH_ROUNDTRIP_TENANTS', quick ? 10 : 50),
+    concurrencies: list('BENCH_CONCURRENCIES', [2, 4, 8]),
+    probeTenants: int('BENCH_PROBE_TENANTS', quick ? 60 : 600),
+    bulkTenants: int('BENCH_BULK_TENANTS', quick ? 300 : 10_000),
+    bulkRounds: int('BENCH_BULK_ROUNDS', quick ? 2 : 5),
+    memoryTenants: int('BENCH_MEMORY_TENANTS', quick ? 300 : 10_000),
+    scaleLevels: list('BENCH_SCALE_LEVELS', quick ? [0, 300, 1500] : [0, 10_000, 50_000]),
+    scaleSamples: int('BENCH_SCALE_SAMPLES', quick ? 20 : 200),
+    listSamples: int('BENCH_LIST_SAMPLES', quick ? 10 : 50),
+    planningMs: int('BENCH_PLANNING_MS', quick ? 300 : 2000),
+    outDir: process.env['BENCH_OUT_DIR'] ?? `${packageDir}/${quick ? 'results-quick' : 'results'}`,
+  };
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, cpus().length);
+}

@@ -1,0 +1,209 @@
+import type { BulkComparison } from './bulk.js';
+import type { ClientOverhead } from './client-overhead.js';
+import type { DelayedResult } from './delayed.js';
+import type { LatencyResult } from './latency.js';
+import type { MachineInfo } from './machine.js';
+import type { MemoryRun } from './memory.js';
+import type { EventLoopCheck, PlanningResult } from './planning.js';
+import type { RoundTripResult } from './round-trips.js';
+import type { Paired, ScaleLevel } from './scale.js';
+import { fmt } from './stats.js';
+import { lineChart } from './svg-chart.js';
+
+export interface Results {
+  command: string;
+  startedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  sizes: Record<string, unknown>;
+  machine: MachineInfo;
+  postgres: { version: string; serverVersionNum: number; harnessFlags: string };
+  loadAverages: { phase: string; load1: number; load5: number }[];
+  templateCheck?: number;
+  planning?: PlanningResult;
+  eventLoop?: EventLoopCheck;
+  roundTrips?: RoundTripResult;
+  clientOverhead?: ClientOverhead;
+  latency?: LatencyResult;
+  delayed?: DelayedResult;
+  bulkProbe?: BulkComparison[];
+  bulk?: BulkComparison;
+  memory?: MemoryRun[];
+  cli?: MemoryRun | { unavailable: string };
+  scale?: ScaleLevel[];
+  errors: { phase: string; message: string }[];
+}
+
+/** "met (1.04x; 5.5% of headroom)" / "MISSED by 7.3% (1.18x)" for an upper bound; the reverse for a lower bound. */
+export function verdict(value: number, target: number, kind: 'at most' | 'at least' | 'below'): string {
+  if (!Number.isFinite(value)) return 'not measured';
+  const ok = kind === 'at least' ? value >= target : kind === 'below' ? value < target : value <= target;
+  const by = Math.abs(value / target - 1) * 100;
+  return ok ? `met (${by.toFixed(1)}% headroom)` : `**missed** by ${by.toFixed(1)}%`;
+}
+
+const x = (value: number) => `${fmt(value, 2)}x`;
+const ms = (value: number) => `${fmt(value, 2)} ms`;
+
+export function resultsTable(results: Results): string {
+  const rows: string[][] = [];
+  const l = results.latency;
+  if (l) {
+    const { tenantry, minimal, psql, original } = l.summaries;
+    rows.push(['createTenant median, loopback', ms(tenantry.median), `minimal client ${ms(minimal.median)}`, x(tenantry.median / minimal.median), '≤ 1.10x', verdict(tenantry.median / minimal.median, 1.1, 'at most')]);
+    rows.push(['createTenant p95, loopback', ms(tenantry.p95), `minimal client ${ms(minimal.p95)}`, x(tenantry.p95 / minimal.p95), '≤ 1.10x', verdict(tenantry.p95 / minimal.p95, 1.1, 'at most')]);
+    rows.push(['… vs psql (plaintext), median / p95', `${ms(tenantry.median)} / ${ms(tenantry.p95)}`, `psql ${ms(psql.median)} / ${ms(psql.p95)}`, `${x(tenantry.median / psql.median)} / ${x(tenantry.p95 / psql.p95)}`, 'report', '']);
+    rows.push(['… vs original sequence, median / p95', `${ms(tenantry.median)} / ${ms(tenantry.p95)}`, `original ${ms(original.median)} / ${ms(original.p95)}`, `${x(tenantry.median / original.median)} / ${x(tenantry.p95 / original.p95)}`, 'report', '']);
+  }
+  const r = results.roundTrips;
+  if (r) {
+    const c = r.create;
+    rows.push([
+      'round trips per createTenant (counted on the wire)',
+      fmt(c.tenantry.roundTripsPerCall, 2),
+      `minimal ${fmt(c.minimal.roundTripsPerCall, 0)}, psql ${fmt(c.psql.roundTripsPerCall, 0)}, original ${fmt(c.original.roundTripsPerCall, 0)}`,
+      '',
+      '1',
+      c.tenantry.roundTripsPerCall === 1 ? 'met' : `**missed** (${fmt(c.tenantry.roundTripsPerCall, 2)})`,
+    ]);
+  }
+  const d = results.delayed;
+  if (d) {
+    const { tenantry, minimal, psql, original } = d.summaries;
+    const link = `+${fmt(d.probe.relayed.median - d.probe.direct.median, 2)} ms RTT`;
+    rows.push([`createTenant median, delayed link (${link})`, ms(tenantry.median), `minimal client ${ms(minimal.median)}`, x(tenantry.median / minimal.median), '≤ 1.10x', verdict(tenantry.median / minimal.median, 1.1, 'at most')]);
+    rows.push(['createTenant p95, delayed link', ms(tenantry.p95), `minimal client ${ms(minimal.p95)}`, x(tenantry.p95 / minimal.p95), '≤ 1.10x', verdict(tenantry.p95 / minimal.p95, 1.1, 'at most')]);
+    rows.push(['… vs psql / original, median (delayed)', ms(tenantry.median), `psql ${ms(psql.median)}, original ${ms(original.median)}`, `${x(tenantry.median / psql.median)} / ${x(tenantry.median / original.median)}`, 'report', '']);
+  }
+  const b = results.bulk;
+  if (b) {
+    rows.push([
+      `bulk createTenants, ${b.tenantsPerContender.toLocaleString('en-US')} tenants, concurrency ${b.concurrency}`,
+      `${fmt(b.tenantry, 0)} tenants/s`,
+      `minimal client ${fmt(b.minimal, 0)} tenants/s`,
+      x(b.tenantry / b.minimal),
+      '≥ 0.90x',
+      verdict(b.tenantry / b.minimal, 0.9, 'at least'),
+    ]);
+    if (b.pgbench !== undefined) rows.push(['… vs pgbench (plaintext, same clients)', `${fmt(b.tenantry, 0)} tenants/s`, `pgbench ${fmt(b.pgbench, 0)} tenants/s`, x(b.tenantry / b.pgbench), 'report', '']);
+  }
+  const e = results.eventLoop;
+  if (e) {
+    rows.push([
+      'client PBKDF2 off the event loop: time scramSha256Verifier blocks its caller; loop utilisation over 64 verifiers',
+      `${ms(e.synchronousMs)} blocking; loop ${fmt(e.tenantry.utilization * 100, 0)}% busy`,
+      `one PBKDF2 takes ${ms(e.pbkdf2Ms)}; pbkdf2Sync reference: loop ${fmt(e.syncReference.utilization * 100, 0)}% busy`,
+      '',
+      'off the loop',
+      e.offEventLoop ? 'met' : '**missed**',
+    ]);
+  }
+  if (b) {
+    rows.push(['event loop during bulk createTenants (1 ms timer lateness)', `p50 ${ms(b.eventLoop.p50)}, p99 ${ms(b.eventLoop.p99)}, max ${ms(b.eventLoop.max)}`, `one PBKDF2: ${e ? ms(e.pbkdf2Ms) : 'n/a'}; loop utilisation ${fmt(b.eventLoop.utilization * 100, 0)}%`, '', 'report', '']);
+    rows.push(['client CPU per tenant in bulk (all threads, incl. PBKDF2)', `${fmt(b.clientCpuMicrosPerTenant.tenantry / 1000, 2)} ms`, `minimal client ${fmt(b.clientCpuMicrosPerTenant.minimal / 1000, 2)} ms`, x(b.clientCpuMicrosPerTenant.tenantry / b.clientCpuMicrosPerTenant.minimal), 'report', '']);
+  }
+  const s = results.scale;
+  if (s && s.length > 0) {
+    const last = s.at(-1)!;
+    const n = last.present.toLocaleString('en-US');
+    const pr = (p: Paired) => p.seeded.median / p.empty.median;
+    rows.push([`create median with ${n} tenants vs 0 (interleaved, two clusters)`, `${ms(last.create.tenantry.seeded.median)} vs ${ms(last.create.tenantry.empty.median)}`, `minimal client: ${x(pr(last.create.minimal))}`, x(pr(last.create.tenantry)), '≤ 1.30x', verdict(pr(last.create.tenantry), 1.3, 'at most')]);
+    rows.push([`remove median with ${n} tenants vs 0`, `${ms(last.remove.tenantry.seeded.median)} vs ${ms(last.remove.tenantry.empty.median)}`, `minimal client: ${x(pr(last.remove.minimal))} (${ms(last.remove.minimal.seeded.median)} vs ${ms(last.remove.minimal.empty.median)})`, x(pr(last.remove.tenantry)), '≤ 1.30x', verdict(pr(last.remove.tenantry), 1.3, 'at most')]);
+    rows.push([`listTenantsPage, one page of ${last.pageSize}, with ${n} tenants (first / middle page, median; p95 of the slower)`, `${ms(last.listFirstPage.seeded.median)} / ${ms(last.listMiddlePage.seeded.median)}; p95 ${ms(Math.max(last.listFirstPage.seeded.p95, last.listMiddlePage.seeded.p95))}`, `empty cluster: ${ms(last.listFirstPage.empty.median)} / ${ms(last.listMiddlePage.empty.median)}`, x(Math.max(last.listFirstPage.seeded.median, last.listMiddlePage.seeded.median) / 50), '< 50 ms', verdict(Math.max(last.listFirstPage.seeded.median, last.listMiddlePage.seeded.median), 50, 'below')]);
+    rows.push([`getTenant median with ${n} tenants vs 0`, `${ms(last.getTenant.seeded.median)} vs ${ms(last.getTenant.empty.median)}`, '', x(pr(last.getTenant)), 'report', '']);
+  }
+  for (const run of results.memory ?? []) {
+    rows.push([`peak RSS, ${run.label}, ${run.tenants.toLocaleString('en-US')} tenants`, `${fmt(run.peakRssMiB, 0)} MiB`, run.baselineRssMiB ? `RSS at start ${fmt(run.baselineRssMiB, 0)} MiB; ${fmt(run.tenantsPerSecond, 0)} tenants/s` : '', '', 'report', run.error ? `error: ${run.error}` : '']);
+  }
+  if (results.cli) {
+    if ('unavailable' in results.cli) rows.push(['peak RSS, CLI bulk import', 'not measured', results.cli.unavailable, '', 'report', '']);
+    else rows.push([`peak RSS, ${results.cli.label}, ${results.cli.tenants.toLocaleString('en-US')} tenants`, `${fmt(results.cli.peakRssMiB, 0)} MiB`, `${fmt(results.cli.tenantsPerSecond, 0)} tenants/s`, '', 'report', results.cli.error ?? '']);
+  }
+  const o = results.clientOverhead;
+  if (o) {
+    rows.push([`client CPU per create besides PBKDF2 (1 SCRAM iteration, sequential, ${o.tenants} each)`, `${fmt(o.tenantryCpuMicros, 0)} µs`, `minimal client ${fmt(o.minimalCpuMicros, 0)} µs`, x(o.tenantryCpuMicros / o.minimalCpuMicros), 'diagnostic', `+${fmt(o.tenantryCpuMicros - o.minimalCpuMicros, 0)} µs per create`]);
+  }
+  const p = results.planning;
+  if (p) {
+    const share = l ? ` (${fmt((p.microsPerPlan / 1000 / l.summaries.tenantry.median) * 100, 1)}% of a createTenant)` : '';
+    rows.push(['planning alone: planCreateTenant + planToScript', `${fmt(p.plansPerSecond, 0)} plans/s, ${fmt(p.microsPerPlan, 1)} µs${share}`, `template string: ${fmt(p.templatesPerSecond, 0)}/s`, x(p.microsPerPlan / p.microsPerTemplate), 'report', '']);
+  }
+  const header = ['Figure', 'Tenantry', 'Baseline (same run)', 'Ratio', 'Target', 'Result'];
+  return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + '\n';
+}
+
+export function detailTables(results: Results): string {
+  const out: string[] = [];
+  const latencyTable = (title: string, result: LatencyResult) => {
+    out.push(`\n**${title}** (${result.tenants} tenants per contender, interleaved)\n`);
+    out.push('| contender | median | p95 | mean | min | max |\n|---|---|---|---|---|---|');
+    for (const [name, s] of Object.entries(result.summaries)) out.push(`| ${name} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.mean)} | ${ms(s.min)} | ${ms(s.max)} |`);
+  };
+  if (results.latency) latencyTable('Single create, loopback', results.latency);
+  if (results.delayed) {
+    latencyTable(`Single create, delayed link (${results.delayed.oneWayDelayMs} ms each way; SELECT 1 median ${ms(results.delayed.probe.direct.median)} direct, ${ms(results.delayed.probe.relayed.median)} relayed)`, results.delayed);
+  }
+  if (results.roundTrips) {
+    out.push('\n**Protocol messages per call, counted on the wire**\n');
+    out.push('| operation | calls | Query (Q) | Parse (P) | Sync (S) | round trips per call |\n|---|---|---|---|---|---|');
+    for (const [name, c] of Object.entries(results.roundTrips.create)) out.push(`| create: ${name} | ${c.calls} | ${c.query} | ${c.parse} | ${c.sync} | ${fmt(c.roundTripsPerCall, 2)} |`);
+    for (const [name, c] of Object.entries(results.roundTrips.tenantryOther)) out.push(`| tenantry ${name} | ${c.calls} | ${c.query} | ${c.parse} | ${c.sync} | ${fmt(c.roundTripsPerCall, 2)} |`);
+  }
+  if (results.bulkProbe) {
+    out.push('\n**Bulk: concurrency probe** (tenants/s; interleaved)\n');
+    out.push('| concurrency | tenants per contender | Tenantry createTenants | minimal client | ratio | pgbench | client CPU/tenant Tenantry / minimal | timer lateness p99 |\n|---|---|---|---|---|---|---|---|');
+    for (const probe of [...results.bulkProbe, ...(results.bulk ? [results.bulk] : [])]) {
+      out.push(`| ${probe.concurrency} | ${probe.tenantsPerContender} | ${fmt(probe.tenantry, 0)} | ${fmt(probe.minimal, 0)} | ${x(probe.tenantry / probe.minimal)} | ${probe.pgbench === undefined ? '' : fmt(probe.pgbench, 0)} | ${fmt(probe.clientCpuMicrosPerTenant.tenantry / 1000)} / ${fmt(probe.clientCpuMicrosPerTenant.minimal / 1000)} ms | ${ms(probe.eventLoop.p99)} |`);
+    }
+    if (results.bulk) out.push(`\nTenantry side ran as: ${results.bulk.tenantryMode}.`);
+  }
+  if (results.scale) {
+    out.push('\n**Scale**: medians on the seeded cluster, with the ratio to the empty cluster measured in the same rounds (p95 in parentheses)\n');
+    out.push('| tenants present | create Tenantry | create minimal | remove Tenantry | remove minimal | getTenant | list first page | list middle page | seeding |\n|---|---|---|---|---|---|---|---|---|');
+    const cell = (p: Paired) => `${ms(p.seeded.median)} (${fmt(p.seeded.p95)}); ${x(p.seeded.median / p.empty.median)}`;
+    for (const level of results.scale) {
+      out.push(
+        `| ${level.present.toLocaleString('en-US')} | ${cell(level.create.tenantry)} | ${cell(level.create.minimal)} | ${cell(level.remove.tenantry)} | ${cell(level.remove.minimal)} | ${cell(level.getTenant)} | ${cell(level.listFirstPage)} | ${cell(level.listMiddlePage)} | ${level.seedMs ? `${fmt(level.seedMs / 1000, 1)} s` : ''} |`,
+      );
+    }
+  }
+  if (results.scale) {
+    out.push('\n**Where removal time goes**: each statement timed alone inside one transaction (minimal client), seeded cluster vs empty cluster in the same rounds (median)\n');
+    const names = Object.keys(results.scale[0]?.removeSteps ?? {});
+    out.push(`| tenants present | pg_db_role_setting rows | ${names.join(' | ')} |\n|---|---|${names.map(() => '---').join('|')}|`);
+    for (const level of results.scale) {
+      out.push(`| ${level.present.toLocaleString('en-US')} | ${level.roleSettingRows.toLocaleString('en-US')} | ${names.map((name) => { const p = level.removeSteps[name]!; return `${ms(p.seeded.median)} vs ${ms(p.empty.median)}`; }).join(' | ')} |`);
+    }
+  }
+  if (results.memory?.length) {
+    out.push('\n**Memory** (each run in a fresh process; peak = getrusage maxRSS; VmHWM polled from /proc as a cross-check)\n');
+    out.push('| run | tenants | created | failed | wall | tenants/s | peak RSS | VmHWM |\n|---|---|---|---|---|---|---|---|');
+    for (const run of results.memory) out.push(`| ${run.label} | ${run.tenants} | ${run.created} | ${run.failed} | ${fmt(run.ms / 1000, 1)} s | ${fmt(run.tenantsPerSecond, 0)} | ${fmt(run.peakRssMiB, 0)} MiB | ${run.vmHwmMiB === undefined ? '' : `${fmt(run.vmHwmMiB, 0)} MiB`} |`);
+  }
+  if (results.loadAverages.length) {
+    out.push('\n**Load average (1 min / 5 min) when each phase started**: ' + results.loadAverages.map((l) => `${l.phase} ${fmt(l.load1)}/${fmt(l.load5)}`).join(', '));
+  }
+  if (results.errors.length) {
+    out.push('\n**Errors**\n');
+    for (const error of results.errors) out.push(`- ${error.phase}: ${error.message}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function scaleChart(levels: ScaleLevel[]): string {
+  const at = (pick: (level: ScaleLevel) => number) => levels.map((level) => ({ x: level.present, y: pick(level) }));
+  return lineChart({
+    title: 'Latency against tenants already present (embedded PostgreSQL, loopback)',
+    xLabel: 'tenants already present (seeded cluster)',
+    yLabel: 'median latency (ms)',
+    series: [
+      { label: 'Tenantry createTenant', color: '#1f77b4', points: at((l) => l.create.tenantry.seeded.median) },
+      { label: 'createTenant on the empty cluster, same rounds', color: '#1f77b4', dashed: true, points: at((l) => l.create.tenantry.empty.median) },
+      { label: 'minimal client create', color: '#ff7f0e', points: at((l) => l.create.minimal.seeded.median) },
+      { label: 'Tenantry removeTenant', color: '#2ca02c', points: at((l) => l.remove.tenantry.seeded.median) },
+      { label: 'listTenantsPage (first page of 100)', color: '#9467bd', points: at((l) => l.listFirstPage.seeded.median) },
+      { label: 'listTenantsPage (middle page)', color: '#9467bd', dashed: true, points: at((l) => l.listMiddlePage.seeded.median) },
+      { label: 'getTenant', color: '#8c564b', dashed: true, points: at((l) => l.getTenant.seeded.median) },
+    ],
+  });
+}

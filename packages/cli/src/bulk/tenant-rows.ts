@@ -1,0 +1,382 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { TenantConfig } from '@tenantry/core';
+import { parseDate, parseInteger, splitKeyValue } from '../args.js';
+
+/** The input formats of `create --from`. */
+export type InputFormat = 'csv' | 'json' | 'jsonl';
+
+/** One row of the input: a tenant config, or why the row is unusable. Lines count from 1. */
+export type TenantRow =
+  | { readonly line: number; readonly ok: true; readonly config: TenantConfig }
+  | { readonly line: number; readonly ok: false; readonly error: string; readonly schemaName?: string; readonly username?: string };
+
+/** The input as a whole is unusable (bad CSV header, not a JSON array, JSON that cannot be split): nothing after it can be read. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly line: number;
+  constructor(line: number, message: string) {
+    super(message);
+    this.line = line;
+  }
+}
+
+export const CSV_COLUMNS = ['schema_name', 'username', 'password', 'connection_limit', 'labels'] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+const REQUIRED_CSV_COLUMNS: readonly CsvColumn[] = ['schema_name', 'username'];
+
+/** Largest JSON element of a `.json` array. */
+const MAX_ELEMENT_BYTES = 1024 * 1024;
+
+export function formatOf(path: string): InputFormat | undefined {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
+  return undefined;
+}
+
+/**
+ * Reads tenant rows from `input` one at a time, never the whole input at
+ * once, so 100k rows need no more memory than one. Bad rows come back with
+ * their line number and the reason; the rest go on.
+ *
+ * @throws InputError when the input as a whole cannot be read on from some line.
+ */
+export function readTenantRows(input: Readable, format: InputFormat): AsyncGenerator<TenantRow> {
+  input.setEncoding('utf8');
+  switch (format) {
+    case 'csv':
+      return readCsvRows(input);
+    case 'jsonl':
+      return readJsonLinesRows(input);
+    case 'json':
+      return readJsonArrayRows(input);
+  }
+}
+
+// ---- CSV ---------------------------------------------------------------------------
+
+/**
+ * CSV, one row per line: no field Tenantry takes (names, passwords, limits,
+ * labels) may hold a newline, so a quote left open is that row's error, not a
+ * reason to read the rest of the file as one field.
+ */
+async function* readCsvRows(input: Readable): AsyncGenerator<TenantRow> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  let columns: CsvColumn[] | undefined;
+  try {
+    for await (const rawLine of lines) {
+      lineNumber++;
+      const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
+      if (/^\s*$/.test(line)) continue;
+      const parsed = parseCsvRecord(line);
+      const problem = parsed === 'unterminated' ? 'a quoted field is not closed on its line' : typeof parsed === 'string' ? parsed : undefined;
+      if (columns === undefined) {
+        if (problem !== undefined || typeof parsed === 'string') throw new InputError(lineNumber, `bad CSV header: ${problem}`);
+        columns = csvHeader(parsed, lineNumber);
+        continue;
+      }
+      if (problem !== undefined || typeof parsed === 'string') {
+        yield { line: lineNumber, ok: false, error: `unparseable CSV: ${problem}`, ...namesFromBrokenLine(line, columns) };
+        continue;
+      }
+      yield csvRow(columns, parsed, lineNumber);
+    }
+  } finally {
+    lines.close();
+  }
+  if (columns === undefined) throw new InputError(1, `the file is empty: expected a header line ${CSV_COLUMNS.join(',')}`);
+}
+
+/** The schema name of a row that does not parse, when its first fields are plain, for the report. */
+function namesFromBrokenLine(line: string, columns: readonly CsvColumn[]): { schemaName?: string } {
+  const index = columns.indexOf('schema_name');
+  const fields = line.split(',');
+  const candidate = fields.slice(0, index).some((field) => field.includes('"')) ? undefined : fields[index];
+  return candidate !== undefined && candidate !== '' && !candidate.includes('"') ? { schemaName: candidate } : {};
+}
+
+/**
+ * One CSV record (RFC 4180 on one line): fields separated by commas; a field
+ * in double quotes may hold commas and doubled quotes. Returns the fields, the
+ * reason it is malformed, or 'unterminated' when a quoted field is not closed.
+ */
+export function parseCsvRecord(text: string): string[] | string | 'unterminated' {
+  const fields: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  let atFieldStart = true;
+  while (i < text.length) {
+    const char = text[i]!;
+    if (quoted) {
+      if (char === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        const next = text[i];
+        if (next !== undefined && next !== ',') return `unexpected ${JSON.stringify(next)} after a closing quote (write "" for a quote inside a quoted field)`;
+        continue;
+      }
+      field += char;
+      i++;
+      continue;
+    }
+    if (char === ',') {
+      fields.push(field);
+      field = '';
+      atFieldStart = true;
+      i++;
+      continue;
+    }
+    if (char === '"' && atFieldStart) {
+      quoted = true;
+      atFieldStart = false;
+      i++;
+      continue;
+    }
+    if (char === '"') return 'a quote inside an unquoted field (quote the whole field and double the quote)';
+    field += char;
+    atFieldStart = false;
+    i++;
+  }
+  if (quoted) return 'unterminated';
+  fields.push(field);
+  return fields;
+}
+
+function csvHeader(fields: string[], line: number): CsvColumn[] {
+  const columns: CsvColumn[] = [];
+  for (const raw of fields) {
+    const name = raw.trim().toLowerCase();
+    if (!(CSV_COLUMNS as readonly string[]).includes(name)) {
+      throw new InputError(line, `unknown column '${raw.trim()}' in the header: expected schema_name,username[,password][,connection_limit][,labels]`);
+    }
+    if (columns.includes(name as CsvColumn)) throw new InputError(line, `column '${name}' appears twice in the header`);
+    columns.push(name as CsvColumn);
+  }
+  for (const required of REQUIRED_CSV_COLUMNS) {
+    if (!columns.includes(required)) throw new InputError(line, `the header lacks the column '${required}': expected schema_name,username[,password][,connection_limit][,labels]`);
+  }
+  return columns;
+}
+
+function csvRow(columns: readonly CsvColumn[], fields: readonly string[], line: number): TenantRow {
+  const value = (column: CsvColumn): string => {
+    const index = columns.indexOf(column);
+    return index === -1 ? '' : (fields[index] ?? '');
+  };
+  const names = { schemaName: value('schema_name'), username: value('username') };
+  if (fields.length > columns.length) {
+    return { line, ok: false, error: `${fields.length} fields, but the header has ${columns.length} columns`, ...names };
+  }
+  try {
+    if (names.schemaName === '') throw new Error('schema_name is empty');
+    if (names.username === '') throw new Error('username is empty');
+    const config: TenantConfig = { ...names };
+    const password = value('password');
+    if (password !== '') config.password = password;
+    const limit = value('connection_limit').trim();
+    if (limit !== '') config.connectionLimit = parseInteger(limit, 'connection_limit', { min: -1, max: 1_000_000 });
+    const labels = value('labels');
+    if (labels.trim() !== '') config.labels = parseLabels(labels);
+    return { line, ok: true, config };
+  } catch (error) {
+    return { line, ok: false, error: (error as Error).message, ...names };
+  }
+}
+
+/** `k=v;k=v` (blank entries ignored, keys and values trimmed). */
+export function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const entry of text.split(';')) {
+    if (entry.trim() === '') continue;
+    const [key, value] = splitKeyValue(entry.trim(), 'labels');
+    const name = key.trim();
+    if (Object.hasOwn(labels, name)) throw new Error(`label '${name}' appears twice`);
+    labels[name] = value.trim();
+  }
+  return labels;
+}
+
+// ---- JSON Lines --------------------------------------------------------------------
+
+async function* readJsonLinesRows(input: Readable): AsyncGenerator<TenantRow> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  try {
+    for await (const rawLine of lines) {
+      lineNumber++;
+      const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
+      if (/^\s*$/.test(line)) continue;
+      yield jsonRow(line, lineNumber);
+    }
+  } finally {
+    lines.close();
+  }
+}
+
+// ---- JSON array --------------------------------------------------------------------
+
+/**
+ * Splits a top-level JSON array into its elements as the text streams in,
+ * each with the line it starts on, and parses them one at a time.
+ */
+async function* readJsonArrayRows(input: Readable): AsyncGenerator<TenantRow> {
+  let line = 1;
+  let state: 'before' | 'between' | 'element' | 'after' = 'before';
+  let expectElement = true; // after '[' or ','
+  let element = '';
+  let elementLine = 0;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let first = true;
+
+  const finishElement = function* (): Generator<TenantRow> {
+    yield jsonRow(element, elementLine);
+    element = '';
+    state = 'between';
+    expectElement = false;
+  };
+
+  for await (const chunk of input as AsyncIterable<string>) {
+    let text = chunk;
+    if (first) {
+      text = text.replace(/^\uFEFF/, '');
+      first = false;
+    }
+    for (const char of text) {
+      if (state === 'element') {
+        if (inString) {
+          element += char;
+          if (escaped) escaped = false;
+          else if (char === '\\') escaped = true;
+          else if (char === '"') inString = false;
+          else if (char === '\n') throw new InputError(line, 'a JSON string is not closed on its line');
+        } else if (char === '"') {
+          element += char;
+          inString = true;
+        } else if (char === '{' || char === '[') {
+          element += char;
+          depth++;
+        } else if (char === '}' || char === ']') {
+          if (depth === 0) {
+            // A scalar element ends at the array's closing bracket.
+            if (char === '}') throw new InputError(line, 'unexpected "}" in the JSON array');
+            yield* finishElement();
+            state = 'after';
+          } else {
+            element += char;
+            depth--;
+            if (depth === 0) yield* finishElement();
+          }
+        } else if (char === ',' && depth === 0) {
+          yield* finishElement();
+          expectElement = true;
+        } else {
+          element += char;
+        }
+        if (element.length > MAX_ELEMENT_BYTES) throw new InputError(elementLine, `an element of the JSON array is larger than ${MAX_ELEMENT_BYTES} bytes`);
+      } else if (/\s/.test(char)) {
+        // whitespace between tokens
+      } else if (state === 'before') {
+        if (char !== '[') throw new InputError(line, 'expected a JSON array of tenant objects ("[" first)');
+        state = 'between';
+        expectElement = true;
+      } else if (state === 'between') {
+        if (char === ']') {
+          state = 'after';
+        } else if (char === ',') {
+          if (expectElement) throw new InputError(line, 'two commas in a row in the JSON array');
+          expectElement = true;
+        } else {
+          if (!expectElement) throw new InputError(line, 'missing comma between elements of the JSON array');
+          state = 'element';
+          elementLine = line;
+          element = char;
+          depth = char === '{' || char === '[' ? 1 : 0;
+          inString = char === '"';
+          escaped = false;
+        }
+      } else {
+        throw new InputError(line, 'unexpected text after the end of the JSON array');
+      }
+      if (char === '\n') line++;
+    }
+  }
+  if (state !== 'after') throw new InputError(line, state === 'before' ? 'the file is empty: expected a JSON array' : 'the JSON array is not closed ("]" missing)');
+}
+
+const JSON_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
+  schemaName: 'schemaName',
+  schema_name: 'schemaName',
+  username: 'username',
+  password: 'password',
+  connectionLimit: 'connectionLimit',
+  connection_limit: 'connectionLimit',
+  validUntil: 'validUntil',
+  valid_until: 'validUntil',
+  settings: 'settings',
+  memberOf: 'memberOf',
+  member_of: 'memberOf',
+  grantTo: 'grantTo',
+  grant_to: 'grantTo',
+  labels: 'labels',
+};
+
+/** One JSON object as a tenant config: TenantConfig's fields (camelCase or snake_case), validUntil as an ISO string. */
+function jsonRow(text: string, line: number): TenantRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { line, ok: false, error: `unparseable JSON: ${(error as Error).message}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { line, ok: false, error: `expected an object like {"schemaName": "...", "username": "..."}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
+  }
+  const object = value as Record<string, unknown>;
+  const names = {
+    schemaName: typeof (object['schemaName'] ?? object['schema_name']) === 'string' ? String(object['schemaName'] ?? object['schema_name']) : undefined,
+    username: typeof object['username'] === 'string' ? object['username'] : undefined,
+  };
+  const config: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(object)) {
+    const target = JSON_FIELDS[key];
+    if (target === undefined) return { line, ok: false, error: `unknown field '${key}'`, ...definedNames(names) };
+    if (Object.hasOwn(config, target)) return { line, ok: false, error: `field '${target}' given twice (as camelCase and snake_case)`, ...definedNames(names) };
+    config[target] = field;
+  }
+  if (typeof config['schemaName'] !== 'string' || config['schemaName'] === '') return { line, ok: false, error: 'schemaName must be a non-empty string', ...definedNames(names) };
+  if (typeof config['username'] !== 'string' || config['username'] === '') return { line, ok: false, error: 'username must be a non-empty string', ...definedNames(names) };
+  if (config['password'] !== undefined && config['password'] !== null && typeof config['password'] !== 'string') {
+    return { line, ok: false, error: 'password must be a string (empty or absent to generate one)', ...definedNames(names) };
+  }
+  if (config['password'] === null || config['password'] === '') delete config['password'];
+  const validUntil = config['validUntil'];
+  if (validUntil === null) {
+    delete config['validUntil'];
+  } else if (validUntil !== undefined) {
+    if (typeof validUntil !== 'string') return { line, ok: false, error: 'validUntil must be an ISO 8601 date string', ...definedNames(names) };
+    try {
+      config['validUntil'] = parseDate(validUntil, 'validUntil', false)!;
+    } catch (error) {
+      return { line, ok: false, error: (error as Error).message, ...definedNames(names) };
+    }
+  }
+  return { line, ok: true, config: config as unknown as TenantConfig };
+}
+
+function definedNames(names: { schemaName: string | undefined; username: string | undefined }): { schemaName?: string; username?: string } {
+  return {
+    ...(names.schemaName !== undefined ? { schemaName: names.schemaName } : {}),
+    ...(names.username !== undefined ? { username: names.username } : {}),
+  };
+}

@@ -1,0 +1,112 @@
+import { createInterface } from 'node:readline';
+import { validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
+import { booleanValue, connectionOptions, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
+import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
+import { ExitCode } from '../exit-codes.js';
+import { UsageError } from '../usage-error.js';
+
+export interface RemoveOptions {
+  databaseUrl?: string | undefined;
+  schemaName: string;
+  username: string;
+  /** Skip the confirmation. Required when standard input is not a terminal. */
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Removes a tenant (`admin.removeTenant`): its schema with every object in
+ * it, its privileges, and its role. Asks first on a terminal unless `yes`;
+ * without a terminal, `yes` is required (exit 2). An abort exits 1.
+ */
+export async function removeTenant(options: RemoveOptions, context: CommandContext): Promise<number> {
+  const { output, io, command } = context;
+  try {
+    validateSchemaName(options.schemaName);
+    validateRoleName(options.username);
+  } catch (error) {
+    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
+    throw error;
+  }
+  const ref = { schemaName: options.schemaName, username: options.username };
+  if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
+    throw new UsageError(
+      `refusing to remove tenant "${ref.schemaName}" without confirmation: standard input is not a terminal, so there is no one to ask.`,
+      { command, hint: 'Add --yes to confirm (or --dry-run to see what would be dropped).' },
+    );
+  }
+  return context.withAdmin(options.databaseUrl, async (handle) => {
+    const { planDocument, planRemoveFromCatalog, planText } = await import('../plans.js');
+    if (options.dryRun) {
+      const plan = await planRemoveFromCatalog(handle, ref);
+      if (options.json) await output.json(planDocument(plan, ref));
+      else await output.out(planText(plan, 'nothing to run'));
+      output.err('Dry run: nothing was changed.');
+      return ExitCode.ok;
+    }
+    if (!options.yes) {
+      // Check it exists and is Tenantry's before asking (the same checks removeTenant makes again).
+      await planRemoveFromCatalog(handle, ref);
+      const answer = await ask(
+        context,
+        `Remove tenant ${output.errStyle.bold(ref.schemaName)}: DROP SCHEMA ${JSON.stringify(ref.schemaName)} CASCADE (every table and row in it) and DROP ROLE ${JSON.stringify(ref.username)}?\n` +
+          `This cannot be undone. Type the schema name to confirm: `,
+      );
+      if (answer !== ref.schemaName) {
+        output.err(answer === undefined ? 'Aborted (no answer): nothing was removed.' : 'Aborted: the answer was not the schema name; nothing was removed.');
+        if (options.json) await output.json({ removed: false, aborted: true, ...ref });
+        return ExitCode.failure;
+      }
+    }
+    await handle.admin.removeTenant(ref);
+    if (options.json) await output.json({ removed: true, ...ref });
+    else await output.out(`${output.style.green('✔')} Removed tenant ${output.style.bold(ref.schemaName)} (schema and everything in it, role ${JSON.stringify(ref.username)}).\n`);
+    return ExitCode.ok;
+  });
+}
+
+/** One line from the terminal, the prompt on stderr; undefined at end of input. */
+async function ask(context: CommandContext, prompt: string): Promise<string | undefined> {
+  const { io } = context;
+  io.stderr.write(prompt);
+  const lines = createInterface({ input: io.stdin, terminal: false });
+  try {
+    for await (const line of lines) return line.trim();
+    return undefined;
+  } finally {
+    lines.close();
+  }
+}
+
+export const remove: CommandDefinition = {
+  name: 'remove',
+  summary: 'Remove a tenant: its schema with everything in it, and its role. Asks first.',
+  usage: ['remove --schema <name> --username <name> [--yes] [--dry-run] [--json]'],
+  description:
+    "Drops the tenant's schema with every object in it (including those the tenant created), the role's remaining privileges and default privileges, and the role, in one transaction. " +
+    'Only tenants Tenantry created (checked by their markers). On a terminal it asks you to type the schema name; otherwise --yes is required (exit 2 without it). Answering anything else aborts (exit 1).',
+  options: {
+    schema: { type: 'string', value: '<name>', description: "The tenant's schema." },
+    username: { type: 'string', value: '<name>', description: "The tenant's role (must be the schema's tenant)." },
+    yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation.' },
+    ...dryRunOption,
+    ...connectionOptions,
+    ...jsonOption,
+    ...helpOption,
+  },
+  positionals: { min: 0, max: 0, names: '' },
+  examples: ['tenantry remove --schema tenant_acme --username acme_user', 'tenantry remove --schema tenant_acme --username acme_user --yes', 'tenantry remove --schema tenant_acme --username acme_user --dry-run'],
+  run: (args: ParsedArgs, context) =>
+    removeTenant(
+      {
+        databaseUrl: databaseUrlOf(args),
+        schemaName: requireString(args, 'schema', context.command),
+        username: requireString(args, 'username', context.command),
+        yes: booleanValue(args, 'yes'),
+        dryRun: booleanValue(args, 'dry-run'),
+        json: booleanValue(args, 'json'),
+      },
+      context,
+    ),
+};

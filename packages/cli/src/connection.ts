@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import type { ConnectionOptions } from 'node:tls';
+import type pg from 'pg';
+import { redactConnectionString, validateConnectionUrl, ValidationError } from '@tenantry/core';
+import type { CliIo } from './io.js';
+import { UsageError } from './usage-error.js';
+
+/** Where the admin connects, and how to name that target without its password. */
+export interface ResolvedConnection {
+  /** A `pg` pool config: a `connectionString`, or host/port/user/database built from the libpq variables. */
+  config: pg.PoolConfig;
+  /** The target for messages, never with a password: a redacted URL or `host=... port=... user=... dbname=...`. */
+  description: string;
+  /** Where the target came from: `--database-url`, `DATABASE_URL` or `PG* environment variables`. */
+  source: string;
+  /** Warnings for stderr (a password on the command line, an sslmode pg cannot honour). */
+  warnings: string[];
+}
+
+/** How long to wait for a connection unless PGCONNECT_TIMEOUT says otherwise. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Resolves the admin connection: `--database-url`, else `DATABASE_URL`, else
+ * the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
+ * PGSSLMODE, PGSSLROOTCERT, PGAPPNAME, PGCONNECT_TIMEOUT) with libpq's
+ * defaults. The libpq case becomes a `pg` config of host, port and database,
+ * so tenants' connection strings are built from those.
+ *
+ * @throws UsageError for a malformed URL (never echoed: it may hold a password) or a bad variable.
+ */
+export function resolveConnection(databaseUrlFlag: string | undefined, env: CliIo['env'], command: string): ResolvedConnection {
+  const warnings: string[] = [];
+  const timeout = connectTimeout(env, command);
+  const url = databaseUrlFlag ?? nonEmpty(env['DATABASE_URL']);
+  if (url !== undefined) {
+    const source = databaseUrlFlag !== undefined ? '--database-url' : 'DATABASE_URL';
+    try {
+      validateConnectionUrl(url, source);
+    } catch (error) {
+      if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
+      throw error;
+    }
+    if (databaseUrlFlag !== undefined && hasPassword(url)) {
+      warnings.push('--database-url carries a password, which other users can see in ps; prefer DATABASE_URL or PGPASSWORD in the environment.');
+    }
+    const config: pg.PoolConfig = { connectionString: url, connectionTimeoutMillis: timeout };
+    // pg falls back to PGPASSWORD itself, but from process.env: pass the one we were given.
+    const password = nonEmpty(env['PGPASSWORD']);
+    if (!hasPassword(url) && password !== undefined) config.password = password;
+    return { config, description: redactConnectionString(url), source, warnings };
+  }
+
+  const user = nonEmpty(env['PGUSER']) ?? safeUserName();
+  const host = nonEmpty(env['PGHOST']) ?? 'localhost';
+  const portText = nonEmpty(env['PGPORT']) ?? '5432';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) throw new UsageError(`PGPORT must be a port number, got '${portText}'.`, { command });
+  const database = nonEmpty(env['PGDATABASE']) ?? user;
+  const config: pg.PoolConfig = { host, port, user, database, connectionTimeoutMillis: timeout };
+  const password = env['PGPASSWORD'];
+  if (password !== undefined) config.password = password;
+  const applicationName = nonEmpty(env['PGAPPNAME']);
+  if (applicationName !== undefined) config.application_name = applicationName;
+  config.ssl = sslFromEnv(env, warnings, command);
+  return {
+    config,
+    description: `host=${host} port=${port} user=${user} dbname=${database}`,
+    source: 'PG* environment variables',
+    warnings,
+  };
+}
+
+/**
+ * PGSSLMODE as node-postgres can honour it. `allow` and `prefer` would fall
+ * back to plaintext, which pg cannot do: they connect without TLS (as libpq
+ * does against a server without TLS), with a warning.
+ */
+function sslFromEnv(env: CliIo['env'], warnings: string[], command: string): pg.PoolConfig['ssl'] {
+  const mode = nonEmpty(env['PGSSLMODE']);
+  const rootCert = nonEmpty(env['PGSSLROOTCERT']);
+  const ca = (): Pick<ConnectionOptions, 'ca'> => {
+    if (rootCert === undefined || rootCert === 'system') return {};
+    try {
+      return { ca: readFileSync(rootCert, 'utf8') };
+    } catch {
+      throw new UsageError(`PGSSLROOTCERT names a file that cannot be read: ${rootCert}`, { command });
+    }
+  };
+  switch (mode) {
+    case undefined:
+    case 'disable':
+      return false;
+    case 'allow':
+    case 'prefer':
+      warnings.push(`PGSSLMODE=${mode}: connecting without TLS (node-postgres cannot fall back from TLS); set PGSSLMODE=require or verify-full to encrypt.`);
+      return false;
+    case 'require':
+      // libpq's require encrypts without checking the certificate (unless a root certificate is given).
+      return rootCert === undefined ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...ca(), checkServerIdentity: () => undefined };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, ...ca(), checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true, ...ca() };
+    default:
+      throw new UsageError(`PGSSLMODE must be disable, allow, prefer, require, verify-ca or verify-full; got '${mode}'.`, { command });
+  }
+}
+
+function connectTimeout(env: CliIo['env'], command: string): number {
+  const text = nonEmpty(env['PGCONNECT_TIMEOUT']);
+  if (text === undefined) return DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!/^\d+$/.test(text)) throw new UsageError(`PGCONNECT_TIMEOUT must be a number of seconds, got '${text}'.`, { command });
+  const seconds = Number(text);
+  // libpq: 0 means wait forever; pg: 0 means no timeout too. libpq uses at least 2 s.
+  return seconds === 0 ? 0 : Math.max(2, seconds) * 1000;
+}
+
+function hasPassword(url: string): boolean {
+  const authority = url.replace(/^postgres(ql)?:\/\//i, '');
+  const at = authority.lastIndexOf('@');
+  return (at !== -1 && authority.slice(0, at).includes(':')) || /[?&](password|sslpassword)=/i.test(url);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'postgres';
+  }
+}
