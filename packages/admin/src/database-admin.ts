@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import {
   TenantCredentials,
   validateCreationOptions,
@@ -42,7 +43,7 @@ import { checkCanRemove, checkManagedTenant } from './managed-tenant.js';
 import type { ErrorContext } from './map-database-error.js';
 import { createTenants, createTenantsStream } from './create-tenants.js';
 import { migrateTenantInTransaction, migrateTenants } from './tenant-migrations.js';
-import { rotatePassword } from './rotate-password.js';
+import { planRotatePassword, rotatePassword } from './rotate-password.js';
 import { getTenant, tenantExists } from './tenant-lookup.js';
 import { verifyTenant } from './verify-tenant.js';
 
@@ -162,12 +163,7 @@ export class DatabaseAdmin {
    * @throws PermissionError naming what the admin lacks, before anything is dropped.
    */
   async removeTenant(ref: TenantRef): Promise<void> {
-    const schemaName = validateSchemaName(ref?.schemaName);
-    const username = validateRoleName(ref?.username);
-    const facts = await this.#session.serverFacts();
-    const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
-    const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
-    const plan = planRemoveTenant({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
+    const { plan, facts, context, schemaName, username } = await this.#removePlan(ref);
     const prelude = plan.statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH);
     const drops = plan.statements.slice(REMOVE_PLAN_PRELUDE_LENGTH);
     await this.#session.inTransaction(context, async (client) => {
@@ -177,6 +173,36 @@ export class DatabaseAdmin {
       checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
       await client.query(drops.map((statement) => statement.sql).join(';\n'));
     });
+  }
+
+  /**
+   * The statements `removeTenant` would run, after the same checks it makes
+   * (found, Tenantry's, the admin may drop it), without running them: a dry run.
+   */
+  async planRemoveTenant(ref: TenantRef): Promise<Plan> {
+    const { plan, facts, context, schemaName, username } = await this.#removePlan(ref);
+    const state = (await this.#session.read(facts.dialect.tenantStateQuery(schemaName, username), context))[0]!;
+    checkManagedTenant(state, { schemaName, username, database: facts.row.database });
+    checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
+    return plan;
+  }
+
+  /**
+   * The statements `rotatePassword` would run, after the same checks, without
+   * running them. The verifier is that of a throwaway password, printed redacted.
+   */
+  async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
+    return planRotatePassword(this.#session, tenant, options);
+  }
+
+  async #removePlan(ref: TenantRef) {
+    const schemaName = validateSchemaName(ref?.schemaName);
+    const username = validateRoleName(ref?.username);
+    const facts = await this.#session.serverFacts();
+    const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
+    const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
+    const plan = planRemoveTenant({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
+    return { plan, facts, context, schemaName, username };
   }
 
   /** Every tenant Tenantry created in this database, ordered by schema name. */
@@ -232,18 +258,7 @@ export class DatabaseAdmin {
     const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
     const context: ErrorContext = { action: 'prepare the database', database: facts.row.database, adminRole: facts.row.admin_role };
     return this.#session.inTransaction(context, async (client) => {
-      const before = await queryOne(client, facts.dialect.publicSchemaStateQuery(keep));
-      if (before.unknown_roles.length > 0) {
-        throw new ValidationError({
-          field: 'keepPublicFor',
-          rule: 'unknown-role',
-          message: `keepPublicFor names roles that do not exist: ${before.unknown_roles.map((r) => `"${r}"`).join(', ')}.`,
-        });
-      }
-      const plan = planPrepareDatabase(
-        { publicPrivileges: before.public_privileges, grantUsageTo: before.roles_missing_usage },
-        facts.dialect,
-      );
+      const { plan, before } = await preparePlan(client, facts, keep);
       if (plan.statements.length > 0) await client.query(planToScript(plan));
       const after = await queryOne(client, facts.dialect.publicSchemaStateQuery(keep));
       if (after.public_privileges.length > 0) {
@@ -261,6 +276,14 @@ export class DatabaseAdmin {
         statements: plan.statements.map((statement) => `${statement.text};`),
       };
     });
+  }
+
+  /** The statements `prepare` would run now, without running them; none when the database is prepared. */
+  async planPrepare(options: PrepareOptions = {}): Promise<Plan> {
+    const facts = await this.#session.serverFacts();
+    const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
+    const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.row.database };
+    return this.#session.inTransaction(context, async (client) => (await preparePlan(client, facts, keep)).plan);
   }
 
   /** Ends the connection pool, unless the caller passed in a pool of its own. */
@@ -291,6 +314,20 @@ export class DatabaseAdmin {
     );
     return { tenant, facts, plan };
   }
+}
+
+/** What `prepare` must change, read from the catalog; refuses roles to keep that do not exist. */
+async function preparePlan(client: pg.PoolClient, facts: ServerFacts, keep: string[]) {
+  const before = await queryOne(client, facts.dialect.publicSchemaStateQuery(keep));
+  if (before.unknown_roles.length > 0) {
+    throw new ValidationError({
+      field: 'keepPublicFor',
+      rule: 'unknown-role',
+      message: `keepPublicFor names roles that do not exist: ${before.unknown_roles.map((r) => `"${r}"`).join(', ')}.`,
+    });
+  }
+  const plan = planPrepareDatabase({ publicPrivileges: before.public_privileges, grantUsageTo: before.roles_missing_usage }, facts.dialect);
+  return { plan, before };
 }
 
 /** The options of `createTenants` that apply to each `createTenant`. */

@@ -1,5 +1,5 @@
-import { TenantCredentials, validateRoleName, validateSchemaName, type TenantRef } from '@tenantry/core';
-import { planRotatePassword, ROTATE_PLAN_PRELUDE_LENGTH } from '@tenantry/sql';
+import { generatePassword, TenantCredentials, validateRoleName, validateSchemaName, type TenantRef } from '@tenantry/core';
+import { planRotatePassword as buildRotatePlan, ROTATE_PLAN_PRELUDE_LENGTH, type Plan } from '@tenantry/sql';
 import { queryOne, type AdminSession } from './admin-session.js';
 import type { RotatePasswordOptions } from './database-admin-options.js';
 import { checkManagedTenant } from './managed-tenant.js';
@@ -11,11 +11,38 @@ import type { ErrorContext } from './map-database-error.js';
  * once; open sessions end only with `terminateSessions`.
  */
 export async function rotatePassword(session: AdminSession, tenant: TenantRef, options: RotatePasswordOptions): Promise<TenantCredentials> {
+  const password = session.resolvePassword(options.password);
+  const { plan, facts, context, schemaName, username } = await rotatePlan(session, tenant, options, password);
+  const prelude = plan.statements.slice(0, ROTATE_PLAN_PRELUDE_LENGTH);
+  const changes = plan.statements.slice(ROTATE_PLAN_PRELUDE_LENGTH);
+  await session.inTransaction(context, async (client) => {
+    await client.query(prelude.map((statement) => statement.sql).join(';\n'));
+    checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
+      schemaName,
+      username,
+      database: facts.row.database,
+    });
+    await client.query(changes.map((statement) => statement.sql).join(';\n'));
+  });
+  return new TenantCredentials({ schemaName, username, password, connectionString: session.tenantUrl(username, password) });
+}
+
+/**
+ * The statements `rotatePassword` would run, after the same checks, without
+ * running them: the verifier is that of a throwaway password (printed redacted).
+ */
+export async function planRotatePassword(session: AdminSession, tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'>): Promise<Plan> {
+  const { plan, facts, context, schemaName, username } = await rotatePlan(session, tenant, options, generatePassword());
+  const state = (await session.read(facts.dialect.tenantStateQuery(schemaName, username), context))[0]!;
+  checkManagedTenant(state, { schemaName, username, database: facts.row.database });
+  return plan;
+}
+
+async function rotatePlan(session: AdminSession, tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, password: string) {
   const schemaName = validateSchemaName(tenant?.schemaName);
   const username = validateRoleName(tenant?.username);
-  const password = session.resolvePassword(options.password);
   const facts = await session.serverFacts();
-  const plan = planRotatePassword(
+  const plan = buildRotatePlan(
     {
       schemaName,
       username,
@@ -33,16 +60,5 @@ export async function rotatePassword(session: AdminSession, tenant: TenantRef, o
     database: facts.row.database,
     adminRole: facts.row.admin_role,
   };
-  const prelude = plan.statements.slice(0, ROTATE_PLAN_PRELUDE_LENGTH);
-  const changes = plan.statements.slice(ROTATE_PLAN_PRELUDE_LENGTH);
-  await session.inTransaction(context, async (client) => {
-    await client.query(prelude.map((statement) => statement.sql).join(';\n'));
-    checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
-      schemaName,
-      username,
-      database: facts.row.database,
-    });
-    await client.query(changes.map((statement) => statement.sql).join(';\n'));
-  });
-  return new TenantCredentials({ schemaName, username, password, connectionString: session.tenantUrl(username, password) });
+  return { plan, facts, context, schemaName, username };
 }

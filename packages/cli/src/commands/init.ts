@@ -19,8 +19,8 @@ export async function initDatabase(options: InitOptions, context: CommandContext
   const { output } = context;
   return context.withAdmin(options.databaseUrl, async (handle) => {
     if (options.dryRun) {
-      const { planDocument, planPrepareFromCatalog, planText } = await import('../plans.js');
-      const plan = await planPrepareFromCatalog(handle, options.keepPublicFor);
+      const { planDocument, planText } = await import('../plans.js');
+      const plan = await handle.admin.planPrepare({ keepPublicFor: options.keepPublicFor });
       if (options.json) await output.json(planDocument(plan, { changed: plan.statements.length > 0 }));
       else await output.out(planText(plan, 'nothing to change: the database is already prepared'));
       output.err('Dry run: nothing was changed.');

@@ -37,9 +37,9 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
     );
   }
   return context.withAdmin(options.databaseUrl, async (handle) => {
-    const { planDocument, planRemoveFromCatalog, planText } = await import('../plans.js');
+    const { planDocument, planText } = await import('../plans.js');
     if (options.dryRun) {
-      const plan = await planRemoveFromCatalog(handle, ref);
+      const plan = await handle.admin.planRemoveTenant(ref);
       if (options.json) await output.json(planDocument(plan, ref));
       else await output.out(planText(plan, 'nothing to run'));
       output.err('Dry run: nothing was changed.');
@@ -47,7 +47,7 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
     }
     if (!options.yes) {
       // Check it exists and is Tenantry's before asking (the same checks removeTenant makes again).
-      await planRemoveFromCatalog(handle, ref);
+      await handle.admin.planRemoveTenant(ref);
       const answer = await ask(
         context,
         `Remove tenant ${output.errStyle.bold(ref.schemaName)}: DROP SCHEMA ${JSON.stringify(ref.schemaName)} CASCADE (every table and row in it) and DROP ROLE ${JSON.stringify(ref.username)}?\n` +

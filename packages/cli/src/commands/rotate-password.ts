@@ -33,8 +33,8 @@ export async function rotateTenantPassword(options: RotatePasswordCommandOptions
   const ref = { schemaName: options.schemaName, username: options.username };
   return context.withAdmin(options.databaseUrl, async (handle) => {
     if (options.dryRun) {
-      const { planDocument, planRotateFromCatalog, planText } = await import('../plans.js');
-      const plan = await planRotateFromCatalog(handle, ref, { validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false });
+      const { planDocument, planText } = await import('../plans.js');
+      const plan = await handle.admin.planRotatePassword(ref, { validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false });
       if (options.json) await output.json(planDocument(plan, ref));
       else await output.out(planText(plan, 'nothing to run'));
       output.err('Dry run: nothing was changed.');
