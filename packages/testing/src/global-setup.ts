@@ -9,6 +9,8 @@ import type {} from './vitest-context.js';
  * the project's `test.env`; the rest tells the root project apart.
  */
 export type GlobalSetupProject = Pick<TestProject, 'provide'> & {
+  /** The project's name: each project gets a server of its own (see {@link setup}). */
+  readonly name?: string;
   readonly config?: { readonly env?: Readonly<Record<string, string | undefined>> };
   isRootProject?(): boolean;
   readonly vitest?: { readonly projects: readonly unknown[] };
@@ -20,8 +22,8 @@ export type GlobalSetupProject = Pick<TestProject, 'provide'> & {
  * process's, else 18), provides the server's URL and version to its test files,
  * and stops the server after the last project that uses it.
  *
- * One server per major per run: projects that ask for the same major (say
- * `pg14-superuser` and `pg14-least-privilege`) share it. With
+ * One server per project per run (projects run side by side, and roles are
+ * cluster-wide); projects without a name that ask for the same major share one. With
  * `TEST_DATABASE_URL` set, every project uses that one server, which is never
  * stopped. A root project that runs no tests of its own (vitest still calls
  * its globalSetup when `projects` are defined) starts nothing.
@@ -48,7 +50,9 @@ export default async function setup(project: GlobalSetupProject): Promise<() => 
     return async () => undefined;
   }
   const major = resolvePostgresMajor(undefined, { [PG_MAJOR_ENV]: project.config?.env?.[PG_MAJOR_ENV] ?? process.env[PG_MAJOR_ENV] });
-  const { shared, release } = await acquireServer(major);
+  // Vitest runs projects side by side: two projects on one server would see each
+  // other's cluster-wide roles in their catalog checks. So a server per project.
+  const { shared, release } = await acquireServer(major, project.name);
   project.provide('tenantryAdminUrl', shared.server.adminUrl);
   project.provide('tenantryServerVersion', shared.server.serverVersionNum);
   project.provide('tenantryPasswordsChecked', shared.passwordsChecked);
@@ -81,9 +85,9 @@ function registry(): Map<string, RegistryEntry> {
  * Returns the run's server for `major`, starting it for the first user, and the
  * function that gives it back; the last one back stops it. Exported for tests.
  */
-export async function acquireServer(major: PostgresMajor): Promise<{ shared: SharedServer; release: () => Promise<void> }> {
+export async function acquireServer(major: PostgresMajor, project = ''): Promise<{ shared: SharedServer; release: () => Promise<void> }> {
   const servers = registry();
-  const key = process.env['TEST_DATABASE_URL']?.trim() ? 'external' : `pg${major}`;
+  const key = process.env['TEST_DATABASE_URL']?.trim() ? 'external' : `pg${major}:${project}`;
   let entry = servers.get(key);
   if (entry === undefined) {
     const ready = startShared(major);
