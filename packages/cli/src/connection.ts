@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
-import { redactConnectionString, validateConnectionUrl, ValidationError } from '@tenantry/core';
+import { redactConnectionString, validateConnectionUrl } from '@tenantry/core';
 import type { CliIo } from './io.js';
-import { UsageError } from './usage-error.js';
+import { asUsage, UsageError } from './usage-error.js';
 
 /** Where the admin connects, and how to name that target without its password. */
 export interface ResolvedConnection {
@@ -36,12 +36,7 @@ export function resolveConnection(databaseUrlFlag: string | undefined, env: CliI
   const url = databaseUrlFlag ?? nonEmpty(env['DATABASE_URL']);
   if (url !== undefined) {
     const source = databaseUrlFlag !== undefined ? '--database-url' : 'DATABASE_URL';
-    try {
-      validateConnectionUrl(url, source);
-    } catch (error) {
-      if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-      throw error;
-    }
+    asUsage(command, () => validateConnectionUrl(url, source));
     if (databaseUrlFlag !== undefined && hasPassword(url)) {
       warnings.push('--database-url carries a password, which other users can see in ps; prefer DATABASE_URL or PGPASSWORD in the environment.');
     }

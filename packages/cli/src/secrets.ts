@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { validatePassword, ValidationError } from '@tenantry/core';
+import { validatePassword } from '@tenantry/core';
 import { booleanValue, stringValue, type OptionDefs, type ParsedArgs } from './args.js';
 import type { CommandContext } from './command.js';
-import { UsageError } from './usage-error.js';
+import { asUsage, UsageError } from './usage-error.js';
 
 export const passwordOptions: OptionDefs = {
   'password-stdin': {
@@ -59,13 +59,8 @@ export async function readGivenPassword(args: ParsedArgs, context: CommandContex
   }
   const password = text.replace(/\r?\n$/, '');
   if (password === '') throw new UsageError(`the password from ${fromStdin ? 'standard input' : file} is empty.`, { command: context.command });
-  try {
-    return validatePassword(password);
-  } catch (error) {
-    // The policy's messages never contain the password itself.
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command: context.command });
-    throw error;
-  }
+  // The policy's messages never contain the password itself.
+  return asUsage(context.command, () => validatePassword(password));
 }
 
 async function readAll(stream: Readable, limit: number): Promise<string> {

@@ -1,3 +1,5 @@
+import { ValidationError } from '@tenantry/core';
+
 /**
  * The command line is wrong (exit code 2). `command` names the command whose
  * `--help` the hint points to.
@@ -11,5 +13,19 @@ export class UsageError extends Error {
     super(message);
     this.command = options.command;
     this.hint = options.hint;
+  }
+}
+
+/**
+ * Runs a check of command-line input: a `ValidationError` it throws becomes a
+ * `UsageError` (exit 2) with the same message. Validation messages never
+ * contain a password.
+ */
+export function asUsage<T>(command: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
+    throw error;
   }
 }

@@ -3,7 +3,6 @@ import {
   validateCreationOptions,
   validateRoleName,
   validateSchemaName,
-  ValidationError,
   type TenantConfig,
   type TenantCredentials,
 } from '@tenantry/core';
@@ -24,7 +23,7 @@ import { ExitCode } from '../exit-codes.js';
 import { formatFields, type Output } from '../output.js';
 import { passwordOptions, readGivenPassword } from '../secrets.js';
 import { creationFields, creationOptions, type CreationFields } from '../tenant-options.js';
-import { UsageError } from '../usage-error.js';
+import { asUsage, UsageError } from '../usage-error.js';
 
 export interface CreateOptions {
   databaseUrl?: string | undefined;
@@ -119,14 +118,11 @@ export async function printCredentials(
 
 /** Names and options checked before connecting: a bad value is a usage error (exit 2), nothing is done. */
 function validateConfigUpFront(config: TenantConfig, command: string): void {
-  try {
+  asUsage(command, () => {
     validateSchemaName(config.schemaName);
     validateRoleName(config.username);
     validateCreationOptions(config);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-    throw error;
-  }
+  });
 }
 
 const bulkOptions = {

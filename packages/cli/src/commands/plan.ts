@@ -1,10 +1,10 @@
-import { ValidationError, validateCreationOptions, validateRoleName, validateSchemaName, type TenantConfig } from '@tenantry/core';
+import { validateCreationOptions, validateRoleName, validateSchemaName, type TenantConfig } from '@tenantry/core';
 import type { Plan } from '@tenantry/sql';
 import { booleanValue, dateValue, helpOption, integerValue, jsonOption, listValue, requireString, stringValue, type ParsedArgs } from '../args.js';
 import type { CommandContext, CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { creationFields, creationOptions, type CreationFields } from '../tenant-options.js';
-import { UsageError } from '../usage-error.js';
+import { asUsage, UsageError } from '../usage-error.js';
 
 export type PlanAction = 'create' | 'remove' | 'init' | 'rotate-password';
 
@@ -39,50 +39,40 @@ export async function printPlan(options: PlanOptions, context: CommandContext): 
   const { placeholderVerifier, planText } = await import('../plans.js');
   const major = options.serverMajor ?? 18;
   const dialect = new PostgresDialect({ serverVersionNum: major * 10_000 });
-  let plan: Plan;
   const ref = () => ({ schemaName: options.schemaName!, username: options.username! });
-  try {
+  const passwordVerifier = await placeholderVerifier();
+  const plan: Plan = asUsage(command, () => {
     switch (options.action) {
       case 'create': {
         const config: TenantConfig = { ...ref(), ...options.fields };
         validateSchemaName(config.schemaName);
         validateRoleName(config.username);
-        plan = planCreateTenant(
-          { ...ref(), ...validateCreationOptions(config), database: options.database!, passwordVerifier: await placeholderVerifier() },
-          dialect,
-        );
-        break;
+        return planCreateTenant({ ...ref(), ...validateCreationOptions(config), database: options.database!, passwordVerifier }, dialect);
       }
       case 'remove':
-        plan = planRemoveTenant({ ...ref(), nonSuperuserAdmin: options.adminRole }, dialect);
-        break;
+        return planRemoveTenant({ ...ref(), nonSuperuserAdmin: options.adminRole }, dialect);
       case 'rotate-password':
-        plan = planRotatePassword(
+        return planRotatePassword(
           {
             ...ref(),
-            passwordVerifier: await placeholderVerifier(),
+            passwordVerifier,
             validUntil: options.validUntil,
             terminateSessions: options.terminateSessions ?? false,
             nonSuperuserAdmin: options.adminRole,
           },
           dialect,
         );
-        break;
       case 'init':
         // What prepare runs on a database nobody prepared yet: PUBLIC holds the defaults of that version.
-        plan = planPrepareDatabase(
+        return planPrepareDatabase(
           {
             publicPrivileges: dialect.capabilities.publicSchemaLockedByDefault ? ['USAGE'] : ['CREATE', 'USAGE'],
             grantUsageTo: [...new Set(options.keepPublicFor ?? [])],
           },
           dialect,
         );
-        break;
     }
-  } catch (error) {
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-    throw error;
-  }
+  });
   if (options.json) {
     await output.json({ offline: true, action: plan.action, serverMajor: major, statements: plan.statements.map((statement) => statement.toJSON()) });
   } else {

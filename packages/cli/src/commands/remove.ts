@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
-import { validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
+import { validateRoleName, validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { UsageError } from '../usage-error.js';
+import { asUsage, UsageError } from '../usage-error.js';
 
 export interface RemoveOptions {
   databaseUrl?: string | undefined;
@@ -22,13 +22,10 @@ export interface RemoveOptions {
  */
 export async function removeTenant(options: RemoveOptions, context: CommandContext): Promise<number> {
   const { output, io, command } = context;
-  try {
+  asUsage(command, () => {
     validateSchemaName(options.schemaName);
     validateRoleName(options.username);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-    throw error;
-  }
+  });
   const ref = { schemaName: options.schemaName, username: options.username };
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError(

@@ -1,9 +1,9 @@
-import { validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
+import { validateRoleName, validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, dateValue, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { passwordOptions, readGivenPassword } from '../secrets.js';
-import { UsageError } from '../usage-error.js';
+import { asUsage } from '../usage-error.js';
 import { printCredentials } from './create.js';
 
 export interface RotatePasswordCommandOptions {
@@ -23,13 +23,10 @@ export interface RotatePasswordCommandOptions {
 /** Gives a tenant a new password (`admin.rotatePassword`); a generated one is shown once. */
 export async function rotateTenantPassword(options: RotatePasswordCommandOptions, context: CommandContext): Promise<number> {
   const { output, command } = context;
-  try {
+  asUsage(command, () => {
     validateSchemaName(options.schemaName);
     validateRoleName(options.username);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-    throw error;
-  }
+  });
   const ref = { schemaName: options.schemaName, username: options.username };
   return context.withAdmin(options.databaseUrl, async (handle) => {
     if (options.dryRun) {

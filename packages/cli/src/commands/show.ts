@@ -1,9 +1,9 @@
-import { validateSchemaName, ValidationError } from '@tenantry/core';
+import { validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, helpOption, jsonOption, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatFields } from '../output.js';
-import { UsageError } from '../usage-error.js';
+import { asUsage } from '../usage-error.js';
 import { formatLabels } from './list.js';
 
 export interface ShowOptions {
@@ -54,12 +54,7 @@ export async function showTenant(options: ShowOptions, context: CommandContext):
 
 /** A schema name as an argument: a bad one is a usage error (exit 2), before connecting. */
 export function usableSchemaName(schemaName: string, command: string): string {
-  try {
-    return validateSchemaName(schemaName);
-  } catch (error) {
-    if (ValidationError.isInstance(error)) throw new UsageError(error.message, { command });
-    throw error;
-  }
+  return asUsage(command, () => validateSchemaName(schemaName));
 }
 
 export const show: CommandDefinition = {
