@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { LatenessProbe } from './event-loop.js';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -103,6 +104,7 @@ export async function compareBulk(options: {
   const cpu = { tenantry: 0, minimal: 0 };
   let elu = performance.eventLoopUtilization();
   let eluTotal = { idle: 0, active: 0 };
+  const scriptPath = join(tmpdir(), `tenantry-bench-${process.pid}.pgbench.sql`);
   const contenders = options.withPgbench ? (['tenantry', 'minimal', 'pgbench'] as const) : (['tenantry', 'minimal'] as const);
   try {
     // Warm-up: pool connections, server facts, JIT.
@@ -114,7 +116,7 @@ export async function compareBulk(options: {
         if (name === 'pgbench') {
           const perClient = Math.ceil(perRound / options.concurrency);
           const result = await runPgbench(options.url, {
-            scriptPath: join(tmpdir(), `tenantry-bench-${process.pid}.pgbench.sql`),
+            scriptPath,
             database: BENCH_DATABASE,
             prefix: `${options.phase}r${round}`,
             clients: options.concurrency,
@@ -149,6 +151,7 @@ export async function compareBulk(options: {
   } finally {
     await admin.close();
     await Promise.all(clients.map((client) => client.end()));
+    await rm(scriptPath, { force: true });
   }
   const a = await countSchemas(options.url, `t_${options.phase}_a_`);
   const m = await countSchemas(options.url, `t_${options.phase}_m_`);

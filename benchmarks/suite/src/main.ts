@@ -5,7 +5,7 @@
  * (see config.ts). Progress goes to stderr; the results table to stdout and,
  * with the details, JSON and the chart, to results/ (results-quick/).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import { compareLatency } from './latency.js';
 import { machineInfo } from './machine.js';
 import { cliEntry, measureBulkMemory, measureCliImport } from './memory.js';
 import { checkEventLoop, checkTemplateMatchesPlan, measurePlanning } from './planning.js';
-import { detailTables, resultsTable, scaleChart, type Results } from './report.js';
+import { detailTables, resultsTable, runHeader, scaleChart, type Results } from './report.js';
 import { countRoundTrips } from './round-trips.js';
 import { measureClientOverhead } from './client-overhead.js';
 import { measureScale } from './scale.js';
@@ -40,20 +40,20 @@ const results: Results = {
   errors: [],
 };
 
-async function phase<T>(name: string, work: () => Promise<T>): Promise<T | undefined> {
+async function phase<T>(name: string, work: () => Promise<T>, label = name): Promise<T | undefined> {
   if (!config.phases.has(name)) return undefined;
   const [load1, load5] = loadavg();
-  results.loadAverages.push({ phase: name, load1: load1!, load5: load5! });
-  log(`phase ${name} (load ${load1!.toFixed(2)})`);
+  results.loadAverages.push({ phase: label, load1: load1!, load5: load5! });
+  log(`phase ${label} (load ${load1!.toFixed(2)})`);
   const phaseStarted = Date.now();
   try {
     const value = await work();
-    log(`phase ${name} done in ${((Date.now() - phaseStarted) / 1000).toFixed(1)} s`);
+    log(`phase ${label} done in ${((Date.now() - phaseStarted) / 1000).toFixed(1)} s`);
     return value;
   } catch (error) {
     const message = error instanceof Error ? `${error.message}` : String(error);
-    log(`phase ${name} FAILED: ${message}`);
-    results.errors.push({ phase: name, message: message.slice(0, 500) });
+    log(`phase ${label} FAILED: ${message}`);
+    results.errors.push({ phase: label, message: message.slice(0, 500) });
     return undefined;
   }
 }
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   log(`minimal client's script is byte-identical to planToScript(planCreateTenant(...)) for ${results.templateCheck} specs`);
 
   results.planning = await phase('planning', () => measurePlanning(config.planningMs));
-  results.eventLoop = await phase('planning', () => checkEventLoop());
+  results.eventLoop = await phase('planning', () => checkEventLoop(), 'event-loop');
 
   const needsMain = ['roundtrips', 'latency', 'delayed', 'bulk', 'memory'].some((p) => config.phases.has(p));
   if (needsMain) {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     log(server.version);
     try {
       results.roundTrips = await phase('roundtrips', () => countRoundTrips({ url: server.url, calls: config.roundTripTenants }));
-      results.clientOverhead = await phase('roundtrips', () => measureClientOverhead(server.url, config.quick ? 100 : 600));
+      results.clientOverhead = await phase('roundtrips', () => measureClientOverhead(server.url, config.quick ? 100 : 600), 'client-overhead');
       results.latency = await phase('latency', () =>
         compareLatency({ url: server.url, directUrl: server.url, phase: 'l0', tenants: config.latencyTenants, warmup: config.warmup, onProgress: (n) => n % 100 === 0 && log(`  latency round ${n}`) }),
       );
@@ -128,15 +128,23 @@ async function main(): Promise<void> {
   }
 
   results.durationSeconds = (Date.now() - started) / 1000;
-  await mkdir(config.outDir, { recursive: true });
-  const table = resultsTable(results);
-  const details = detailTables(results);
-  await writeFile(join(config.outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  await writeFile(join(config.outDir, 'results.md'), `${table}\n${details}`);
-  if (results.scale && results.scale.length > 0) await writeFile(join(config.outDir, 'create-latency-vs-tenants.svg'), scaleChart(results.scale));
-  process.stdout.write(`\n${table}\n${details}\n`);
+  await writeResults(results);
   log(`done in ${results.durationSeconds.toFixed(0)} s; wrote ${config.outDir}/results.{json,md}${results.scale ? ' and create-latency-vs-tenants.svg' : ''}`);
   if (results.errors.length > 0) process.exitCode = 1;
 }
 
-await main();
+async function writeResults(run: Results): Promise<void> {
+  await mkdir(config.outDir, { recursive: true });
+  const text = `${runHeader(run)}\n${resultsTable(run)}\n${detailTables(run)}`;
+  await writeFile(join(config.outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
+  await writeFile(join(config.outDir, 'results.md'), text);
+  if (run.scale && run.scale.length > 0) await writeFile(join(config.outDir, 'create-latency-vs-tenants.svg'), scaleChart(run.scale));
+  process.stdout.write(`\n${text}\n`);
+}
+
+if (process.env['BENCH_REPORT_ONLY'] === '1') {
+  // Re-render results.md and the chart from an existing results.json (no measurement).
+  await writeResults(JSON.parse(await readFile(join(config.outDir, 'results.json'), 'utf8')) as Results);
+} else {
+  await main();
+}

@@ -45,6 +45,15 @@ export function verdict(value: number, target: number, kind: 'at most' | 'at lea
 const x = (value: number) => `${fmt(value, 2)}x`;
 const ms = (value: number) => `${fmt(value, 2)} ms`;
 
+export function runHeader(results: Results): string {
+  const m = results.machine;
+  return [
+    `Run of ${results.startedAt} (${fmt(results.durationSeconds / 60, 1)} min${results.quick ? ', QUICK sizes' : ''}): \`${results.command}\``,
+    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${fmt(m.memoryGiB, 1)} GiB RAM, ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverageAtStart.map((l) => fmt(l)).join(' / ')}`,
+    `PostgreSQL: ${results.postgres.version} (embedded, ${results.postgres.harnessFlags}); clients: ${m.psql}, ${m.pgbench}; netem: ${m.netem}`,
+  ].join('  \n') + '\n';
+}
+
 export function resultsTable(results: Results): string {
   const rows: string[][] = [];
   const l = results.latency;
@@ -109,7 +118,7 @@ export function resultsTable(results: Results): string {
     const pr = (p: Paired) => p.seeded.median / p.empty.median;
     rows.push([`create median with ${n} tenants vs 0 (interleaved, two clusters)`, `${ms(last.create.tenantry.seeded.median)} vs ${ms(last.create.tenantry.empty.median)}`, `minimal client: ${x(pr(last.create.minimal))}`, x(pr(last.create.tenantry)), '≤ 1.30x', verdict(pr(last.create.tenantry), 1.3, 'at most')]);
     rows.push([`remove median with ${n} tenants vs 0`, `${ms(last.remove.tenantry.seeded.median)} vs ${ms(last.remove.tenantry.empty.median)}`, `minimal client: ${x(pr(last.remove.minimal))} (${ms(last.remove.minimal.seeded.median)} vs ${ms(last.remove.minimal.empty.median)})`, x(pr(last.remove.tenantry)), '≤ 1.30x', verdict(pr(last.remove.tenantry), 1.3, 'at most')]);
-    rows.push([`listTenantsPage, one page of ${last.pageSize}, with ${n} tenants (first / middle page, median; p95 of the slower)`, `${ms(last.listFirstPage.seeded.median)} / ${ms(last.listMiddlePage.seeded.median)}; p95 ${ms(Math.max(last.listFirstPage.seeded.p95, last.listMiddlePage.seeded.p95))}`, `empty cluster: ${ms(last.listFirstPage.empty.median)} / ${ms(last.listMiddlePage.empty.median)}`, x(Math.max(last.listFirstPage.seeded.median, last.listMiddlePage.seeded.median) / 50), '< 50 ms', verdict(Math.max(last.listFirstPage.seeded.median, last.listMiddlePage.seeded.median), 50, 'below')]);
+    rows.push([`listTenantsPage, one page of ${last.pageSize}, with ${n} tenants (first / middle page, median; p95 of the slower)`, `${ms(last.listFirstPage.seeded.median)} / ${ms(last.listMiddlePage.seeded.median)}; p95 ${ms(Math.max(last.listFirstPage.seeded.p95, last.listMiddlePage.seeded.p95))}`, `empty cluster: ${ms(last.listFirstPage.empty.median)} / ${ms(last.listMiddlePage.empty.median)}`, `${x(pr(last.listFirstPage))} / ${x(pr(last.listMiddlePage))} of empty`, '< 50 ms', verdict(Math.max(last.listFirstPage.seeded.median, last.listMiddlePage.seeded.median), 50, 'below')]);
     rows.push([`getTenant median with ${n} tenants vs 0`, `${ms(last.getTenant.seeded.median)} vs ${ms(last.getTenant.empty.median)}`, '', x(pr(last.getTenant)), 'report', '']);
   }
   for (const run of results.memory ?? []) {
@@ -167,6 +176,12 @@ export function detailTables(results: Results): string {
       );
     }
   }
+  if (results.clientOverhead?.variants) {
+    out.push(`\n**Client work per create besides the PBKDF2** (1 SCRAM iteration, sequential, ${results.clientOverhead.tenants} creates per variant, interleaved in rounds of 20; CPU = user + system of the whole process)\n`);
+    out.push('| variant | CPU per create | vs minimal client | wall per create |\n|---|---|---|---|');
+    const base = results.clientOverhead.minimalCpuMicros;
+    for (const v of results.clientOverhead.variants) out.push(`| ${v.name} | ${fmt(v.cpuMicros, 0)} µs | ${v.cpuMicros >= base ? '+' : ''}${fmt(v.cpuMicros - base, 0)} µs | ${ms(v.wallMs)} |`);
+  }
   if (results.scale) {
     out.push('\n**Where removal time goes**: each statement timed alone inside one transaction (minimal client), seeded cluster vs empty cluster in the same rounds (median)\n');
     const names = Object.keys(results.scale[0]?.removeSteps ?? {});
@@ -181,7 +196,9 @@ export function detailTables(results: Results): string {
     for (const run of results.memory) out.push(`| ${run.label} | ${run.tenants} | ${run.created} | ${run.failed} | ${fmt(run.ms / 1000, 1)} s | ${fmt(run.tenantsPerSecond, 0)} | ${fmt(run.peakRssMiB, 0)} MiB | ${run.vmHwmMiB === undefined ? '' : `${fmt(run.vmHwmMiB, 0)} MiB`} |`);
   }
   if (results.loadAverages.length) {
-    out.push('\n**Load average (1 min / 5 min) when each phase started**: ' + results.loadAverages.map((l) => `${l.phase} ${fmt(l.load1)}/${fmt(l.load5)}`).join(', '));
+    const seen = new Set<string>();
+    const loads = results.loadAverages.filter((l) => !seen.has(l.phase) && seen.add(l.phase));
+    out.push('\n**Load average (1 min / 5 min) when each phase started** (from the bulk phase on, mostly the suite\'s own load: concurrent clients and their backends on 2 cores): ' + loads.map((l) => `${l.phase} ${fmt(l.load1)}/${fmt(l.load5)}`).join(', '));
   }
   if (results.errors.length) {
     out.push('\n**Errors**\n');
