@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import type { RotatePasswordSpec } from '../../plans/plan-specs.js';
-import { lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
+import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 
 /**
  * How many statements open a rotate plan (pin the search_path, take the
@@ -30,10 +30,9 @@ export function rotatePasswordStatements(spec: RotatePasswordSpec, roleGrantOpti
   ];
   if (!spec.terminateSessions) return statements;
   const admin = spec.nonSuperuserAdmin === undefined ? undefined : sql.id(spec.nonSuperuserAdmin);
-  if (admin) {
-    const options = roleGrantOptions ? sql` WITH INHERIT TRUE, SET FALSE` : sql``;
+  if (spec.nonSuperuserAdmin !== undefined) {
     statements.push(
-      new Statement("take on the tenant role's privileges, which ending its sessions needs", compileDdl(sql`GRANT ${role} TO ${admin}${options}`)),
+      borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"),
     );
   }
   statements.push(

@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { compileDdl, compiler } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
-import { lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
+import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 import { MARKER_PREFIX, MARKER_VERSION } from '../../tenant-marker.js';
 
 /**
@@ -183,9 +183,8 @@ export function dropMigratorRoleStatements(spec: { migrator: string; nonSuperuse
   const migrator = sql.id(spec.migrator);
   const statements = [pinSearchPathStatement()];
   if (spec.nonSuperuserAdmin !== undefined) {
-    const options = spec.roleGrantOptions ? sql` WITH INHERIT TRUE, SET FALSE` : sql``;
     statements.push(
-      new Statement("take on the migrator's privileges, which DROP OWNED BY needs", compileDdl(sql`GRANT ${migrator} TO ${sql.id(spec.nonSuperuserAdmin)}${options}`)),
+      borrowRolePrivilegesStatement(spec.migrator, spec.nonSuperuserAdmin, spec.roleGrantOptions, "take on the migrator's privileges, which DROP OWNED BY needs"),
     );
   }
   statements.push(

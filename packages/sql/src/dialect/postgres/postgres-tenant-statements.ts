@@ -146,6 +146,17 @@ function guardStatements(spec: FullCreateTenantSpec): Statement[] {
 }
 
 /**
+ * Gives a non-superuser admin the privileges of `role` for the rest of the
+ * transaction: DROP OWNED BY and ending another role's sessions need them.
+ * PostgreSQL 16+ gives a CREATEROLE admin only ADMIN OPTION on the roles it
+ * creates, hence INHERIT TRUE there (older versions have no WITH options).
+ */
+export function borrowRolePrivilegesStatement(role: string, admin: string, roleGrantOptions: boolean, purpose: string): Statement {
+  const options = roleGrantOptions ? sql` WITH INHERIT TRUE, SET FALSE` : sql``;
+  return new Statement(purpose, compileDdl(sql`GRANT ${sql.id(role)} TO ${sql.id(admin)}${options}`));
+}
+
+/**
  * How many statements open a remove plan (pin the search_path, take the
  * locks). The orchestrator runs them, checks in the catalog that the tenant is
  * Tenantry's and whole, then runs the rest in the same transaction.
@@ -165,14 +176,8 @@ export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions:
     new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
   ];
   if (spec.nonSuperuserAdmin !== undefined) {
-    // PostgreSQL 16+ gives a CREATEROLE admin only ADMIN OPTION on the roles it
-    // creates; DROP OWNED BY needs the role's privileges, hence INHERIT TRUE.
-    const options = roleGrantOptions ? sql` WITH INHERIT TRUE, SET FALSE` : sql``;
     statements.push(
-      new Statement(
-        "take on the tenant role's privileges, which DROP OWNED BY needs",
-        compileDdl(sql`GRANT ${role} TO ${sql.id(spec.nonSuperuserAdmin)}${options}`),
-      ),
+      borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which DROP OWNED BY needs"),
     );
   }
   statements.push(
