@@ -73,18 +73,25 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
       message: `Could not ${context.action}: ${connectionHint(code, serverMessage)}`,
     });
   }
-  // Only the server's own errors are kept whole: anything else might carry a
-  // secret in its message or fields, so its URLs are redacted and it is not kept as cause.
-  const fromServer = /^[0-9A-Z]{5}$/.test(code) && typeof (error as { severity?: unknown }).severity === 'string';
+  return toDatabaseError(`Could not ${context.action}: `, error);
+}
+
+/**
+ * A `DatabaseError` whose message is `prefix` plus the error's. Only the
+ * server's own errors are kept whole: anything else (an error a migration
+ * throws, say) might carry a secret in its message or fields, so its URLs are
+ * redacted and it is not kept as cause.
+ */
+export function toDatabaseError(prefix: string, error: unknown): DatabaseError {
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; severity?: unknown; message?: unknown };
+  const { code, severity } = fields;
+  const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
+  const message = typeof fields.message === 'string' ? fields.message : String(error);
   return new DatabaseError({
     sqlState: fromServer ? code : undefined,
     cause: fromServer ? error : undefined,
-    message: `Could not ${context.action}: ${fromServer ? serverMessage : redactUrls(serverMessage)}`,
+    message: prefix + (fromServer ? message : message.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url))),
   });
-}
-
-function redactUrls(text: string): string {
-  return text.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url));
 }
 
 /** Names the privilege behind PostgreSQL's "permission denied" / "must be owner" messages. */

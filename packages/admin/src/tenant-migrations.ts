@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { DatabaseError, redactConnectionString, TenantryError, ValidationError } from '@tenantry/core';
+import { DatabaseError, TenantryError, ValidationError } from '@tenantry/core';
 import pg from 'pg';
 import { generatePassword } from '@tenantry/core';
 import {
@@ -17,7 +17,7 @@ import { queryOne, type AdminSession, type ServerFacts } from './admin-session.j
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
 import { checkManagedTenant } from './managed-tenant.js';
-import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
+import { mapDatabaseError, toDatabaseError, type ErrorContext } from './map-database-error.js';
 import { TransactionBoundDialect } from './transaction-bound-dialect.js';
 
 /** How many tenants `migrateTenants` migrates at once unless told otherwise. */
@@ -182,7 +182,7 @@ async function migrateTenant(
     });
     return { schemaName, username, status: applied.length > 0 ? 'migrated' : 'up-to-date', applied };
   } catch (error) {
-    const tenantryError = TenantryError.isInstance(error) ? error : unexpectedError(`Could not migrate tenant "${schemaName}": `, error);
+    const tenantryError = TenantryError.isInstance(error) ? error : toDatabaseError(`Could not migrate tenant "${schemaName}": `, error);
     return { schemaName, username, status: 'failed', applied: [], error: tenantryError };
   } finally {
     if (migratorCreated) {
@@ -255,23 +255,7 @@ function migrationError(result: MigrationResultSet, schemaName: string): unknown
   if (isConnectionFailure(error)) return error;
   const failed = result.results?.find((migration) => migration.status === 'Error')?.migrationName;
   const where = failed === undefined ? '' : `migration "${failed}" failed: `;
-  return unexpectedError(`Could not migrate tenant "${schemaName}": ${where}`, error);
-}
-
-/**
- * As `mapDatabaseError` does: only the server's own errors are kept whole.
- * Anything else (an error thrown by a migration) might carry a secret in its
- * fields, so it is not kept as cause, and URLs in its message are redacted.
- */
-function unexpectedError(prefix: string, error: unknown): DatabaseError {
-  const { code, severity } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; severity?: unknown };
-  const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
-  const message = error instanceof Error ? error.message : String(error);
-  return new DatabaseError({
-    message: prefix + (fromServer ? message : message.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url))),
-    sqlState: fromServer ? code : undefined,
-    cause: fromServer ? error : undefined,
-  });
+  return toDatabaseError(`Could not migrate tenant "${schemaName}": ${where}`, error);
 }
 
 function isConnectionFailure(error: unknown): boolean {
