@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
-import { startEmbeddedServer, type EmbeddedServer } from '@tenantry/testing';
+import { startEmbeddedServer, withClient, type EmbeddedServer } from '@tenantry/testing';
 import { onDatabase } from './pg-env.js';
 
 export const BENCH_DATABASE = 'bench';
@@ -33,15 +33,8 @@ export async function startBenchServer(): Promise<BenchServer> {
   }
 }
 
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+// The harness's helper, re-exported for the suite's other files.
+export { withClient };
 
 export async function connectedClient(url: string): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: url });

@@ -1,4 +1,5 @@
 export { withDatabase } from './database-url.js';
+export { withClient } from './with-client.js';
 export { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
 export { findFreePort } from './free-port.js';
 export {

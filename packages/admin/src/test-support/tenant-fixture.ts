@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
-import { createScratchDatabase, uniqueName, type ScratchDatabase } from '@tenantry/testing';
+import { createScratchDatabase, uniqueName, withClient, type ScratchDatabase } from '@tenantry/testing';
 import { DatabaseAdmin } from '../database-admin.js';
 import type { DatabaseAdminOptions } from '../database-admin-options.js';
 
@@ -60,7 +60,7 @@ export function useAdminFixture(options: DatabaseAdminOptions & { prepare?: bool
     await fixture.superuser.end();
     await fixture.database.drop();
     if (createdAdminRole) {
-      await withSuperuser(inject('tenantryAdminUrl'), (client) => client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(createdAdminRole!)}`));
+      await withClient(inject('tenantryAdminUrl'), (client) => client.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(createdAdminRole!)}`));
     }
   });
   return () => {
@@ -86,16 +86,6 @@ async function createLeastPrivilegeAdmin(superuser: pg.Client, database: string,
   url.password = password;
   url.pathname = `/${encodeURIComponent(database)}`;
   return url.toString();
-}
-
-async function withSuperuser<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Roles are cluster-wide: drop the ones this database's tenants left, so a shared server stays clean. */
