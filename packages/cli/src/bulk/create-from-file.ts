@@ -160,7 +160,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
         await dryRun(handle.admin, goodRows, summary, output, options.json ?? false, report, migrations && { provider: migrations.provider, names: await migrations.names() });
         return;
       }
-      const credentials = await CredentialsFile.open(credentialsPath!, options.append ?? false);
+      const credentials = await CredentialsFile.open(credentialsPath!, { append: options.append ?? false, shownAs: options.credentialsOut!, command });
       // Ctrl-C now stops reading rows; tenants in flight finish and their credentials are written.
       const allowInterrupts = context.io.deferInterrupts?.();
       try {

@@ -1,4 +1,5 @@
 import { constants } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UsageError } from '../usage-error.js';
@@ -15,7 +16,9 @@ export interface CredentialsRecord {
 
 /**
  * Checks, before anything is created, that the credentials can be written:
- * a new file, or with `append` an existing one only its owner can read.
+ * a new file, or with `append` an existing one that {@link appendRefusal}
+ * accepts. An early, friendly check only: {@link CredentialsFile.open} checks
+ * again on the file it actually opened.
  *
  * @throws UsageError otherwise.
  */
@@ -32,14 +35,44 @@ export async function checkCredentialsTarget(path: string, shownAs: string, appe
       hint: 'Add --append to add to it (e.g. to resume a run), or choose a new file.',
     });
   }
-  // Not through a symlink: the credentials must land in the file that was checked.
-  if (!existing.isFile()) throw new UsageError(`--credentials-out: ${shownAs} is not a regular file (a symlink is refused).`, { command });
-  if ((existing.mode & 0o077) !== 0) {
-    throw new UsageError(
-      `--credentials-out: ${shownAs} can be read by other users (mode ${(existing.mode & 0o777).toString(8).padStart(4, '0')}); refusing to append credentials to it.`,
-      { command, hint: `chmod 600 ${shownAs}` },
-    );
+  const refusal = appendRefusal(existing, shownAs);
+  if (refusal) throw new UsageError(refusal.message, { command, hint: refusal.hint });
+}
+
+const NEW_FILE_HINT = 'Choose a new --credentials-out file (it is created with mode 0600).';
+
+function symlinkRefusal(shownAs: string): { message: string; hint: string } {
+  return {
+    message: `--credentials-out: ${shownAs} is a symbolic link; refusing to append credentials through it.`,
+    hint: `${NEW_FILE_HINT} Or name the file it points to directly.`,
+  };
+}
+
+/**
+ * Why an existing file must not receive credentials, or `undefined` when it
+ * may: it must be a regular file (not a symlink, FIFO or device), owned by the
+ * user running the command, with mode 0600. Root can write anyone's file, so
+ * without the owner check `--append` would hand passwords to whoever owns it
+ * (and can read it, or chmod it later).
+ */
+function appendRefusal(info: Stats, shownAs: string): { message: string; hint: string } | undefined {
+  if (info.isSymbolicLink()) return symlinkRefusal(shownAs);
+  if (!info.isFile()) return { message: `--credentials-out: ${shownAs} is not a regular file; refusing to append credentials to it.`, hint: NEW_FILE_HINT };
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) {
+    return {
+      message: `--credentials-out: ${shownAs} belongs to another user (uid ${info.uid}, not ${uid}); refusing to append credentials to it.`,
+      hint: `${NEW_FILE_HINT} If the file is really yours to take over: chown $(id -u) ${shownAs} && chmod 600 ${shownAs}`,
+    };
   }
+  const mode = info.mode & 0o7777;
+  if (mode !== 0o600) {
+    return {
+      message: `--credentials-out: ${shownAs} has mode ${mode.toString(8).padStart(4, '0')}, not 0600; refusing to append credentials to it.`,
+      hint: `Check who could read it, then: chmod 600 ${shownAs}`,
+    };
+  }
+  return undefined;
 }
 
 /**
@@ -47,7 +80,7 @@ export async function checkCredentialsTarget(path: string, shownAs: string, appe
  * tenant is created (never held in memory), in a file only its owner can
  * read (mode 0600, set at creation: there is no moment it is readable by
  * others). A new file is created exclusively (O_EXCL); `append` adds to an
- * existing one.
+ * existing one only if it is a regular file of this user with mode 0600.
  */
 export class CredentialsFile {
   readonly path: string;
@@ -61,16 +94,45 @@ export class CredentialsFile {
     this.#created = created;
   }
 
-  static async open(path: string, append: boolean): Promise<CredentialsFile> {
+  /**
+   * Creates the file exclusively with mode 0600, or with `append` opens an
+   * existing one and checks (fstat, on the descriptor it will write to: no
+   * window between check and use) that {@link appendRefusal} accepts it.
+   *
+   * @throws UsageError when the file cannot take the credentials.
+   */
+  static async open(path: string, options: { append: boolean; shownAs: string; command: string }): Promise<CredentialsFile> {
+    const { append, shownAs, command } = options;
     const exists = (await lstat(path).catch(() => undefined)) !== undefined;
-    if (exists && !append) throw new Error(`${path} exists`);
-    // O_EXCL refuses any existing path, symlinks included; O_NOFOLLOW keeps an append off symlinks.
+    if (exists && !append) throw new UsageError(`--credentials-out: ${shownAs} exists; refusing to overwrite credentials.`, { command });
+    // O_NOFOLLOW: a symlink is refused, not followed (ELOOP); O_EXCL refuses any
+    // existing path; O_NONBLOCK: a FIFO swapped in cannot block the open.
     const flags = exists
-      ? constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW
-      : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND;
-    const handle = await open(path, flags, 0o600);
-    // The mode passed to open() is narrowed by the umask; make it exactly 0600.
-    if (!exists) await handle.chmod(0o600);
+      ? constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK
+      : constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND | constants.O_NOFOLLOW;
+    let handle: FileHandle;
+    try {
+      handle = await open(path, flags, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw new UsageError(symlinkRefusal(shownAs).message, { command, hint: symlinkRefusal(shownAs).hint });
+      if (code === 'EEXIST' || code === 'ENOENT' || code === 'ENXIO') {
+        throw new UsageError(`--credentials-out: ${shownAs} was created, removed or replaced while this command ran; nothing was written to it.`, { command });
+      }
+      throw error;
+    }
+    try {
+      if (exists) {
+        const refusal = appendRefusal(await handle.stat(), shownAs);
+        if (refusal) throw new UsageError(refusal.message, { command, hint: refusal.hint });
+      } else {
+        // The mode passed to open() is narrowed by the umask; make it exactly 0600.
+        await handle.chmod(0o600);
+      }
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     return new CredentialsFile(path, handle, !exists);
   }
 

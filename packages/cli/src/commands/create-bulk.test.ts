@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
 import { main } from '../main.js';
 import { catalogHas, catalogSnapshot, json, loginAs, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
+import { fileState, nobody } from '../test-support/file-state.js';
 
 interface CredentialsLine {
   line: number;
@@ -109,6 +110,41 @@ describe('create --from', () => {
     expect(after).toHaveLength(6);
     expect(after.slice(4).map((entry) => entry.schemaName).sort()).toEqual([`${p}_bad`, `${p}_three`]);
     expect((await stat(credentials)).mode & 0o777).toBe(0o600);
+  });
+
+  it('--append refuses a file of another user, a 0644 file of ours and a symlink: exit 2, the reason and the fix, the file unchanged, nothing created', async () => {
+    const { run, superuser } = db();
+    const csv = join(dir, 'append.csv');
+    await writeFile(csv, `schema_name,username\n${p}_app,${p}_app_user\n`);
+    const earlier = '{"line":2,"schemaName":"earlier"}\n';
+    const cases: { name: string; target: string; watched: string[]; message: RegExp; hint: RegExp }[] = [];
+    // Only root can give a file to another user; and only root could then write into it (today's bug).
+    if (process.getuid?.() === 0) {
+      const foreign = join(dir, 'foreign.jsonl');
+      await writeFile(foreign, earlier, { mode: 0o600 });
+      const { uid, gid } = await nobody();
+      await chown(foreign, uid, gid);
+      cases.push({ name: 'foreign', target: foreign, watched: [foreign], message: new RegExp(`belongs to another user \\(uid ${uid}, not 0\\)`), hint: /chown/ });
+    }
+    const readable = join(dir, 'readable.jsonl');
+    await writeFile(readable, earlier);
+    await chmod(readable, 0o644);
+    cases.push({ name: 'readable', target: readable, watched: [readable], message: /has mode 0644, not 0600/, hint: /chmod 600/ });
+    const pointedTo = join(dir, 'pointed-to.jsonl');
+    await writeFile(pointedTo, earlier, { mode: 0o600 });
+    const link = join(dir, 'link.jsonl');
+    await symlink(pointedTo, link);
+    cases.push({ name: 'symlink', target: link, watched: [link, pointedTo], message: /is a symbolic link/, hint: /new --credentials-out file/ });
+
+    for (const { name, target, watched, message, hint } of cases) {
+      const before = await Promise.all(watched.map(fileState));
+      const result = await run(['create', '--from', csv, '--credentials-out', target, '--append']);
+      expect(result.code, `${name}: ${result.stderr}`).toBe(2);
+      expect(result.stderr, name).toMatch(message);
+      expect(result.stderr, name).toMatch(hint);
+      expect(await Promise.all(watched.map(fileState)), name).toEqual(before);
+      expect(await catalogHas(superuser, { schema: `${p}_app`, role: `${p}_app_user` }), name).toEqual({ schema: false, role: false });
+    }
   });
 
   it('reads a JSON array with TenantConfig fields, reporting bad elements by the line they start on', async () => {
