@@ -92,6 +92,36 @@ export interface TenantMigrationOutcome {
   /** Names of the migrations applied in this run. */
   applied: string[];
   error?: TenantryError;
+  /**
+   * Set (with `cleanupError`) when the short-lived migrator role this tenant
+   * was migrated through could not be dropped: it is still in the cluster.
+   * `status` says what happened to the tenant's migrations all the same.
+   */
+  leftoverRole?: string;
+  /** Why `leftoverRole` could not be dropped, and how to drop it by hand. */
+  cleanupError?: TenantryError;
+}
+
+/** Options of `planMigrateTenants`. */
+export interface PlanMigrateTenantsOptions {
+  migrations: MigrationProvider;
+  /** How many tenants are read at once, 1 to 64. Default 4. */
+  concurrency?: number;
+}
+
+/** One tenant in the report of `planMigrateTenants`. */
+export interface TenantMigrationPlan {
+  schemaName: string;
+  username: string;
+  /** `pending`: `migrateTenants` would apply `pending`; `failed`: its history could not be read (see `error`). */
+  status: 'pending' | 'up-to-date' | 'failed';
+  /** The provider's migrations the tenant's history lacks, in the order `migrateTenants` would apply them; empty when failed. */
+  pending: string[];
+  error?: TenantryError;
+  /** As in `TenantMigrationOutcome`: the migrator role the history was read through, when it could not be dropped. */
+  leftoverRole?: string;
+  /** Why `leftoverRole` could not be dropped, and how to drop it by hand. */
+  cleanupError?: TenantryError;
 }
 
 /** The isolation report of `verifyTenant`. */

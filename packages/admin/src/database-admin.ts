@@ -28,6 +28,7 @@ import type {
   CreateTenantsOptions,
   DatabaseAdminOptions,
   MigrateTenantsOptions,
+  PlanMigrateTenantsOptions,
   PrepareOptions,
   PrepareReport,
   RotatePasswordOptions,
@@ -35,6 +36,7 @@ import type {
   TenantDetails,
   TenantInfo,
   TenantMigrationOutcome,
+  TenantMigrationPlan,
   TenantPage,
   VerificationReport,
 } from './database-admin-options.js';
@@ -43,6 +45,7 @@ import { checkCanRemove, checkManagedTenant } from './managed-tenant.js';
 import type { ErrorContext } from './map-database-error.js';
 import { createTenants, createTenantsStream } from './create-tenants.js';
 import { migrateTenantInTransaction, migrateTenants } from './tenant-migrations.js';
+import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRotatePassword, rotatePassword } from './rotate-password.js';
 import { getTenant, tenantExists } from './tenant-lookup.js';
 import { verifyTenant } from './verify-tenant.js';
@@ -146,6 +149,23 @@ export class DatabaseAdmin {
   /** Brings every managed tenant to the latest migration, one transaction per tenant. */
   async migrateTenants(options: MigrateTenantsOptions): Promise<TenantMigrationOutcome[]> {
     return migrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
+  }
+
+  /**
+   * What `migrateTenants` would apply to each managed tenant, applying nothing:
+   * a dry run. Each tenant's history is read only in a short-lived migrator
+   * session, as the tenant's role, in a READ ONLY transaction that is rolled
+   * back, never in the admin's session (a tenant can turn its history table
+   * into a view over its own function).
+   *
+   * ```ts
+   * for (const { schemaName, status, pending } of await admin.planMigrateTenants({ migrations })) {
+   *   console.log(schemaName, status, pending.join(', '));
+   * }
+   * ```
+   */
+  async planMigrateTenants(options: PlanMigrateTenantsOptions): Promise<TenantMigrationPlan[]> {
+    return planMigrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */

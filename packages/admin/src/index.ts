@@ -9,6 +9,8 @@ export type {
   RotatePasswordOptions,
   MigrateTenantsOptions,
   TenantMigrationOutcome,
+  PlanMigrateTenantsOptions,
+  TenantMigrationPlan,
   VerificationReport,
   VerificationCheck,
   PrepareOptions,

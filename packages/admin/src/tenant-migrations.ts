@@ -1,23 +1,18 @@
 import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { DatabaseError, TenantryError, ValidationError } from '@tenantry/core';
-import pg from 'pg';
-import { generatePassword } from '@tenantry/core';
+import { DatabaseError, ValidationError } from '@tenantry/core';
+import type pg from 'pg';
 import {
   canSetRoleQuery,
-  createMigratorRoleStatements,
-  dropMigratorRoleStatements,
   enterTenantStatements,
   grantSetRoleStatement,
   leaveTenantStatements,
-  lockTenantStatement,
   revokeSetRoleStatement,
-  type Statement,
 } from '@tenantry/sql';
 import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
-import { checkManagedTenant } from './managed-tenant.js';
-import { mapDatabaseError, toDatabaseError, type ErrorContext } from './map-database-error.js';
+import { toDatabaseError } from './map-database-error.js';
+import { inMigratorSession, script } from './migrator-session.js';
 import { TransactionBoundDialect } from './transaction-bound-dialect.js';
 
 /** How many tenants `migrateTenants` migrates at once unless told otherwise. */
@@ -50,7 +45,7 @@ export const MAX_MIGRATION_CONCURRENCY = 64;
  * @throws DatabaseError naming the migration that failed (or the server's error as is, when the connection broke).
  */
 export async function migrateTenantInTransaction(
-  client: pg.PoolClient,
+  client: pg.ClientBase,
   facts: ServerFacts,
   tenant: { schemaName: string; username: string },
   migrations: MigrationProvider,
@@ -121,17 +116,13 @@ export async function migrateTenants(
   return outcomes.sort((a, b) => a.index - b.index).map(({ outcome }) => outcome);
 }
 
-/** How long a migrator role may log in: enough for one tenant's migrations, useless if left behind. */
-const MIGRATOR_LIFETIME_MS = 15 * 60_000;
-
 /**
  * One tenant of `migrateTenants`; never rejects: a failure is its outcome.
  *
  * The migrations of an EXISTING tenant touch objects the tenant made, which
- * can run code (triggers, functions, views). Under the admin's session that
- * code could `RESET ROLE` and act as the admin. So they run in a session of a
- * short-lived login role that can only switch to the tenant's role and holds
- * no rights of its own; the admin creates it, and drops it afterwards.
+ * can run code (triggers, functions, views), so they run in a migrator's
+ * session (`inMigratorSession`), never in the admin's. A migrator that could
+ * not be dropped afterwards is reported in the outcome.
  */
 async function migrateTenant(
   session: AdminSession,
@@ -140,81 +131,20 @@ async function migrateTenant(
   migrations: MigrationProvider,
 ): Promise<TenantMigrationOutcome> {
   const { schemaName, username } = tenant;
-  const context: ErrorContext = {
-    action: `migrate tenant "${schemaName}"`,
-    schemaName,
-    username,
-    database: facts.row.database,
-    adminRole: facts.row.admin_role,
-  };
-  const migrator = `tenantry_migrator_${generatePassword(20).toLowerCase()}`;
-  const roleGrantOptions = facts.dialect.capabilities.roleGrantOptions;
-  let migratorCreated = false;
-  try {
-    const password = generatePassword(32);
-    const create = createMigratorRoleStatements({
-      migrator,
-      tenantRole: username,
-      passwordVerifier: await session.verifierFor(password),
-      validUntil: new Date(Date.now() + MIGRATOR_LIFETIME_MS),
-      roleGrantOptions,
-    });
-    await session.inTransaction(context, async (client) => {
-      await client.query(lockTenantStatement(schemaName, username).sql);
-      checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
-        schemaName,
-        username,
-        database: facts.row.database,
-      });
-      await client.query(script(create));
-    });
-    migratorCreated = true;
-    const applied = await asMigrator(session.tenantUrl(migrator, password), context, async (client) => {
-      await client.query(lockTenantStatement(schemaName, username).sql);
-      // Listed before its locks were taken: it may have been removed or changed since.
-      checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
-        schemaName,
-        username,
-        database: facts.row.database,
-      });
-      const migratorFacts: ServerFacts = { dialect: facts.dialect, row: { ...facts.row, admin_role: migrator, is_superuser: false } };
-      return migrateTenantInTransaction(client, migratorFacts, { schemaName, username }, migrations);
-    });
-    return { schemaName, username, status: applied.length > 0 ? 'migrated' : 'up-to-date', applied };
-  } catch (error) {
-    const tenantryError = TenantryError.isInstance(error) ? error : toDatabaseError(`Could not migrate tenant "${schemaName}": `, error);
-    return { schemaName, username, status: 'failed', applied: [], error: tenantryError };
-  } finally {
-    if (migratorCreated) {
-      const drop = dropMigratorRoleStatements({
-        migrator,
-        nonSuperuserAdmin: facts.row.is_superuser ? undefined : facts.row.admin_role,
-        roleGrantOptions,
-      });
-      await session.inTransaction(context, (client) => client.query(script(drop))).catch(() => undefined);
-    }
-  }
+  const result = await inMigratorSession(
+    session,
+    facts,
+    tenant,
+    { action: `migrate tenant "${schemaName}"`, access: 'read-write' },
+    (client, migratorFacts) => migrateTenantInTransaction(client, migratorFacts, { schemaName, username }, migrations),
+  );
+  const cleanup = result.leftoverRole === undefined ? {} : { leftoverRole: result.leftoverRole, cleanupError: result.cleanupError };
+  if (!result.ok) return { schemaName, username, status: 'failed', applied: [], error: result.error, ...cleanup };
+  return { schemaName, username, status: result.value.length > 0 ? 'migrated' : 'up-to-date', applied: result.value, ...cleanup };
 }
 
-/** Runs `work` in a transaction of its own connection as the migrator role, search_path pinned. */
-async function asMigrator<T>(url: string, context: ErrorContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined); // the failing query reports it
-  try {
-    await client.connect();
-    await client.query(`BEGIN; ${script(leaveTenantStatements().slice(1))}`);
-    const result = await work(client as unknown as pg.PoolClient);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw TenantryError.isInstance(error) ? error : mapDatabaseError(error, context);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function* managedTenants(listPage: (after: string | undefined) => Promise<TenantPage>): AsyncGenerator<TenantInfo> {
+/** The managed tenants, a page at a time, in the order of their schema names. */
+export async function* managedTenants(listPage: (after: string | undefined) => Promise<TenantPage>): AsyncGenerator<TenantInfo> {
   let after: string | undefined;
   do {
     const page = await listPage(after);
@@ -223,9 +153,11 @@ async function* managedTenants(listPage: (after: string | undefined) => Promise<
   } while (after !== undefined);
 }
 
-function validateMigrateTenantsOptions(options: MigrateTenantsOptions) {
+/** Checks the options of `migrateTenants` (and of `planMigrateTenants`, which takes the same but `onProgress`), before any I/O. */
+export function validateMigrateTenantsOptions(options: MigrateTenantsOptions, call: 'migrateTenants' | 'planMigrateTenants' = 'migrateTenants') {
   if (typeof options !== 'object' || options === null) {
-    throw new ValidationError({ field: 'options', rule: 'type', message: 'migrateTenants expects { migrations, concurrency?, onProgress? }.' });
+    const expected = call === 'migrateTenants' ? '{ migrations, concurrency?, onProgress? }' : '{ migrations, concurrency? }';
+    throw new ValidationError({ field: 'options', rule: 'type', message: `${call} expects ${expected}.` });
   }
   const { migrations, concurrency = DEFAULT_MIGRATION_CONCURRENCY, onProgress } = options;
   if (typeof migrations !== 'object' || migrations === null || typeof migrations.getMigrations !== 'function') {
@@ -263,8 +195,4 @@ function isConnectionFailure(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (/^(08|57P)/.test(code) || /^E[A-Z]+$/.test(code))) return true;
   return typeof message === 'string' && /Connection terminated|not queryable/i.test(message);
-}
-
-function script(statements: readonly Statement[]): string {
-  return statements.map((statement) => statement.sql).join(';\n');
 }

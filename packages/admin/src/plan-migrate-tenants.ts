@@ -1,0 +1,64 @@
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { enterTenantStatements } from '@tenantry/sql';
+import type { AdminSession, ServerFacts } from './admin-session.js';
+import { mapConcurrent } from './bounded-concurrency.js';
+import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
+import { inMigratorSession, script } from './migrator-session.js';
+import { managedTenants, validateMigrateTenantsOptions } from './tenant-migrations.js';
+import { TransactionBoundDialect } from './transaction-bound-dialect.js';
+
+/**
+ * What `migrateTenants` would apply, per managed tenant, without applying
+ * anything: a dry run. Each tenant's `kysely_migration` history is read the
+ * way `migrateTenants` reads it (Kysely's `Migrator.getMigrations`), and only
+ * in a migrator's session as the tenant's role (see `inMigratorSession`), in a
+ * READ ONLY transaction that is rolled back: the table may be a view over a
+ * function of the tenant's, and that function must never run as the admin.
+ * Kysely's tables are not created where they are missing (the tenant has
+ * never been migrated: everything is pending).
+ *
+ * Reports come back in the order of the tenants' schema names. A tenant whose
+ * history cannot be read is reported `failed`; the others go on.
+ *
+ * @throws ValidationError for bad options, before any I/O.
+ * @throws the provider's error when its migrations cannot be read; the listing's when a page of tenants cannot be.
+ */
+export async function planMigrateTenants(
+  session: AdminSession,
+  listPage: (after: string | undefined) => Promise<TenantPage>,
+  options: PlanMigrateTenantsOptions,
+): Promise<TenantMigrationPlan[]> {
+  const { migrations, concurrency } = validateMigrateTenantsOptions(options, 'planMigrateTenants');
+  const facts = await session.serverFacts();
+  // Read once: every tenant is compared with the same migrations.
+  const resolved = await migrations.getMigrations();
+  const provider: MigrationProvider = { getMigrations: async () => resolved };
+  const reports: { index: number; report: TenantMigrationPlan }[] = [];
+  const planOne = async (tenant: TenantInfo, index: number) => ({ index, report: await planTenant(session, facts, tenant, provider) });
+  for await (const done of mapConcurrent(managedTenants(listPage), planOne, { concurrency })) reports.push(done);
+  return reports.sort((a, b) => a.index - b.index).map(({ report }) => report);
+}
+
+/** One tenant of `planMigrateTenants`; never rejects: a failure is its report. */
+async function planTenant(session: AdminSession, facts: ServerFacts, tenant: TenantInfo, migrations: MigrationProvider): Promise<TenantMigrationPlan> {
+  const { schemaName, username } = tenant;
+  const result = await inMigratorSession(
+    session,
+    facts,
+    tenant,
+    { action: `read the migration history of tenant "${schemaName}"`, access: 'read-only' },
+    async (client) => {
+      await client.query(script(enterTenantStatements(schemaName, username)));
+      const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client) });
+      try {
+        const known = await new Migrator({ db, provider: migrations, migrationTableSchema: schemaName }).getMigrations();
+        return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+      } finally {
+        await db.destroy();
+      }
+    },
+  );
+  const cleanup = result.leftoverRole === undefined ? {} : { leftoverRole: result.leftoverRole, cleanupError: result.cleanupError };
+  if (!result.ok) return { schemaName, username, status: 'failed', pending: [], error: result.error, ...cleanup };
+  return { schemaName, username, status: result.value.length > 0 ? 'pending' : 'up-to-date', pending: result.value, ...cleanup };
+}
