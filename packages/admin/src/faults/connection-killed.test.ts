@@ -36,8 +36,7 @@ import { messagesOf, watchUncaughtErrors } from './support/uncaught-errors.js';
  * SHARE conflicts with that but not with readers or logins.
  *
  * create plan, statement by statement:
- *   SET LOCAL search_path, SET LOCAL        no lock: not targetable (nothing is done before them anyway)
- *     standard_conforming_strings
+ *   SET LOCAL search_path                   no lock: not targetable (nothing is done before it anyway)
  *   SELECT pg_advisory_xact_lock(k1, k2)     pg_advisory_lock(k1) in the blocker
  *   SELECT set_config(names)                no lock: not targetable (it only sets transaction-local settings)
  *   DO block guard (prepared database,      ACCESS EXCLUSIVE on pg_language: DO looks its language up (cold

@@ -15,7 +15,6 @@ describe('planCreateTenant', () => {
     expect(plan.action).toBe('create-tenant');
     expect(plan.statements.map((s) => s.text)).toEqual([
       'SET LOCAL search_path = pg_catalog, pg_temp',
-      'SET LOCAL standard_conforming_strings = on',
       expect.stringMatching(/^SELECT pg_advisory_xact_lock\(-?\d+\), pg_advisory_xact_lock\(-?\d+\)$/),
       `SELECT pg_catalog.set_config('tenantry.schema_name', 'tenant_acme', true), pg_catalog.set_config('tenantry.username', 'acme_user', true)`,
       expect.stringMatching(
@@ -67,7 +66,7 @@ describe('planCreateTenant', () => {
     );
     expect(texts).toContain(`GRANT USAGE, CREATE ON SCHEMA "t""; DROP SCHEMA public; --" TO "o'brien"`);
     expect(texts.find((t) => t.startsWith('COMMENT ON ROLE'))).toBe(
-      `COMMENT ON ROLE "o'brien" IS 'tenantry:{"v":1,"schema":"t\\"; DROP SCHEMA public; --","database":"app"}'`,
+      `COMMENT ON ROLE "o'brien" IS E'tenantry:{"v":1,"schema":"t\\\\"; DROP SCHEMA public; --","database":"app"}'`,
     );
     const schemaComment = texts.find((t) => t.startsWith('COMMENT ON SCHEMA'))!;
     expect(schemaComment).toContain(`"role":"o''brien"`);
