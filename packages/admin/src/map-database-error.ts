@@ -8,7 +8,7 @@ import {
   ValidationError,
   redactConnectionString,
 } from '@tenantry/core';
-import { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE } from '@tenantry/sql';
+import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '@tenantry/sql';
 
 /** What the error is about, so the mapped error can name the object and the fix. */
 export interface ErrorContext {
@@ -22,6 +22,7 @@ export interface ErrorContext {
 interface PgErrorShape {
   code?: string;
   message?: string;
+  detail?: string;
   constraint?: string;
 }
 
@@ -55,6 +56,15 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
       message:
         `A role named "${context.schemaName}" exists: a schema of that name would be on that role's default search_path ("$user"), ` +
         "where the tenant could plant objects that role's sessions would use. Choose another schema name (the tenant's own username is fine).",
+    });
+  }
+  if (code === UNSAFE_ROLE_GRANT_SQLSTATE || code === PRIVILEGED_SETTING_SQLSTATE) {
+    // The plan's own check: the message names the role or setting and why; DETAIL names the option.
+    const unsafeRole = code === UNSAFE_ROLE_GRANT_SQLSTATE;
+    return new ValidationError({
+      field: pgError.detail === 'grantTo' ? 'grantTo' : unsafeRole ? 'memberOf' : 'settings',
+      rule: unsafeRole ? 'unsafe-role' : 'privileged-setting',
+      message: `Could not ${context.action}: ${serverMessage} Nothing was created.`,
     });
   }
   if (code === '42501') {

@@ -122,6 +122,17 @@ export function formatFields(fields: readonly (readonly [string, string])[], sty
 
 // eslint-disable-next-line no-control-regex
 const ESCAPES = /\u001b\[[0-9;]*m/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text read from the database, made safe for a terminal: control characters
+ * (escape sequences, carriage returns) shown as `\u001b`. Tenantry refuses them
+ * in new labels; a marker written by hand or by an older version may hold them.
+ */
+export function printable(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 function visibleLength(text: string): number {
   return [...text.replace(ESCAPES, '')].length;

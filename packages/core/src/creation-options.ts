@@ -1,7 +1,7 @@
 import { ValidationError } from './errors/validation-error.js';
 import { validateRoleName } from './identifier-rules.js';
 import type { TenantConfig } from './tenant-config.js';
-import { CONTROL_CHARACTER, describeType } from './text-rules.js';
+import { CONTROL_CHARACTER, describeType, LONE_SURROGATE } from './text-rules.js';
 
 /** The creation options of a `TenantConfig`, checked and normalised. */
 export interface CreationOptions {
@@ -58,6 +58,11 @@ export function validateCreationOptions(config: TenantConfig): CreationOptions {
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(recordOf(config.labels, 'labels'))) {
     if (typeof value !== 'string') fail('labels', 'type', `label "${key}" must be a string`);
+    // Labels are printed by `tenantry list` and `show`: a control character would reach the terminal raw.
+    for (const [what, text] of [['name', key], ['value', value as string]] as const) {
+      if (CONTROL_CHARACTER.test(text)) fail('labels', 'control-character', `the ${what} of label ${JSON.stringify(key)} contains a control character`);
+      if (LONE_SURROGATE.test(text)) fail('labels', 'control-character', `the ${what} of label ${JSON.stringify(key)} contains an unpaired UTF-16 surrogate`);
+    }
     labels[key] = value as string;
   }
   if (Buffer.byteLength(JSON.stringify(labels)) > MAX_LABELS_JSON_BYTES) {

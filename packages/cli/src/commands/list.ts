@@ -2,7 +2,7 @@ import type { TenantInfo } from '@tenantry/admin';
 import { booleanValue, connectionOptions, helpOption, integerValue, jsonOption, stringValue, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { formatTable, type Style } from '../output.js';
+import { formatTable, printable, type Style } from '../output.js';
 import { UsageError } from '../usage-error.js';
 
 export interface ListOptions {
@@ -52,7 +52,7 @@ export function tenantTable(tenants: readonly TenantInfo[], style: Style): strin
 
 export function formatLabels(labels: Readonly<Record<string, string>>): string {
   const entries = Object.entries(labels);
-  return entries.length === 0 ? '-' : entries.map(([key, value]) => `${key}=${value}`).join(';');
+  return entries.length === 0 ? '-' : entries.map(([key, value]) => `${printable(key)}=${printable(value)}`).join(';');
 }
 
 function shellQuote(text: string): string {

@@ -12,7 +12,9 @@ export type ValidationRule =
   | 'password-not-saslprep-stable'
   | 'out-of-range'
   | 'unknown-role'
-  | 'schema-named-like-role';
+  | 'schema-named-like-role'
+  | 'unsafe-role'
+  | 'privileged-setting';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

@@ -81,3 +81,16 @@ export interface RotatePasswordSpec {
   /** The admin role when it is not superuser (see `RemoveTenantSpec`). */
   nonSuperuserAdmin?: string | undefined;
 }
+
+/**
+ * SQLSTATE raised by a create plan when a `memberOf` or `grantTo` role is, or
+ * reaches through membership, the admin, a privileged or predefined role, or a
+ * role Tenantry made. The error's DETAIL names the option.
+ */
+export const UNSAFE_ROLE_GRANT_SQLSTATE = 'TRY03';
+
+/**
+ * SQLSTATE raised by a create plan when a setting is one a plain user could not
+ * set itself (e.g. `log_statement`). The error's DETAIL is `settings`.
+ */
+export const PRIVILEGED_SETTING_SQLSTATE = 'TRY04';

@@ -3,6 +3,8 @@ import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { advisoryLockKey } from '../../advisory-lock-key.js';
 import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
+import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
+import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
 import {
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
@@ -46,11 +48,14 @@ export function createTenantStatements(spec: FullCreateTenantSpec): Statement[] 
   const schema = sql.id(spec.schemaName);
   const role = sql.id(spec.username);
   const statements = [
+    // No `SET LOCAL standard_conforming_strings`: the server parses the whole
+    // plan before running any of it. The compiler writes literals that mean the
+    // same under either setting instead (see SettingProofQueryCompiler).
     pinSearchPathStatement(),
-    // Literals below are escaped by doubling quotes, which is only safe with standard strings.
-    new Statement('make string literals standard for this transaction', 'SET LOCAL standard_conforming_strings = on'),
     lockStatement(spec.schemaName, spec.username),
     ...guardStatements(spec),
+    ...(Object.keys(spec.settings).length > 0 ? userSettableSettingsGuard(Object.keys(spec.settings)) : []),
+    ...(spec.memberOf.length > 0 || spec.grantTo.length > 0 ? safeRoleGrantsGuard(spec.memberOf, spec.grantTo) : []),
   ];
   const validUntil = spec.validUntil ? sql` VALID UNTIL ${sql.lit(spec.validUntil.toISOString())}` : sql``;
   const createRole = (verifier: string) =>
@@ -164,24 +169,32 @@ export function borrowRolePrivilegesStatement(role: string, admin: string, roleG
 export const REMOVE_PLAN_PRELUDE_LENGTH = 2;
 
 /**
- * The statements that remove one tenant, in order: the schema with everything
- * in it (whoever created it), then whatever the role still owns or holds in this
- * database (large objects, grants others gave it), then the role.
+ * The statements that remove one tenant, in order: the end of its open
+ * sessions in every database (a dropped role's sessions would go on), the
+ * schema with everything in it (whoever created it), then whatever the role
+ * still owns or holds in this database (large objects, grants others gave it),
+ * then the role. What it has in other databases is dropped before, in each of
+ * them (`dropOwnedElsewhereStatements`).
  */
 export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions: boolean): Statement[] {
   const role = sql.id(spec.username);
-  const statements = [
-    pinSearchPathStatement(),
-    lockStatement(spec.schemaName, spec.username),
-    new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
-  ];
+  const statements = [pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)];
   if (spec.nonSuperuserAdmin !== undefined) {
+    // Given up by DROP ROLE below, in this same transaction.
     statements.push(
-      borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which DROP OWNED BY needs"),
+      borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which ending its sessions and DROP OWNED BY need"),
     );
   }
   statements.push(
+    terminateRoleSessionsStatement(
+      spec.username,
+      "end the tenant's open sessions in every database, and wait for them to exit, so none holds a lock or temporary object the drops would wait for",
+      SESSION_EXIT_WAIT_MILLIS,
+    ),
+    new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
     new Statement("drop the role's remaining objects and privileges in this database", compileDdl(sql`DROP OWNED BY ${role}`)),
+    // A login while this transaction runs still sees the role: end it too, just before the role goes.
+    terminateRoleSessionsStatement(spec.username, 'end any session the tenant opened since'),
     new Statement('drop the role', compileDdl(sql`DROP ROLE ${role}`)),
   );
   return statements;
