@@ -93,7 +93,9 @@ export class AdminSession {
     try {
       client = await this.#checkout();
       // Pinned for this transaction only, so a caller's own pool keeps its settings.
-      await client.query(`BEGIN; ${pinSearchPathStatement().sql}`);
+      // Standard strings too: the plans' literals do not depend on it, but the
+      // migrations' SQL that runs later in this transaction may.
+      await client.query(`BEGIN; ${pinSearchPathStatement().sql}; SET LOCAL standard_conforming_strings = on`);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
