@@ -1,6 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'pg-connection-string';
-import { describe, expect, it } from 'vitest';
-import { formatConnectionString, redactConnectionString, tenantConnectionString } from './connection-string.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectionUrlSetsTls, formatConnectionString, redactConnectionString, tenantConnectionString } from './connection-string.js';
+
+// pg-connection-string reads the file an sslrootcert names: give it a real one, at an awkward path.
+const certificateDirectory = mkdtempSync(join(tmpdir(), 'tenantry ca & co='));
+const rootCertPath = join(certificateDirectory, 'root ca #1.pem');
+const rootCertText = '-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n';
+writeFileSync(rootCertPath, rootCertText);
+afterAll(() => rmSync(certificateDirectory, { recursive: true, force: true }));
 
 const awkwardPasswords = [
   'plain',
@@ -68,10 +78,52 @@ describe('tenantConnectionString', () => {
     expect(url).toBe('postgresql://acme:pw@db/app?sslmode=verify-full&sslrootcert=/ca.crt');
   });
 
+  it("keeps a verify-full admin's sslmode and root certificate: pg would verify the tenant's server the same way", () => {
+    const adminUrl = `postgresql://admin:pw@db.example.com/app?sslmode=verify-full&sslrootcert=${encodeURIComponent(rootCertPath)}&sslcert=/admin.crt&sslkey=/admin.key&sslpassword=k3y`;
+    const url = tenantConnectionString(adminUrl, { username: 'acme', password: 'pw' });
+    const parsed = parse(url);
+    expect(parsed.sslmode).toBe('verify-full');
+    expect(parsed.sslrootcert).toBe(rootCertPath);
+    expect(parsed.ssl).toEqual({ ca: rootCertText });
+    expect(url).not.toMatch(/sslcert|sslkey|sslpassword|k3y/);
+  });
+
+  it('sets extra parameters, replacing the URL\'s own of the same name, percent-encoded', () => {
+    const url = tenantConnectionString('postgresql://admin:pw@db/app?sslmode=require&sslrootcert=/old.pem&application_name=x', { username: 'acme', password: 'pw' }, {
+      sslrootcert: rootCertPath,
+    });
+    expect(url).toBe(`postgresql://acme:pw@db/app?sslmode=require&application_name=x&sslrootcert=${encodeURIComponent(rootCertPath)}`);
+    expect(parse(url).sslrootcert).toBe(rootCertPath);
+    expect(parse(url).application_name).toBe('x');
+  });
+
+  it('puts sslmode=verify-full in place of a client certificate that was the only TLS parameter (pg used TLS because of it)', () => {
+    const adminUrl = 'postgresql://admin:pw@db/app?sslcert=/admin.crt&sslkey=/admin.key';
+    const url = tenantConnectionString(adminUrl, { username: 'acme', password: 'pw' });
+    expect(url).toBe('postgresql://acme:pw@db/app?sslmode=verify-full');
+    expect(parse(url).ssl).toEqual({});
+    // Nothing added where the URL said nothing about TLS.
+    expect(tenantConnectionString('postgresql://admin:pw@db/app', { username: 'acme', password: 'pw' })).toBe('postgresql://acme:pw@db/app');
+  });
+
   it('refuses a non-URL without echoing it', () => {
     expect(() => tenantConnectionString('host=db password=s3cret', { username: 'a', password: 'b' })).toThrow(
       /^(?!.*s3cret).*postgresql:\/\//,
     );
+  });
+});
+
+describe('connectionUrlSetsTls', () => {
+  it.each([
+    ['postgresql://db/app?sslmode=disable', true],
+    ['postgresql://db/app?ssl=true', true],
+    ['postgresql://db/app?sslrootcert=/ca.pem', true],
+    ['postgresql://db/app?sslcert=/a.crt', true],
+    ['postgresql://db/app?sslnegotiation=direct', true],
+    ['postgresql://db/app?application_name=sslmode', false],
+    ['postgresql://db/app', false],
+  ])('%s: %s', (url, expected) => {
+    expect(connectionUrlSetsTls(url)).toBe(expected);
   });
 });
 

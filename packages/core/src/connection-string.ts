@@ -6,7 +6,12 @@ const URL_PATTERN = /^(postgres(?:ql)?):\/\/([^/?#]*)(.*)$/is;
  * Query parameters that carry the admin's own identity or secret. A tenant's
  * connection string must not inherit them: they would override the tenant's
  * user and password (libpq and pg-connection-string both honour `user=` and
- * `password=` in the query) or hand over the admin's client certificate.
+ * `password=` in the query). `sslcert`, `sslkey` and `sslpassword` are the
+ * admin's TLS client certificate, its key and the key's passphrase: a server
+ * that maps certificates to roles (`clientcert=verify-full`, `cert` auth) would
+ * take the tenant for the admin, and the tenant would be handed the paths (and
+ * the passphrase) of the admin's private key. The server-verifying parameters
+ * (`sslmode`, `sslrootcert`, `sslcrl`, ...) are kept: they protect the tenant too.
  */
 const ADMIN_IDENTITY_PARAMETERS: ReadonlySet<string> = new Set([
   'user',
@@ -18,6 +23,13 @@ const ADMIN_IDENTITY_PARAMETERS: ReadonlySet<string> = new Set([
 ]);
 
 const SECRET_PARAMETERS: ReadonlySet<string> = new Set(['password', 'sslpassword']);
+
+/**
+ * Parameters by which a URL decides TLS for `pg`: when one of them is present,
+ * pg-connection-string sets `ssl` from the URL and a pool config's own `ssl` is
+ * ignored (`sslnegotiation=direct` turns TLS on by itself).
+ */
+const TLS_PARAMETERS: ReadonlySet<string> = new Set(['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation']);
 
 interface SplitUrl {
   scheme: string;
@@ -81,19 +93,44 @@ function joinUrl(parts: SplitUrl, userInfo: string | undefined): string {
  *
  * Everything that says where and how to connect is kept as written: the host
  * list (`h1:5432,h2:5433`), port, database, and every query parameter
- * (`sslmode`, `host=/var/run/postgresql`, `application_name`, ...). The user
- * and password are replaced by the tenant's, percent-encoded, and parameters
- * that carry the admin's identity (`user`, `password`, `sslcert`, ...) dropped.
+ * (`sslmode`, `sslrootcert`, `host=/var/run/postgresql`, `application_name`,
+ * ...). The user and password are replaced by the tenant's, percent-encoded,
+ * and parameters that carry the admin's identity (`user`, `password`,
+ * `sslcert`, `sslkey`, `sslpassword`) dropped. An admin URL whose only TLS
+ * parameters were its client certificate still made `pg` use TLS with full
+ * verification: the tenant gets `sslmode=verify-full` in their place.
+ *
+ * `params` are set on top, replacing the URL's own of the same name (e.g.
+ * `sslrootcert`, or the TLS settings of a pool config whose URL has none).
  *
  * ```ts
- * tenantConnectionString('postgresql://admin:pw@db:5432/app?sslmode=require', { username: 'acme', password: 'p@ss' });
- * // 'postgresql://acme:p%40ss@db:5432/app?sslmode=require'
+ * tenantConnectionString('postgresql://admin:pw@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem', { username: 'acme', password: 'p@ss' });
+ * // 'postgresql://acme:p%40ss@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem'
  * ```
  */
-export function tenantConnectionString(adminUrl: string, tenant: { username: string; password: string }): string {
+export function tenantConnectionString(
+  adminUrl: string,
+  tenant: { username: string; password: string },
+  params: Readonly<Record<string, string>> = {},
+): string {
   const parts = splitUrl(validateConnectionUrl(adminUrl));
-  parts.query = parts.query.filter((pair) => !ADMIN_IDENTITY_PARAMETERS.has(parameterName(pair)));
+  const hadTls = parts.query.some((pair) => TLS_PARAMETERS.has(parameterName(pair)));
+  const added = Object.entries(params);
+  const replaced = new Set(added.map(([name]) => name));
+  parts.query = parts.query.filter((pair) => !ADMIN_IDENTITY_PARAMETERS.has(parameterName(pair)) && !replaced.has(parameterName(pair)));
+  const hasTls = [...parts.query.map(parameterName), ...added.map(([name]) => name)].some((name) => TLS_PARAMETERS.has(name));
+  if (hadTls && !hasTls) added.push(['sslmode', 'verify-full']);
+  parts.query.push(...added.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`));
   return joinUrl(parts, `${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}`);
+}
+
+/**
+ * True when the URL itself decides whether and how `pg` uses TLS (it has
+ * `sslmode`, `ssl`, `sslrootcert`, `sslcert`, `sslkey` or `sslnegotiation`):
+ * then a pool config's `ssl` next to it is ignored.
+ */
+export function connectionUrlSetsTls(url: string): boolean {
+  return splitUrl(validateConnectionUrl(url)).query.some((pair) => TLS_PARAMETERS.has(parameterName(pair)));
 }
 
 /** The parts of a connection that a URL is built from, as a `pg` config holds them. */

@@ -20,8 +20,10 @@ export {
   formatConnectionString,
   redactConnectionString,
   validateConnectionUrl,
+  connectionUrlSetsTls,
   type ConnectionParts,
 } from './connection-string.js';
+export { tenantTlsParameters, type PgSslSetting, type TenantTlsOptions } from './tenant-tls.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';
 export { TenantCredentials } from './tenant-credentials.js';
 export { validateCreationOptions, type CreationOptions } from './creation-options.js';
