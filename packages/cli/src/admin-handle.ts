@@ -10,8 +10,10 @@ export interface ServerFacts {
 }
 
 /**
- * A `DatabaseAdmin` on a pool the CLI owns, plus read-only access to the same
- * pool for the facts a dry run plans with.
+ * A `DatabaseAdmin` on a pool the CLI owns, plus the server facts read once
+ * through it. Commands do everything else through `admin`: the CLI runs no SQL
+ * of its own in the admin's session, and never reads a tenant's objects there
+ * (a tenant can turn any table into a view over its own function).
  */
 export class AdminHandle {
   readonly admin: DatabaseAdmin;
@@ -31,8 +33,9 @@ export class AdminHandle {
   /**
    * Runs `work` in a READ ONLY transaction whose names resolve in pg_catalog
    * only (as the admin's own transactions do); errors are mapped to Tenantry's.
+   * Private: for the catalog reads of `facts` only.
    */
-  async read<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #read<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.#pool.connect();
@@ -52,7 +55,7 @@ export class AdminHandle {
 
   /** Server version, database, admin role and its rights: read once. */
   facts(): Promise<ServerFacts> {
-    this.#facts ??= this.read('connect to the database', async (client) => {
+    this.#facts ??= this.#read('connect to the database', async (client) => {
       const query = new PostgresDialect().serverFactsQuery();
       const row = (await client.query<ServerFactsRow>(query.sql, [...query.parameters])).rows[0]!;
       return { row, dialect: new PostgresDialect({ serverVersionNum: row.server_version_num }) };

@@ -2,8 +2,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { catalogSnapshot, json, uniqueName, useCliDatabase } from '../test-support/cli.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generatePassword, scramSha256Verifier } from '@tenantry/core';
+import { withClient } from '@tenantry/testing';
+import { catalogSnapshot, json, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
 
 const CUSTOMERS = `export async function up(db) {
   await db.schema.createTable('customers').addColumn('id', 'serial', (c) => c.primaryKey()).addColumn('name', 'text').execute();
@@ -63,21 +65,34 @@ describe('migrations', () => {
     const migrated = { schema: uniqueName('t_done'), user: uniqueName('u_done') };
     expect((await run(['create', '--schema', migrated.schema, '--username', migrated.user, '--migrations', dir])).code).toBe(0);
     await writeFile(join(dir, '002_orders.mjs'), ORDERS);
+    const latest = { schema: uniqueName('t_latest'), user: uniqueName('u_latest') };
+    expect((await run(['create', '--schema', latest.schema, '--username', latest.user, '--migrations', dir])).code).toBe(0);
 
-    const before = await catalogSnapshot(superuser, [fresh.user, migrated.user]);
+    const roles = [fresh.user, migrated.user, latest.user];
+    const before = await catalogSnapshot(superuser, roles);
     const dryRun = await run(['migrate', '--migrations', dir, '--dry-run']);
     expect(dryRun.code, dryRun.stderr).toBe(0);
-    expect(dryRun.stdout).toContain(`-- "${fresh.schema}" (role "${fresh.user}"): would apply 001_customers, 002_orders`);
-    expect(dryRun.stdout).toContain(`-- "${migrated.schema}" (role "${migrated.user}"): would apply 002_orders`);
-    const plan = json<{ tenants: { schemaName: string; pending: string[] | null }[] }>(await run(['migrate', '--migrations', dir, '--dry-run', '--json']));
-    expect(plan.tenants.find((tenant) => tenant.schemaName === migrated.schema)?.pending).toEqual(['002_orders']);
-    expect(await catalogSnapshot(superuser, [fresh.user, migrated.user])).toEqual(before);
+    expect(dryRun.stdout).toContain(`-- "${fresh.schema}" (role "${fresh.user}"): would apply 001_customers, 002_orders\n`);
+    expect(dryRun.stdout).toContain(`-- "${migrated.schema}" (role "${migrated.user}"): would apply 002_orders\n`);
+    expect(dryRun.stdout).toContain(`-- "${latest.schema}" (role "${latest.user}"): up to date\n`);
+    const plan = json<{ failed: number; tenants: { schemaName: string; status: string; pending: string[] }[] }>(
+      await run(['migrate', '--migrations', dir, '--dry-run', '--json']),
+    );
+    expect(plan.failed).toBe(0);
+    const planOf = (schema: string) => plan.tenants.find((tenant) => tenant.schemaName === schema);
+    expect(planOf(fresh.schema)).toMatchObject({ status: 'pending', pending: ['001_customers', '002_orders'] });
+    expect(planOf(migrated.schema)).toMatchObject({ status: 'pending', pending: ['002_orders'] });
+    expect(planOf(latest.schema)).toMatchObject({ status: 'up-to-date', pending: [] });
+    // Nothing changed: no Kysely tables for the never-migrated tenant, no migrator role left.
+    expect(await catalogSnapshot(superuser, roles)).toEqual(before);
     expect(await tableOwners(superuser, fresh.schema)).toEqual({});
+    expect((await superuser.query(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1`, [fresh.schema])).rows).toEqual([]);
 
     const result = await run(['migrate', '--migrations', dir, '--concurrency', '2']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`${fresh.schema} +migrated +001_customers, 002_orders`));
     expect(result.stdout).toMatch(new RegExp(`${migrated.schema} +migrated +002_orders`));
+    expect(result.stdout).toMatch(new RegExp(`${latest.schema} +up to date +-`));
     expect(await tableOwners(superuser, fresh.schema)).toEqual({ customers: fresh.user, orders: fresh.user });
 
     const again = json<{ migrated: number; failed: number; tenants: { status: string }[] }>(await run(['migrate', '--migrations', dir, '--json']));
@@ -103,5 +118,187 @@ describe('migrations', () => {
     const listed = json<{ tenants: unknown[] }>(await run(['list', '--json'])).tenants.length;
     expect(outcome.tenants).toHaveLength(listed);
     expect(failing.stderr).toContain(`${schema}:`);
+  });
+});
+
+/** One tenant as `create --json` reports it. */
+interface Created {
+  schemaName: string;
+  username: string;
+  connectionString: string;
+}
+
+/**
+ * Run as the tenant itself: replaces its kysely_migration table with a view
+ * over a function of its own (SECURITY INVOKER, the default) that reports who
+ * runs it (a NOTIFY on `channel`, a row in its own table `seen`), tries to make
+ * the tenant superuser and to write into `victim`'s table, all of that again
+ * after RESET ROLE, and then returns the real history. With `loud`, it then
+ * fails with who ran it in the message. Anyone may read the view, so a
+ * least-privilege admin would read it too.
+ */
+function spyOnHistory(client: pg.Client, options: { tenant: Created; victim: Created; channel: string; loud: boolean }): string {
+  const { tenant, victim, channel, loud } = options;
+  const id = (name: string) => client.escapeIdentifier(name);
+  const lit = (value: string) => client.escapeLiteral(value);
+  const attempts = `
+      BEGIN INSERT INTO ${id(tenant.schemaName)}.seen VALUES (current_user, session_user); EXCEPTION WHEN OTHERS THEN NULL; END;
+      BEGIN PERFORM pg_catalog.pg_notify(${lit(channel)}, current_user || ' ' || session_user); EXCEPTION WHEN OTHERS THEN NULL; END;
+      BEGIN EXECUTE pg_catalog.format('ALTER ROLE %I SUPERUSER', ${lit(tenant.username)}); EXCEPTION WHEN OTHERS THEN NULL; END;
+      BEGIN EXECUTE pg_catalog.format('INSERT INTO %I.secrets VALUES (%L)', ${lit(victim.schemaName)}, 'written by ' || current_user); EXCEPTION WHEN OTHERS THEN NULL; END;`;
+  return `
+    CREATE TABLE seen (current_role_name text, session_role_name text);
+    CREATE TABLE history AS SELECT name, "timestamp" FROM kysely_migration;
+    CREATE FUNCTION spy() RETURNS TABLE (name varchar(255), "timestamp" varchar(255)) LANGUAGE plpgsql AS $body$
+    DECLARE
+      me text := current_user;
+      who text := session_user;
+    BEGIN
+      ${attempts}
+      -- SET ROLE is no boundary: all of it again as the session's own role.
+      BEGIN
+        RESET ROLE;
+        ${attempts}
+        EXECUTE pg_catalog.format('SET ROLE %I', me);
+      EXCEPTION WHEN OTHERS THEN NULL;
+      END;
+      IF ${loud ? 'true' : 'false'} THEN
+        RAISE EXCEPTION 'spy ran as current_user=% session_user=%', me, who;
+      END IF;
+      RETURN QUERY SELECT h.name, h."timestamp" FROM ${id(tenant.schemaName)}.history h;
+    END $body$;
+    DROP TABLE kysely_migration;
+    CREATE VIEW kysely_migration AS SELECT * FROM spy();
+    GRANT USAGE ON SCHEMA ${id(tenant.schemaName)} TO PUBLIC;
+    GRANT SELECT ON kysely_migration, history TO PUBLIC;
+    GRANT EXECUTE ON FUNCTION spy() TO PUBLIC;`;
+}
+
+/** Migrator roles (marked `migratorFor` one of `usernames`) that still exist. */
+async function migratorsFor(superuser: pg.Client, usernames: readonly string[]): Promise<string[]> {
+  const { rows } = await superuser.query<{ rolname: string }>(
+    `SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE 'tenantry:%'
+        AND (substr(shobj_description(oid, 'pg_authid'), 10)::jsonb ->> 'migratorFor') = ANY($1::text[])`,
+    [usernames],
+  );
+  return rows.map((row) => row.rolname);
+}
+
+// A tenant can turn its history table into a view over its own function: reading it
+// runs the tenant's code as whoever reads. The dry run must never read it as the admin.
+describe.each(['superuser', 'least-privilege'] as const)('migrate --dry-run over a history table a tenant replaced (%s admin)', (lane) => {
+  let leastPrivilegeAdmin: string | undefined;
+  // Registered first, so it runs last: after the database and the tenants' roles are gone.
+  afterAll(async () => {
+    if (leastPrivilegeAdmin) await withClient(inject('tenantryAdminUrl'), (client) => client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(leastPrivilegeAdmin!)}`));
+  });
+  const db = useCliDatabase();
+  let adminEnv: Record<string, string> = {};
+  let adminRole = '';
+  beforeAll(async () => {
+    const { superuser, database } = db();
+    adminRole = (await superuser.query<{ name: string }>('SELECT current_user AS name')).rows[0]!.name;
+    if (lane === 'least-privilege') {
+      // What managed clouds give: CREATEROLE and the database, nothing more. Its password goes in as a verifier.
+      adminRole = leastPrivilegeAdmin = uniqueName('lp_admin');
+      const password = generatePassword(32);
+      const verifier = await scramSha256Verifier(password);
+      await superuser.query(`CREATE ROLE ${superuser.escapeIdentifier(adminRole)} LOGIN CREATEROLE NOSUPERUSER NOCREATEDB PASSWORD ${superuser.escapeLiteral(verifier)}`);
+      await superuser.query(`ALTER DATABASE ${superuser.escapeIdentifier(database.name)} OWNER TO ${superuser.escapeIdentifier(adminRole)}`);
+      adminEnv = { DATABASE_URL: urlFor(database.url, adminRole, password) };
+    }
+  });
+
+  it("runs the tenant's function only as the tenant, in a migrator's session; honest tenants' reports are right", async () => {
+    const { run, superuser } = db();
+    const asAdmin = (args: string[]) => run(args, { env: adminEnv });
+    const dir = await mkdtemp(join(tmpdir(), 'tenantry-spy-'));
+    await writeFile(join(dir, '001_customers.mjs'), CUSTOMERS);
+    const create = async (prefix: string, migrations: boolean) => {
+      const result = await asAdmin(['create', '--schema', uniqueName(`t_${prefix}`), '--username', uniqueName(`u_${prefix}`), '--json', ...(migrations ? ['--migrations', dir] : [])]);
+      expect(result.code, result.stderr).toBe(0);
+      return json<Created>(result);
+    };
+    const fresh = await create('fresh', false);
+    const partial = await create('partial', true);
+    const quiet = await create('quiet', true);
+    const loud = await create('loud', true);
+    const victim = await create('victim', true);
+    await writeFile(join(dir, '002_orders.mjs'), ORDERS);
+    const latest = await create('latest', true);
+    const attackers = [quiet, loud];
+
+    await withClient(victim.connectionString, (client) => client.query(`CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('original')`));
+    const channel = uniqueName('spy');
+    for (const [tenant, isLoud] of [[quiet, false], [loud, true]] as const) {
+      await withClient(tenant.connectionString, (client) => client.query(spyOnHistory(client, { tenant, victim, channel, loud: isLoud })));
+    }
+    const notified: string[] = [];
+    const listener = new pg.Client({ connectionString: db().database.url });
+    await listener.connect();
+    listener.on('notification', (message) => notified.push(message.payload ?? ''));
+    await listener.query(`LISTEN ${listener.escapeIdentifier(channel)}`);
+    try {
+      const text = await asAdmin(['migrate', '--migrations', dir, '--dry-run']);
+      const report = await asAdmin(['migrate', '--migrations', dir, '--dry-run', '--json']);
+      await listener.query('SELECT 1'); // notifications committed before this are delivered by now
+
+      // Who ran the function, by every channel it had: the notifications, its tables, its error.
+      const ran: { current: string; session: string }[] = notified.map((payload) => {
+        const [current = '', session = ''] = payload.split(' ');
+        return { current, session };
+      });
+      for (const tenant of attackers) {
+        const { rows } = await superuser.query<{ current: string; session: string }>(
+          `SELECT current_role_name AS current, session_role_name AS session FROM ${superuser.escapeIdentifier(tenant.schemaName)}.seen`,
+        );
+        ran.push(...rows);
+      }
+      for (const match of `${text.stdout}${text.stderr}${report.stdout}${report.stderr}`.matchAll(/spy ran as current_user=(\S+) session_user=(\S+?)[".\s]/g)) {
+        ran.push({ current: match[1]!, session: match[2]! });
+      }
+      // It did run (the loud one says so), and never as the admin: as its tenant, in a migrator's session.
+      expect(ran.length).toBeGreaterThan(0);
+      for (const who of ran) {
+        expect(who.current).not.toBe(adminRole);
+        expect(who.session).not.toBe(adminRole);
+        expect(attackers.map((tenant) => tenant.username)).toContain(who.current);
+        expect(who.session).toMatch(/^tenantry_migrator_[a-z0-9]+$/);
+      }
+      const { rows: attackerRoles } = await superuser.query<{ rolsuper: boolean }>(`SELECT rolsuper FROM pg_roles WHERE rolname = ANY($1::text[])`, [
+        attackers.map((tenant) => tenant.username),
+      ]);
+      expect(attackerRoles).toEqual([{ rolsuper: false }, { rolsuper: false }]);
+      expect((await superuser.query(`SELECT v FROM ${superuser.escapeIdentifier(victim.schemaName)}.secrets`)).rows).toEqual([{ v: 'original' }]);
+
+      // The loud tenant's history could not be read: it is reported, and the exit code says so.
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(new RegExp(`-- "${loud.schemaName}" \\(role "${loud.username}"\\): could not read its history: .*spy ran as current_user=${loud.username} `));
+      // Everyone else's report is right, the quiet attacker's too (its function returned its real history).
+      const line = (tenant: Created, what: string) => `-- "${tenant.schemaName}" (role "${tenant.username}"): ${what}\n`;
+      expect(text.stdout).toContain(line(fresh, 'would apply 001_customers, 002_orders'));
+      expect(text.stdout).toContain(line(partial, 'would apply 002_orders'));
+      expect(text.stdout).toContain(line(victim, 'would apply 002_orders'));
+      expect(text.stdout).toContain(line(quiet, 'would apply 002_orders'));
+      expect(text.stdout).toContain(line(latest, 'up to date'));
+      expect(report.code).toBe(1);
+      const plan = json<{ failed: number; tenants: { schemaName: string; status: string; pending: string[]; error?: { message: string } }[] }>(report);
+      expect(plan.failed).toBe(1);
+      expect(plan.tenants.map((tenant) => [tenant.schemaName, tenant.status, tenant.pending])).toEqual(
+        [
+          [fresh.schemaName, 'pending', ['001_customers', '002_orders']],
+          [partial.schemaName, 'pending', ['002_orders']],
+          [quiet.schemaName, 'pending', ['002_orders']],
+          [loud.schemaName, 'failed', []],
+          [victim.schemaName, 'pending', ['002_orders']],
+          [latest.schemaName, 'up-to-date', []],
+        ].sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)),
+      );
+      // Nothing was applied anywhere, and every migrator role is gone.
+      expect(await tableOwners(superuser, fresh.schemaName)).toEqual({});
+      expect(await migratorsFor(superuser, [fresh, partial, quiet, loud, victim, latest].map((tenant) => tenant.username))).toEqual([]);
+    } finally {
+      await listener.end();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import type { TenantMigrationOutcome } from '@tenantry/admin';
+import type { TenantMigrationOutcome, TenantryError } from '@tenantry/admin';
+import type { MigrationProvider } from 'kysely';
 import type { AdminHandle } from '../admin-handle.js';
 import { booleanValue, connectionOptions, dryRunOption, helpOption, integerValue, jsonOption, requireString, type ParsedArgs } from '../args.js';
 import { Progress } from '../bulk/progress.js';
@@ -23,7 +24,8 @@ class Interrupted extends Error {
 /**
  * Brings every tenant to the latest migration (`admin.migrateTenants`): each
  * in its own transaction, as the tenant's role, `concurrency` at a time.
- * Exit 1 when any tenant failed (it was rolled back; the others went on).
+ * Exit 1 when any tenant failed (it was rolled back; the others went on), or
+ * when a migrator role could not be dropped (named on stderr, with the fix).
  */
 export async function migrateTenants(options: MigrateOptions, context: CommandContext): Promise<number> {
   const { output, io } = context;
@@ -34,7 +36,7 @@ export async function migrateTenants(options: MigrateOptions, context: CommandCo
   return context.withAdmin(
     options.databaseUrl,
     async (handle) => {
-      if (options.dryRun) return dryRun(handle, names, options.json ?? false, context);
+      if (options.dryRun) return dryRun(handle, names, { migrations: folder.provider, concurrency, json: options.json ?? false }, context);
       const progress = new Progress(output, { succeeded: 'migrated', skipped: 'up to date', noun: 'tenants' });
       const allowInterrupts = io.deferInterrupts?.();
       let outcomes: TenantMigrationOutcome[];
@@ -44,6 +46,7 @@ export async function migrateTenants(options: MigrateOptions, context: CommandCo
           concurrency,
           onProgress: ({ last, ...counts }) => {
             if (last.status === 'failed') progress.log(`${output.errStyle.red(`${last.schemaName}:`)} ${last.error?.message ?? 'failed'}`);
+            if (last.leftoverRole !== undefined) progress.log(leftoverLine(last, context));
             progress.update(counts);
             // Stops the run: no tenant starts after this one, those in flight finish.
             if (io.signal?.aborted) throw new Interrupted('interrupted');
@@ -64,17 +67,9 @@ export async function migrateTenants(options: MigrateOptions, context: CommandCo
       const migrated = outcomes.filter((outcome) => outcome.status === 'migrated').length;
       const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
       const upToDate = outcomes.length - migrated - failed;
+      const leftovers = outcomes.filter((outcome) => outcome.leftoverRole !== undefined).length;
       if (options.json) {
-        await output.json({
-          migrations: names,
-          tenants: outcomes.map((outcome) => ({
-            ...outcome,
-            ...(outcome.error ? { error: { code: outcome.error.code, message: outcome.error.message, sqlState: outcome.error.sqlState } } : {}),
-          })),
-          migrated,
-          upToDate,
-          failed,
-        });
+        await output.json({ migrations: names, tenants: outcomes.map(jsonOutcome), migrated, upToDate, failed, leftoverRoles: leftovers });
       } else {
         const { style } = output;
         if (outcomes.length > 0) {
@@ -90,67 +85,60 @@ export async function migrateTenants(options: MigrateOptions, context: CommandCo
             ),
           );
         }
-        await output.out(`${outcomes.length} tenants: ${migrated} migrated, ${upToDate} up to date, ${failed} failed (${names.length} migrations in ${options.migrations}).\n`);
+        const left = leftovers > 0 ? `, ${leftovers} migrator roles left behind (see above)` : '';
+        await output.out(`${outcomes.length} tenants: ${migrated} migrated, ${upToDate} up to date, ${failed} failed${left} (${names.length} migrations in ${options.migrations}).\n`);
       }
-      return failed > 0 ? ExitCode.failure : ExitCode.ok;
+      return failed > 0 || leftovers > 0 ? ExitCode.failure : ExitCode.ok;
     },
     { poolSize: concurrency + 1 },
   );
 }
 
 /**
- * What migrate would do, per tenant: the migrations not yet in its
- * `kysely_migration` table, where the admin can read that table (a superuser
- * can; a least-privilege admin cannot read what the tenant owns, and then
- * every migration not yet applied would run, which it cannot tell apart).
+ * What migrate would do, per tenant: the migrations its history lacks
+ * (`admin.planMigrateTenants`). The history is read only in a short-lived
+ * migrator's session, as the tenant's role, read-only and rolled back: never
+ * in the admin's (a tenant can turn that table into a view over its own
+ * function). Exit 1 when a tenant's history could not be read, or a migrator
+ * role was left behind.
  */
-async function dryRun(handle: AdminHandle, names: readonly string[], json: boolean, context: CommandContext): Promise<number> {
+async function dryRun(handle: AdminHandle, names: readonly string[], options: { migrations: MigrationProvider; concurrency: number; json: boolean }, context: CommandContext): Promise<number> {
   const { output } = context;
-  const tenants = await handle.admin.listTenants();
-  const rows: { schemaName: string; username: string; pending: string[] | null; reason?: string }[] = [];
-  for (const tenant of tenants) {
-    const applied = await appliedMigrations(handle, tenant.schemaName);
-    if (applied === 'unreadable') {
-      rows.push({ schemaName: tenant.schemaName, username: tenant.username, pending: null, reason: `the admin cannot read the tenant's migration history` });
-    } else {
-      rows.push({ schemaName: tenant.schemaName, username: tenant.username, pending: names.filter((name) => !applied.has(name)) });
-    }
-  }
-  if (json) {
-    await output.json({ dryRun: true, action: 'migrate-tenants', migrations: names, tenants: rows });
+  const plans = await handle.admin.planMigrateTenants({ migrations: options.migrations, concurrency: options.concurrency });
+  for (const plan of plans) if (plan.leftoverRole !== undefined) output.err(leftoverLine(plan, context));
+  const failed = plans.filter((plan) => plan.status === 'failed').length;
+  const leftovers = plans.filter((plan) => plan.leftoverRole !== undefined).length;
+  if (options.json) {
+    await output.json({ dryRun: true, action: 'migrate-tenants', migrations: names, tenants: plans.map(jsonOutcome), failed, leftoverRoles: leftovers });
   } else {
     let text = `-- ${names.length} migrations: ${names.length > 0 ? names.join(', ') : '(none)'}\n`;
     text += '-- each tenant in its own transaction, under its locks, as its role, in its schema:\n';
-    for (const row of rows) {
-      const who = `${JSON.stringify(row.schemaName)} (role ${JSON.stringify(row.username)})`;
-      if (row.pending === null) text += `-- ${who}: ${row.reason}: would apply whichever of them are not applied yet\n`;
-      else if (row.pending.length === 0) text += `-- ${who}: up to date\n`;
-      else text += `-- ${who}: would apply ${row.pending.join(', ')}\n`;
+    for (const plan of plans) {
+      const who = `${JSON.stringify(plan.schemaName)} (role ${JSON.stringify(plan.username)})`;
+      if (plan.status === 'failed') text += `-- ${who}: could not read its history: ${plan.error?.message ?? 'failed'}\n`;
+      else if (plan.pending.length === 0) text += `-- ${who}: up to date\n`;
+      else text += `-- ${who}: would apply ${plan.pending.join(', ')}\n`;
     }
-    if (rows.length === 0) text += '-- no tenants\n';
+    if (plans.length === 0) text += '-- no tenants\n';
     await output.out(text);
   }
   output.err('Dry run: nothing was changed.');
-  return ExitCode.ok;
+  return failed > 0 || leftovers > 0 ? ExitCode.failure : ExitCode.ok;
 }
 
-/** The migrations recorded in a tenant's `kysely_migration` table (empty when it has none yet). */
-async function appliedMigrations(handle: AdminHandle, schemaName: string): Promise<Set<string> | 'unreadable'> {
-  const { DEFAULT_MIGRATION_TABLE } = await import('kysely');
-  return handle.read(`read the migrations of tenant "${schemaName}"`, async (client) => {
-    const table = await client.query<{ present: boolean; readable: boolean | null }>(
-      `SELECT t.oid IS NOT NULL AS present, pg_catalog.has_table_privilege(t.oid::oid, 'SELECT') AS readable
-       FROM (SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', $1::text, $2::text)) AS oid) t`,
-      [schemaName, DEFAULT_MIGRATION_TABLE],
-    );
-    const row = table.rows[0];
-    if (!row?.present) return new Set<string>();
-    if (!row.readable) return 'unreadable';
-    const names = await client.query<{ name: string }>(
-      `SELECT name FROM ${client.escapeIdentifier(schemaName)}.${client.escapeIdentifier(DEFAULT_MIGRATION_TABLE)}`,
-    );
-    return new Set(names.rows.map((applied) => applied.name));
-  });
+/** A per-tenant result as JSON: errors as { code, message, sqlState }. */
+function jsonOutcome<T extends { error?: TenantryError | undefined; cleanupError?: TenantryError | undefined }>(outcome: T) {
+  const plain = (error: TenantryError) => ({ code: error.code, message: error.message, sqlState: error.sqlState });
+  return {
+    ...outcome,
+    ...(outcome.error ? { error: plain(outcome.error) } : {}),
+    ...(outcome.cleanupError ? { cleanupError: plain(outcome.cleanupError) } : {}),
+  };
+}
+
+/** A migrator role that could not be dropped is never silent: one line on stderr, naming the fix. */
+function leftoverLine(outcome: { schemaName: string; leftoverRole?: string | undefined; cleanupError?: TenantryError | undefined }, context: CommandContext): string {
+  return `${context.output.errStyle.red(`${outcome.schemaName}:`)} the migrator role "${outcome.leftoverRole}" was left behind: ${outcome.cleanupError?.message ?? 'it could not be dropped'}`;
 }
 
 export const migrate: CommandDefinition = {
@@ -159,7 +147,7 @@ export const migrate: CommandDefinition = {
   usage: ['migrate --migrations <dir> [--concurrency <n>] [--dry-run] [--json]'],
   description:
     "Brings every tenant to the latest migration of <dir> (compiled .js/.mjs files exporting up(db), applied in file-name order): each tenant in its own transaction, under its locks, as the tenant's role, so the tables are the tenant's; its history is in its own kysely_migration table. " +
-    'A failing tenant is rolled back and reported; the others go on (exit 1 at the end). --dry-run lists the migrations each tenant still lacks, where the admin can read its history.',
+    'A failing tenant is rolled back and reported; the others go on (exit 1 at the end, also when a short-lived migrator role could not be dropped). --dry-run lists the migrations each tenant still lacks, reading its history as the tenant, never as the admin.',
   options: {
     migrations: { type: 'string', value: '<dir>', description: 'The folder of migrations.' },
     concurrency: { type: 'string', value: '<n>', description: 'Tenants migrated at once, 1 to 64. Default 4.' },
