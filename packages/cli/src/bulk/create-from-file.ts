@@ -115,7 +115,8 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
   const total = context.io.stderrIsTTY && inputPath !== undefined && !options.json ? await countRows(openInput, format) : undefined;
   const progress = new Progress(output, options.dryRun ? { succeeded: 'planned', skipped: 'would be skipped' } : { succeeded: 'created', skipped: 'skipped' });
   const report = () => progress.update({ done: summary.rows, total, succeeded: summary.created, skipped: summary.skipped, failed: summary.failed });
-  const fail = (failure: RowFailure) => {
+  const fail = (reported: RowFailure) => {
+    const failure = clipped(reported);
     summary.failed++;
     if (summary.failures.length < MAX_LISTED_FAILURES) summary.failures.push(failure);
     else summary.failuresNotListed++;
@@ -224,6 +225,21 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
     await printSummary(output, summary, options.json ?? false, false);
   }
   return summary.interrupted ? ExitCode.interrupted : summary.failed > 0 ? ExitCode.failure : ExitCode.ok;
+}
+
+/** Longest schema or user name a failure keeps (a valid one is at most 63 bytes). */
+const MAX_SHOWN_NAME = 80;
+/** Longest failure message kept (Tenantry's own are far shorter; some quote the input). */
+const MAX_SHOWN_MESSAGE = 500;
+
+/**
+ * The failure with its names and message cut to a few hundred characters: a
+ * bad row of up to 64 KiB must not be kept whole for the summary, a thousand
+ * times over, nor printed whole.
+ */
+function clipped(failure: RowFailure): RowFailure {
+  const clip = (text: string | undefined, max: number) => (text !== undefined && text.length > max ? `${text.slice(0, max).replace(/[\uD800-\uDBFF]$/, '')}... (${text.length} characters)` : text);
+  return { ...failure, schemaName: clip(failure.schemaName, MAX_SHOWN_NAME), username: clip(failure.username, MAX_SHOWN_NAME), message: clip(failure.message, MAX_SHOWN_MESSAGE)! };
 }
 
 type RowCheck = { ok: true; config: TenantConfig } | { ok: false; failure: RowFailure };

@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { TenantConfig } from '@tenantry/core';
 import { parseDate, parseInteger, splitKeyValue } from '../args.js';
+import { boundedLines, bytesOf, MAX_RECORD_TEXT, RecordBuffer, withoutByteOrderMark } from './bounded-records.js';
 
 /** The input formats of `create --from`. */
 export type InputFormat = 'csv' | 'json' | 'jsonl';
@@ -25,8 +25,6 @@ export const CSV_COLUMNS = ['schema_name', 'username', 'password', 'connection_l
 type CsvColumn = (typeof CSV_COLUMNS)[number];
 const REQUIRED_CSV_COLUMNS: readonly CsvColumn[] = ['schema_name', 'username'];
 
-/** Largest JSON element of a `.json` array. */
-const MAX_ELEMENT_BYTES = 1024 * 1024;
 
 export function formatOf(path: string): InputFormat | undefined {
   const lower = path.toLowerCase();
@@ -39,12 +37,13 @@ export function formatOf(path: string): InputFormat | undefined {
 /**
  * Reads tenant rows from `input` one at a time, never the whole input at
  * once, so 100k rows need no more memory than one. Bad rows come back with
- * their line number and the reason; the rest go on.
+ * their line number and the reason; the rest go on. A row (a line, or an
+ * element of a JSON array) larger than 64 KiB is such a bad row: its bytes
+ * beyond that bound are read past, never kept.
  *
  * @throws InputError when the input as a whole cannot be read on from some line.
  */
 export function readTenantRows(input: Readable, format: InputFormat): AsyncGenerator<TenantRow> {
-  input.setEncoding('utf8');
   switch (format) {
     case 'csv':
       return readCsvRows(input);
@@ -63,31 +62,35 @@ export function readTenantRows(input: Readable, format: InputFormat): AsyncGener
  * reason to read the rest of the file as one field.
  */
 async function* readCsvRows(input: Readable): AsyncGenerator<TenantRow> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let lineNumber = 0;
   let columns: CsvColumn[] | undefined;
-  try {
-    for await (const rawLine of lines) {
-      lineNumber++;
-      const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
-      if (/^\s*$/.test(line)) continue;
-      const parsed = parseCsvRecord(line);
-      const problem = parsed === 'unterminated' ? 'a quoted field is not closed on its line' : typeof parsed === 'string' ? parsed : undefined;
-      if (columns === undefined) {
-        if (problem !== undefined || typeof parsed === 'string') throw new InputError(lineNumber, `bad CSV header: ${problem}`);
-        columns = csvHeader(parsed, lineNumber);
-        continue;
-      }
-      if (problem !== undefined || typeof parsed === 'string') {
-        yield { line: lineNumber, ok: false, error: `unparseable CSV: ${problem}`, ...namesFromBrokenLine(line, columns) };
-        continue;
-      }
-      yield csvRow(columns, parsed, lineNumber);
+  for await (const entry of boundedLines(input)) {
+    const lineNumber = entry.line;
+    if (entry.tooLong) {
+      if (columns === undefined) throw new InputError(lineNumber, `the CSV header line is larger than ${MAX_RECORD_TEXT}`);
+      yield { line: lineNumber, ok: false, error: tooLarge('the line') };
+      continue;
     }
-  } finally {
-    lines.close();
+    const line = entry.text;
+    if (/^\s*$/.test(line)) continue;
+    const parsed = parseCsvRecord(line);
+    const problem = parsed === 'unterminated' ? 'a quoted field is not closed on its line' : typeof parsed === 'string' ? parsed : undefined;
+    if (columns === undefined) {
+      if (problem !== undefined || typeof parsed === 'string') throw new InputError(lineNumber, `bad CSV header: ${problem}`);
+      columns = csvHeader(parsed, lineNumber);
+      continue;
+    }
+    if (problem !== undefined || typeof parsed === 'string') {
+      yield { line: lineNumber, ok: false, error: `unparseable CSV: ${problem}`, ...namesFromBrokenLine(line, columns) };
+      continue;
+    }
+    yield csvRow(columns, parsed, lineNumber);
   }
   if (columns === undefined) throw new InputError(1, `the file is empty: expected a header line ${CSV_COLUMNS.join(',')}`);
+}
+
+/** Why a row too large to read is refused, with the limit. */
+function tooLarge(what: string): string {
+  return `${what} is larger than ${MAX_RECORD_TEXT}, the most one row may take; skipped`;
 }
 
 /** The schema name of a row that does not parse, when its first fields are plain, for the report. */
@@ -208,107 +211,124 @@ export function parseLabels(text: string): Record<string, string> {
 // ---- JSON Lines --------------------------------------------------------------------
 
 async function* readJsonLinesRows(input: Readable): AsyncGenerator<TenantRow> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let lineNumber = 0;
-  try {
-    for await (const rawLine of lines) {
-      lineNumber++;
-      const line = lineNumber === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine;
-      if (/^\s*$/.test(line)) continue;
-      yield jsonRow(line, lineNumber);
+  for await (const entry of boundedLines(input)) {
+    if (entry.tooLong) {
+      yield { line: entry.line, ok: false, error: tooLarge('the line') };
+      continue;
     }
-  } finally {
-    lines.close();
+    if (/^\s*$/.test(entry.text)) continue;
+    yield jsonRow(entry.text, entry.line);
   }
 }
 
 // ---- JSON array --------------------------------------------------------------------
 
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** JSON's white space: space, tab, line feed, carriage return. */
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === LF || byte === 0x0d;
+}
+
 /**
- * Splits a top-level JSON array into its elements as the text streams in,
- * each with the line it starts on, and parses them one at a time.
+ * Splits a top-level JSON array into its elements as the bytes stream in,
+ * each with the line it starts on, and parses them one at a time. Works on
+ * UTF-8 bytes: every byte JSON's structure depends on is ASCII, and no byte
+ * of a multi-byte character is. An element is kept only up to 64 KiB: a
+ * larger one is scanned to its end (strings and nesting still tracked) and
+ * reported as a bad row.
  */
 async function* readJsonArrayRows(input: Readable): AsyncGenerator<TenantRow> {
   let line = 1;
   let state: 'before' | 'between' | 'element' | 'after' = 'before';
   let expectElement = true; // after '[' or ','
-  let element = '';
+  const element = new RecordBuffer();
   let elementLine = 0;
   let depth = 0;
   let inString = false;
   let escaped = false;
   let first = true;
 
-  const finishElement = function* (): Generator<TenantRow> {
-    yield jsonRow(element, elementLine);
-    element = '';
+  const finishElement = (): TenantRow => {
+    const row: TenantRow = element.overflowed
+      ? { line: elementLine, ok: false, error: tooLarge('this element of the JSON array') }
+      : jsonRow(element.text(), elementLine);
+    element.clear();
     state = 'between';
     expectElement = false;
+    return row;
   };
 
-  for await (const chunk of input as AsyncIterable<string>) {
-    let text = chunk;
-    if (first) {
-      text = text.replace(/^\uFEFF/, '');
+  for await (const raw of input as AsyncIterable<Buffer | string>) {
+    let chunk = bytesOf(raw);
+    if (first && chunk.length > 0) {
+      chunk = withoutByteOrderMark(chunk);
       first = false;
     }
-    for (const char of text) {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
       if (state === 'element') {
         if (inString) {
-          element += char;
+          element.push(byte);
           if (escaped) escaped = false;
-          else if (char === '\\') escaped = true;
-          else if (char === '"') inString = false;
-          else if (char === '\n') throw new InputError(line, 'a JSON string is not closed on its line');
-        } else if (char === '"') {
-          element += char;
+          else if (byte === BACKSLASH) escaped = true;
+          else if (byte === QUOTE) inString = false;
+          else if (byte === LF) throw new InputError(line, 'a JSON string is not closed on its line');
+        } else if (byte === QUOTE) {
+          element.push(byte);
           inString = true;
-        } else if (char === '{' || char === '[') {
-          element += char;
+        } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+          element.push(byte);
           depth++;
-        } else if (char === '}' || char === ']') {
+        } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
           if (depth === 0) {
             // A scalar element ends at the array's closing bracket.
-            if (char === '}') throw new InputError(line, 'unexpected "}" in the JSON array');
-            yield* finishElement();
+            if (byte === CLOSE_BRACE) throw new InputError(line, 'unexpected "}" in the JSON array');
+            yield finishElement();
             state = 'after';
           } else {
-            element += char;
+            element.push(byte);
             depth--;
-            if (depth === 0) yield* finishElement();
+            if (depth === 0) yield finishElement();
           }
-        } else if (char === ',' && depth === 0) {
-          yield* finishElement();
+        } else if (byte === COMMA && depth === 0) {
+          yield finishElement();
           expectElement = true;
         } else {
-          element += char;
+          element.push(byte);
         }
-        if (element.length > MAX_ELEMENT_BYTES) throw new InputError(elementLine, `an element of the JSON array is larger than ${MAX_ELEMENT_BYTES} bytes`);
-      } else if (/\s/.test(char)) {
-        // whitespace between tokens
+      } else if (isJsonWhitespace(byte)) {
+        // white space between tokens
       } else if (state === 'before') {
-        if (char !== '[') throw new InputError(line, 'expected a JSON array of tenant objects ("[" first)');
+        if (byte !== OPEN_BRACKET) throw new InputError(line, 'expected a JSON array of tenant objects ("[" first)');
         state = 'between';
         expectElement = true;
       } else if (state === 'between') {
-        if (char === ']') {
+        if (byte === CLOSE_BRACKET) {
           state = 'after';
-        } else if (char === ',') {
+        } else if (byte === COMMA) {
           if (expectElement) throw new InputError(line, 'two commas in a row in the JSON array');
           expectElement = true;
         } else {
           if (!expectElement) throw new InputError(line, 'missing comma between elements of the JSON array');
           state = 'element';
           elementLine = line;
-          element = char;
-          depth = char === '{' || char === '[' ? 1 : 0;
-          inString = char === '"';
+          element.push(byte);
+          depth = byte === OPEN_BRACE || byte === OPEN_BRACKET ? 1 : 0;
+          inString = byte === QUOTE;
           escaped = false;
         }
       } else {
         throw new InputError(line, 'unexpected text after the end of the JSON array');
       }
-      if (char === '\n') line++;
+      if (byte === LF) line++;
     }
   }
   if (state !== 'after') throw new InputError(line, state === 'before' ? 'the file is empty: expected a JSON array' : 'the JSON array is not closed ("]" missing)');

@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdtemp, open, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -27,6 +27,36 @@ interface Summary {
 async function credentialLines(path: string): Promise<CredentialsLine[]> {
   const text = await readFile(path, 'utf8');
   return text.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as CredentialsLine);
+}
+
+interface Names {
+  schemaName: string;
+  username: string;
+}
+
+/**
+ * Writes a --from file of three rows whose second holds `size` bytes (a
+ * password of 'a's, on one line), without building it in memory. Returns the
+ * huge row's line number.
+ */
+async function writeWithHugeRow(path: string, format: 'csv' | 'jsonl' | 'json', before: Names, huge: Names, after: Names, size: number): Promise<number> {
+  const object = (names: Names) => JSON.stringify(names);
+  const [head, tail, line] =
+    format === 'csv'
+      ? [`schema_name,username,password\n${before.schemaName},${before.username},\n${huge.schemaName},${huge.username},`, `\n${after.schemaName},${after.username},\n`, 3]
+      : format === 'jsonl'
+        ? [`${object(before)}\n${object(huge).slice(0, -1)},"password":"`, `"}\n${object(after)}\n`, 2]
+        : [`[\n${object(before)},\n${object(huge).slice(0, -1)},"password":"`, `"},\n${object(after)}\n]\n`, 3];
+  const file = await open(path, 'w');
+  try {
+    await file.write(head);
+    const block = Buffer.alloc(1024 * 1024, 'a');
+    for (let written = 0; written < size; written += block.length) await file.write(block);
+    await file.write(tail);
+  } finally {
+    await file.close();
+  }
+  return line;
 }
 
 describe('create --from', () => {
@@ -177,6 +207,26 @@ describe('create --from', () => {
     const j5 = (await credentialLines(credentials)).find((entry) => entry.schemaName === `${p}_j5`)!;
     expect(j5.password).toBe('with " , ] } inside');
     expect(await loginAs(j5.connectionString)).toEqual({ user: `${p}_j5_user`, schema: `${p}_j5` });
+  });
+
+  // A heap of 64 MB: a reader that buffered the 50 MB row (as readline did) dies of it; one that stops keeping bytes at 64 KiB does not.
+  it.each(['csv', 'jsonl', 'json'] as const)('a 50 MB row in a .%s file is refused with its line number and the limit, in a 64 MB heap, and the other rows are created', async (format) => {
+    const { run } = db();
+    const [before, huge, after] = ['h1', 'h2', 'h3'].map((suffix) => ({ schemaName: `${p}_${format}_${suffix}`, username: `${p}_${format}_${suffix}_user` })) as [Names, Names, Names];
+    const file = join(dir, `huge.${format}`);
+    const hugeLine = await writeWithHugeRow(file, format, before, huge, after, 50 * 1024 * 1024);
+    const credentials = join(dir, `huge-${format}.jsonl`);
+    try {
+      const result = await run(['create', '--from', file, '--credentials-out', credentials, '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=64' } });
+      expect(result.code, result.stderr.slice(0, 2000)).toBe(1);
+      const summary = json<Summary>(result);
+      expect(summary).toMatchObject({ rows: 3, created: 2, skipped: 0, failed: 1 });
+      expect(summary.failures).toEqual([{ line: hugeLine, code: 'INPUT', message: expect.stringContaining('larger than 64 KiB (65536 bytes), the most one row may take') }]);
+      expect(result.stderr).toMatch(new RegExp(`line ${hugeLine}: [^\\n]*larger than 64 KiB`));
+      expect((await credentialLines(credentials)).map((entry) => entry.schemaName).sort()).toEqual([before.schemaName, after.schemaName].sort());
+    } finally {
+      await rm(file, { force: true });
+    }
   });
 
   it('--dry-run prints every plan, says which rows would be skipped, and changes nothing', async () => {

@@ -139,7 +139,7 @@ const bulkOptions = {
     description: 'Where --from writes the credentials, one JSON line per created tenant, as each is created. Created with mode 0600; never overwritten.',
     group: 'Bulk',
   },
-  append: { type: 'boolean', description: 'Append to an existing --credentials-out file (to resume a run).', group: 'Bulk' },
+  append: { type: 'boolean', description: 'Append to an existing --credentials-out file (to resume a run): a regular file of yours with mode 0600.', group: 'Bulk' },
   concurrency: { type: 'string', value: '<n>', description: 'Tenants created at once with --from, 1 to 64. Default 4.', group: 'Bulk' },
 } as const;
 
