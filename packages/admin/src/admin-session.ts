@@ -8,6 +8,7 @@ import {
   validatePassword,
 } from '@tenantry/core';
 import { pinSearchPathStatement, planToScript, PostgresDialect, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { listenToClient, lostConnectionOf } from './client-error-listener.js';
 import { openConnectionSource, type AdminConnection, type ConnectionSource } from './connection-source.js';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
 import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
@@ -34,8 +35,9 @@ export class AdminSession {
       passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
       scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+      tenantConnection: options.tenantConnection ?? {},
     };
-    this.#source = openConnectionSource(connection, this.options.connectionTimeoutMillis);
+    this.#source = openConnectionSource(connection, this.options);
   }
 
   /** The pool: for work that needs its own connections (e.g. bulk creation). */
@@ -110,30 +112,35 @@ export class AdminSession {
     }
   }
 
-  /** Ends the pool, unless the caller passed in a pool of its own. */
+  /** Ends the pool; a caller's own pool stays open, with Tenantry's pool listeners taken off. */
   async close(): Promise<void> {
-    if (this.#source.ownsPool) await this.#source.pool.end();
+    await this.#source.close();
   }
 
   /**
    * A checked-out client whose connection dies (server restart, terminated
-   * backend) emits 'error' besides failing its query; the pool does not listen
+   * backend) emits 'error' besides failing its query; pg-pool does not listen
    * on checked-out clients, and an unheard 'error' would end the process.
+   * Clients get Tenantry's listener when the pool creates them (see
+   * client-error-listener.ts); a caller's client made before Tenantry got its
+   * pool gets it here. A client that died before it was handed over (the
+   * server ended the backend as soon as it was ready) fails the call with that
+   * error, which maps to `ConnectionError`.
    */
   async #checkout(): Promise<pg.PoolClient> {
     const client = await this.#source.pool.connect();
-    client.on('error', ignoreClientError);
+    listenToClient(client);
+    const lost = lostConnectionOf(client);
+    if (lost) {
+      client.release(lost);
+      throw lost;
+    }
     return client;
   }
 
   #release(client: pg.PoolClient | undefined, broken = false): void {
-    client?.off('error', ignoreClientError);
-    client?.release(broken);
+    client?.release(broken || lostConnectionOf(client) !== undefined);
   }
-}
-
-function ignoreClientError(): void {
-  // The failed query reports the problem; see #checkout.
 }
 
 /** Runs a compiled (parameterised) query on a client and returns its rows. */

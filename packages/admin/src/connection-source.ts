@@ -1,7 +1,28 @@
 import pg from 'pg';
-import { formatConnectionString, tenantConnectionString, validateConnectionUrl } from '@tenantry/core';
+import {
+  connectionUrlSetsTls,
+  formatConnectionString,
+  tenantConnectionString,
+  tenantTlsParameters,
+  validateConnectionUrl,
+  ValidationError,
+  type PgSslSetting,
+  type TenantTlsOptions,
+} from '@tenantry/core';
+import { listenToPoolClients } from './client-error-listener.js';
 
-/** What `DatabaseAdmin` accepts: the seed's URL, a `pg` pool config, or a pool the caller owns. */
+/**
+ * What `DatabaseAdmin` accepts: the seed's URL, a `pg` pool config, or a pool
+ * the caller owns. Any object that behaves as a `pg` pool (`connect`, `query`,
+ * `end`, `on`, `off` and `options`) is taken as one, so a pool from another
+ * copy of `pg` works too.
+ *
+ * On a caller's pool Tenantry adds an 'error' listener to the pool and, through
+ * its 'connect' event, one to each new client, so that a connection that dies
+ * while Tenantry holds it fails the call instead of ending the process. The
+ * caller's own listeners stay and still fire; `close()` takes the pool's off
+ * again and leaves the pool open.
+ */
 export type AdminConnection = string | pg.PoolConfig | pg.Pool;
 
 export interface ConnectionSource {
@@ -10,37 +31,97 @@ export interface ConnectionSource {
   ownsPool: boolean;
   /** The connection string a tenant gets: the admin's, with the tenant's user and password. */
   tenantUrl(username: string, password: string): string;
+  /** Ends the pool Tenantry created; from a caller's pool, takes Tenantry's listeners off and leaves it open. */
+  close(): Promise<void>;
 }
 
-export function openConnectionSource(connection: AdminConnection, connectionTimeoutMillis: number): ConnectionSource {
-  if (connection instanceof pg.Pool) {
-    return { pool: connection, ownsPool: false, tenantUrl: tenantUrlFrom(connection.options) };
+export interface ConnectionSourceOptions {
+  connectionTimeoutMillis: number;
+  tenantConnection: TenantTlsOptions;
+}
+
+export function openConnectionSource(connection: AdminConnection, options: ConnectionSourceOptions): ConnectionSource {
+  if (isPool(connection)) {
+    // Built before any listener goes on: it may refuse the pool's TLS settings.
+    const tenantUrl = tenantUrlFrom(connection.options, options.tenantConnection);
+    const detach = listenToPoolClients(connection);
+    return { pool: connection, ownsPool: false, tenantUrl, close: async () => detach() };
+  }
+  if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
+    throw new ValidationError({
+      field: 'connection',
+      rule: 'type',
+      message: 'DatabaseAdmin expects a postgresql:// URL, a pg pool config, or a pg pool.',
+    });
   }
   const config: pg.PoolConfig =
     typeof connection === 'string' ? { connectionString: validateConnectionUrl(connection) } : { ...connection };
-  config.connectionTimeoutMillis ??= connectionTimeoutMillis;
+  config.connectionTimeoutMillis ??= options.connectionTimeoutMillis;
+  const tenantUrl = tenantUrlFrom(config, options.tenantConnection);
   const pool = new pg.Pool(config);
-  // An idle client whose server went away emits 'error' on the pool; without a
-  // listener Node would crash. The next query reports the problem instead.
-  pool.on('error', () => undefined);
-  return { pool, ownsPool: true, tenantUrl: tenantUrlFrom(config) };
+  listenToPoolClients(pool);
+  return { pool, ownsPool: true, tenantUrl, close: () => pool.end() };
 }
 
-function tenantUrlFrom(config: pg.PoolConfig): (username: string, password: string) => string {
+/**
+ * A pool by behaviour, not by class: `instanceof pg.Pool` fails for a pool from
+ * another copy of `pg`, which would then be taken for a config (its `options`
+ * object sent to the server as the `options` startup parameter).
+ */
+function isPool(connection: unknown): connection is pg.Pool {
+  if (typeof connection !== 'object' || connection === null) return false;
+  const candidate = connection as Record<string, unknown>;
+  return (
+    ['connect', 'query', 'end', 'on', 'off'].every((method) => typeof candidate[method] === 'function') &&
+    typeof candidate['options'] === 'object' &&
+    candidate['options'] !== null
+  );
+}
+
+function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions): (username: string, password: string) => string {
+  const ssl = effectiveSsl(config.ssl);
   if (config.connectionString) {
-    const adminUrl = config.connectionString;
-    return (username, password) => tenantConnectionString(adminUrl, { username, password });
+    const adminUrl = validateConnectionUrl(config.connectionString);
+    // pg takes TLS from the URL when it names any (kept as written; a given
+    // sslrootcert replaces the URL's), else from `ssl` or PGSSLMODE.
+    let tls: Record<string, string>;
+    if (connectionUrlSetsTls(adminUrl)) {
+      const { sslrootcert } = tenantTlsParameters(true, tenantConnection); // checks the option
+      tls = sslrootcert === undefined ? {} : { sslrootcert };
+    } else {
+      tls = tenantTlsParameters(ssl, tenantConnection);
+    }
+    return (username, password) => tenantConnectionString(adminUrl, { username, password }, tls);
   }
-  const params: Record<string, string> = {};
-  if (config.ssl) params.sslmode = 'require';
-  if (config.application_name) params.application_name = config.application_name;
+  const params = tenantTlsParameters(ssl, tenantConnection);
+  if (config.application_name) params['application_name'] = config.application_name;
   return (username, password) =>
     formatConnectionString({
-      host: config.host ?? process.env.PGHOST ?? 'localhost',
+      host: config.host ?? process.env['PGHOST'] ?? 'localhost',
       port: config.port === undefined ? undefined : Number(config.port),
-      database: config.database ?? process.env.PGDATABASE,
+      database: config.database ?? process.env['PGDATABASE'],
       user: username,
       password,
       params,
     });
+}
+
+/**
+ * The `ssl` a `pg` client ends up with: the config's, else what pg reads from
+ * PGSSLMODE. The tenant's string travels to other machines, the environment
+ * does not: what the admin's connection required goes into the string.
+ */
+function effectiveSsl(ssl: pg.PoolConfig['ssl']): PgSslSetting {
+  if (ssl !== undefined) return ssl;
+  switch (process.env['PGSSLMODE']) {
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true; // pg verifies fully for all four
+    case 'no-verify':
+      return 'no-verify';
+    default:
+      return false;
+  }
 }

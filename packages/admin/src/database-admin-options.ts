@@ -1,5 +1,5 @@
 import type { MigrationProvider } from 'kysely';
-import type { TenantCredentials, TenantryError } from '@tenantry/core';
+import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
 
 /** Options of `DatabaseAdmin`; every one has a safe default. */
 export interface DatabaseAdminOptions {
@@ -17,6 +17,22 @@ export interface DatabaseAdminOptions {
    * in milliseconds, when Tenantry creates the pool. Default 10,000.
    */
   connectionTimeoutMillis?: number;
+  /**
+   * What tenants' connection strings need that the admin connection holds as
+   * values: `sslrootcert`, the path of the root certificate file behind a pool
+   * config's `ssl.ca` (a certificate's text cannot go into a URL). Required
+   * when the admin verifies the server with `ssl.ca`: without it the
+   * constructor throws `ValidationError` rather than hand tenants a string that
+   * verifies less. A URL names its own (`?sslmode=verify-full&sslrootcert=...`).
+   *
+   * ```ts
+   * new DatabaseAdmin(
+   *   { host: 'db', database: 'app', user: 'admin', ssl: { ca: readFileSync('/etc/ssl/db-ca.pem', 'utf8') } },
+   *   { tenantConnection: { sslrootcert: '/etc/ssl/db-ca.pem' } },
+   * ); // tenants get ...?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fdb-ca.pem
+   * ```
+   */
+  tenantConnection?: TenantTlsOptions;
 }
 
 /** Per-call options of `createTenant`. */

@@ -76,7 +76,7 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
       message: `Could not ${context.action}: ${serverMessage}. The admin role${context.adminRole ? ` "${context.adminRole}"` : ''} lacks ${privilege}.`,
     });
   }
-  if (NETWORK_ERROR_CODES.has(code) || code.startsWith('08') || code.startsWith('28') || code === '3D000' || code.startsWith('57P') || isConnectionTimeout(serverMessage)) {
+  if (NETWORK_ERROR_CODES.has(code) || code.startsWith('08') || code.startsWith('28') || code === '3D000' || code.startsWith('57P') || isLostConnection(serverMessage)) {
     return new ConnectionError({
       sqlState: /^[0-9A-Z]{5}$/.test(code) ? code : undefined,
       cause: error,
@@ -123,8 +123,13 @@ function missingPrivilege(message: string): string {
   return 'a privilege this step needs';
 }
 
-function isConnectionTimeout(message: string): boolean {
-  return /timeout exceeded when trying to connect|Connection terminated/i.test(message);
+/**
+ * pg's own errors for a connection that timed out or is gone; "is not
+ * queryable" is what a query gets on a client whose connection died before
+ * the query was sent (e.g. the server ended the backend right after login).
+ */
+function isLostConnection(message: string): boolean {
+  return /timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error and is not queryable/i.test(message);
 }
 
 function connectionHint(code: string, message: string): string {
