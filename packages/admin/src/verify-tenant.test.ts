@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { TenantNotFoundError, TenantNotManagedError, ValidationError } from '@tenantry/core';
 import type { VerificationReport } from './database-admin-options.js';
 import { connectAs, uniqueName, useAdminFixture, type AdminFixture } from './test-support/tenant-fixture.js';
@@ -17,6 +17,7 @@ const CHECK_IDS = [
   'role.no-replication',
   'role.no-bypassrls',
   'role.memberships',
+  'role.reachable-roles',
   'role.search-path',
   'schema.owner',
   'schema.tenant-privileges',
@@ -50,6 +51,17 @@ interface BreakContext extends Tenant {
   otherTenant(): Promise<Tenant>;
   /** The tenant's role will no longer be marked: drop it after the test. */
   dropAfter(): void;
+}
+
+/**
+ * Records `roles` in the schema's marker as memberships asked for at creation
+ * (`memberOf`), as createTenant would: done by hand, so that the test does not
+ * depend on which roles createTenant accepts.
+ */
+async function declareMemberOf(superuser: pg.Client, tenant: Tenant, roles: string[]): Promise<void> {
+  const { rows } = await superuser.query<{ comment: string }>(`SELECT obj_description(${lit(tenant.schema)}::regnamespace, 'pg_namespace') AS comment`);
+  const marker = JSON.parse(rows[0]!.comment.slice('tenantry:'.length)) as Record<string, unknown>;
+  await superuser.query(`COMMENT ON SCHEMA ${id(tenant.schema)} IS ${lit(`tenantry:${JSON.stringify({ ...marker, memberOf: roles })}`)}`);
 }
 
 interface BreakCase {
@@ -127,6 +139,11 @@ describe('verifyTenant', () => {
       const extra = await t.extraRole('vx');
       await t.fixture.superuser.query(`GRANT ${id(extra)} TO ${id(t.role)}`);
     } },
+    { promise: 'no reachable role with CREATEROLE (even one asked for at creation)', check: 'role.reachable-roles', detail: /^The tenant can SET ROLE to "vx_\w+", which has CREATEROLE\.$/, apply: async (t) => {
+      const creator = await t.extraRole('vx');
+      await t.fixture.superuser.query(`ALTER ROLE ${id(creator)} CREATEROLE; GRANT ${id(creator)} TO ${id(t.role)}`);
+      await declareMemberOf(t.fixture.superuser, t, [creator]);
+    } },
     { promise: 'search_path', check: 'role.search-path', detail: /search_path in this database is public\./, apply: (t) =>
       t.fixture.superuser.query(`ALTER ROLE ${id(t.role)} IN DATABASE ${id(t.database)} SET search_path = public`) },
     { promise: 'search_path (reset)', check: 'role.search-path', detail: /no search_path setting in this database \(for all databases it is public\)/, apply: (t) =>
@@ -197,15 +214,17 @@ describe('verifyTenant', () => {
     const inherited = await admin.verifyTenant(tenant.schema);
     expect(failing(inherited)).toEqual(['role.not-superuser', 'role.memberships', 'schema.no-public-access']);
 
-    // A membership that is not inherited gives no privileges: WITH INHERIT FALSE from 16 on, NOINHERIT on the member before.
-    const version = Number((await superuser.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
-    await superuser.query(
-      version >= 160000
-        ? `REVOKE ${id(reader)} FROM ${id(tenant.role)}; GRANT ${id(reader)} TO ${id(tenant.role)} WITH INHERIT FALSE`
-        : `ALTER ROLE ${id(tenant.role)} NOINHERIT`,
-    );
-    const notInherited = await admin.verifyTenant(tenant.schema);
-    expect(failing(notInherited)).toEqual(['role.not-superuser', 'role.memberships']);
+    // A membership that is not inherited still counts: the tenant can SET ROLE to it (NOINHERIT on the member before 16).
+    if (inject('tenantryServerVersion') >= 160000) {
+      await superuser.query(`REVOKE ${id(reader)} FROM ${id(tenant.role)}; GRANT ${id(reader)} TO ${id(tenant.role)} WITH INHERIT FALSE, SET TRUE`);
+      expect(failing(await admin.verifyTenant(tenant.schema))).toEqual(['role.not-superuser', 'role.memberships', 'schema.no-public-access']);
+      // From 16 on, a membership with neither SET, INHERIT nor ADMIN grants nothing.
+      await superuser.query(`REVOKE ${id(reader)} FROM ${id(tenant.role)}; GRANT ${id(reader)} TO ${id(tenant.role)} WITH INHERIT FALSE, SET FALSE`);
+      expect(failing(await admin.verifyTenant(tenant.schema))).toEqual(['role.not-superuser', 'role.memberships']);
+    } else {
+      await superuser.query(`ALTER ROLE ${id(tenant.role)} NOINHERIT`);
+      expect(failing(await admin.verifyTenant(tenant.schema))).toEqual(['role.not-superuser', 'role.memberships', 'schema.no-public-access']);
+    }
   });
 
   it('counts privileges inherited through a membership', async () => {
@@ -317,5 +336,221 @@ describe('verifyTenant with memberships asked for at creation', () => {
     expect(flagged?.detail).not.toContain(shared);
     await admin.removeTenant(tenant);
     await superuser.query(`DROP ROLE ${shared}; DROP ROLE ${other}`);
+  });
+});
+
+describe('verifyTenant and the roles a tenant can reach', () => {
+  const fixture = useAdminFixture();
+  const extraRoles: string[] = [];
+  const pg16 = () => inject('tenantryServerVersion') >= 160000;
+
+  afterEach(async () => {
+    const { superuser } = fixture();
+    for (const role of extraRoles.splice(0).reverse()) {
+      await superuser.query(`DROP OWNED BY ${id(role)}; DROP ROLE ${id(role)}`);
+    }
+  });
+
+  async function newTenant(): Promise<Tenant> {
+    const credentials = await fixture().admin.createTenant({ schemaName: uniqueName('vt'), username: uniqueName('vu') });
+    return { schema: credentials.schemaName, role: credentials.username };
+  }
+
+  /** A NOLOGIN role with the given attributes, dropped after the test. */
+  async function role(prefix: string, attributes = ''): Promise<string> {
+    const name = uniqueName(prefix);
+    await fixture().superuser.query(`CREATE ROLE ${id(name)} NOLOGIN ${attributes}`);
+    extraRoles.push(name);
+    return name;
+  }
+
+  /** Grants `granted` to the tenant by hand, as an expected membership (recorded in the marker) when `declared`. */
+  async function grant(tenant: Tenant, granted: string, options: { declared: boolean; with?: string }): Promise<void> {
+    const { superuser } = fixture();
+    await superuser.query(`GRANT ${id(granted)} TO ${id(tenant.role)}${options.with ? ` WITH ${options.with}` : ''}`);
+    if (options.declared) await declareMemberOf(superuser, tenant, [granted]);
+  }
+
+  async function verify(tenant: Tenant): Promise<VerificationReport> {
+    return fixture().admin.verifyTenant(tenant.schema);
+  }
+
+  it('passes an expected membership of a plain role without rights', async () => {
+    const tenant = await newTenant();
+    await grant(tenant, await role('vp'), { declared: true });
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it.each([true, false])('flags a superuser role granted directly (expected membership: %s)', async (declared) => {
+    const tenant = await newTenant();
+    const dba = await role('vdba', 'SUPERUSER');
+    await grant(tenant, dba, { declared });
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(declared ? ['role.reachable-roles'] : ['role.memberships', 'role.reachable-roles']);
+    expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${dba}", which is SUPERUSER.`);
+  });
+
+  it.each([true, false])('flags a superuser role reached through a chain of two plain roles (expected membership: %s)', async (declared) => {
+    const { superuser } = fixture();
+    const tenant = await newTenant();
+    const dba = await role('vdba', 'SUPERUSER');
+    const outer = await role('vp');
+    const inner = await role('vp');
+    await superuser.query(`GRANT ${id(dba)} TO ${id(inner)}; GRANT ${id(inner)} TO ${id(outer)}`);
+    await grant(tenant, outer, { declared });
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(declared ? ['role.reachable-roles'] : ['role.memberships', 'role.reachable-roles']);
+    expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${dba}" (through "${outer}", "${inner}"), which is SUPERUSER.`);
+  });
+
+  it('follows a membership by what it grants: SET only, INHERIT only, ADMIN only, nothing (16+); NOINHERIT before 16', async () => {
+    const { superuser } = fixture();
+    const dba = await role('vdba', 'SUPERUSER');
+    if (!pg16()) {
+      // Before 16 every membership lets the member SET ROLE, NOINHERIT or not.
+      const tenant = await newTenant();
+      await superuser.query(`ALTER ROLE ${id(tenant.role)} NOINHERIT`);
+      await grant(tenant, dba, { declared: true });
+      const report = await verify(tenant);
+      expect(failing(report)).toEqual(['role.reachable-roles']);
+      expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${dba}", which is SUPERUSER.`);
+      return;
+    }
+    const expected: Array<[string, string | undefined]> = [
+      ['SET TRUE, INHERIT FALSE', `The tenant can SET ROLE to "${dba}", which is SUPERUSER.`],
+      ['SET FALSE, INHERIT TRUE', `The tenant inherits from "${dba}", which is SUPERUSER.`],
+      // ADMIN alone: the tenant can grant itself the role WITH SET TRUE.
+      ['ADMIN TRUE, SET FALSE, INHERIT FALSE', `The tenant can reach "${dba}", which is SUPERUSER.`],
+      ['SET FALSE, INHERIT FALSE', undefined],
+    ];
+    for (const [options, detail] of expected) {
+      const tenant = await newTenant();
+      await grant(tenant, dba, { declared: true, with: options });
+      const report = await verify(tenant);
+      expect(failing(report), options).toEqual(detail === undefined ? [] : ['role.reachable-roles']);
+      expect(detailOf(report, 'role.reachable-roles'), options).toBe(detail);
+    }
+  });
+
+  it('flags a reachable role with CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS, each named', async () => {
+    const tenant = await newTenant();
+    const creator = await role('vcr', 'CREATEROLE');
+    const everything = await role('vall', 'CREATEDB REPLICATION BYPASSRLS');
+    await fixture().superuser.query(`GRANT ${id(creator)}, ${id(everything)} TO ${id(tenant.role)}`);
+    await declareMemberOf(fixture().superuser, tenant, [creator, everything]);
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(['role.reachable-roles']);
+    expect(detailOf(report, 'role.reachable-roles')).toBe(
+      `The tenant ${[`can SET ROLE to "${creator}", which has CREATEROLE`, `can SET ROLE to "${everything}", which has CREATEDB, REPLICATION, BYPASSRLS`]
+        .sort()
+        .join('; ')}.`,
+    );
+  });
+
+  it.each(['pg_read_all_data', 'pg_execute_server_program', 'pg_signal_backend'])('flags the predefined role %s', async (predefined) => {
+    const tenant = await newTenant();
+    await grant(tenant, predefined, { declared: true });
+    const report = await verify(tenant);
+    expect(failing(report)).toContain('role.reachable-roles');
+    expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${predefined}", which is a predefined role.`);
+    // pg_read_all_data also gives USAGE on every schema, which the rights checks count.
+    if (predefined === 'pg_read_all_data') expect(failing(report)).toContain('schema.no-public-access');
+    else expect(failing(report)).toEqual(['role.reachable-roles']);
+  });
+
+  it("flags another tenant's role, and counts its rights on its schema", async () => {
+    const tenant = await newTenant();
+    const other = await newTenant();
+    await grant(tenant, other.role, { declared: true });
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(['role.reachable-roles', 'schema.no-other-tenant-access']);
+    expect(detailOf(report, 'role.reachable-roles')).toBe(
+      `The tenant can SET ROLE to "${other.role}", which is the role of tenant "${other.schema}" in database "${fixture().database.name}".`,
+    );
+    expect(detailOf(report, 'schema.no-other-tenant-access')).toContain(`"${other.schema}" (USAGE, CREATE)`);
+  });
+
+  it('flags a Tenantry migrator role', async () => {
+    const { superuser } = fixture();
+    const tenant = await newTenant();
+    const migrator = await role('vmig');
+    await superuser.query(`COMMENT ON ROLE ${id(migrator)} IS ${lit(`tenantry:${JSON.stringify({ v: 1, migratorFor: 'someone' })}`)}`);
+    await grant(tenant, migrator, { declared: true });
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(['role.reachable-roles']);
+    expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${migrator}", which is the Tenantry migrator role of "someone".`);
+  });
+
+  it('flags the admin role', async () => {
+    const { superuser, adminRole, lane } = fixture();
+    const tenant = await newTenant();
+    // A CREATEROLE admin on 16+ is a member of every role it created, and PostgreSQL refuses a loop:
+    // take the admin's own memberships in this tenant away for the test, and give them back after.
+    const { rows: adminGrants } = await superuser.query<{ grantor: string; options: string }>(
+      `SELECT g.rolname AS grantor, ${pg16() ? "format('ADMIN %s, INHERIT %s, SET %s', m.admin_option::text, m.inherit_option::text, m.set_option::text)" : "CASE WHEN m.admin_option THEN 'ADMIN OPTION' ELSE '' END"} AS options
+         FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.grantor
+        WHERE m.roleid = ${lit(tenant.role)}::regrole AND m.member = ${lit(adminRole)}::regrole`,
+    );
+    expect(adminGrants.length > 0).toBe(lane === 'least-privilege' && pg16());
+    const revokeAll = adminGrants.map((g) => `REVOKE ${id(tenant.role)} FROM ${id(adminRole)} GRANTED BY ${id(g.grantor)}`);
+    const restoreAll = adminGrants.map(
+      (g) => `GRANT ${id(tenant.role)} TO ${id(adminRole)}${g.options ? ` WITH ${g.options}` : ''} GRANTED BY ${id(g.grantor)}`,
+    );
+    await superuser.query([...revokeAll, `GRANT ${id(adminRole)} TO ${id(tenant.role)}`].join('; '));
+    try {
+      await declareMemberOf(superuser, tenant, [adminRole]);
+      const report = await verify(tenant);
+      expect(failing(report)).toContain('role.reachable-roles');
+      const why = lane === 'superuser' ? 'is SUPERUSER and is the admin role' : 'has CREATEROLE and is the admin role';
+      expect(detailOf(report, 'role.reachable-roles')).toBe(`The tenant can SET ROLE to "${adminRole}", which ${why}.`);
+    } finally {
+      await superuser.query([`REVOKE ${id(adminRole)} FROM ${id(tenant.role)}`, ...restoreAll].join('; '));
+    }
+  });
+
+  it('counts the rights of a role the tenant can SET ROLE to but does not inherit from', async () => {
+    const { superuser } = fixture();
+    const tenant = await newTenant();
+    const other = await newTenant();
+    const reader = await role('vp');
+    await superuser.query(`GRANT USAGE ON SCHEMA ${id(other.schema)} TO ${id(reader)}`);
+    if (pg16()) await grant(tenant, reader, { declared: true, with: 'INHERIT FALSE, SET TRUE' });
+    else {
+      await superuser.query(`ALTER ROLE ${id(tenant.role)} NOINHERIT`);
+      await grant(tenant, reader, { declared: true });
+    }
+    const report = await verify(tenant);
+    expect(failing(report)).toEqual(['schema.no-other-tenant-access']);
+    expect(detailOf(report, 'schema.no-other-tenant-access')).toBe(`The tenant can reach another tenant's schema: "${other.schema}" (USAGE).`);
+  });
+
+  it('counts the objects a reachable role owns outside the schema', async () => {
+    const { superuser } = fixture();
+    const tenant = await newTenant();
+    const owner = await role('vp');
+    const elsewhere = uniqueName('vo');
+    await superuser.query(`CREATE SCHEMA ${id(elsewhere)}; CREATE TABLE ${id(elsewhere)}.stray (n int); ALTER TABLE ${id(elsewhere)}.stray OWNER TO ${id(owner)}`);
+    try {
+      await grant(tenant, owner, { declared: true });
+      const report = await verify(tenant);
+      expect(failing(report)).toEqual(['role.objects-outside-schema']);
+      expect(detailOf(report, 'role.objects-outside-schema')).toBe(`The role, or a role it can reach, owns table ${elsewhere}.stray (owner "${owner}").`);
+    } finally {
+      await superuser.query(`DROP SCHEMA ${id(elsewhere)} CASCADE`);
+    }
+  });
+
+  it('names a sample of the offending roles and counts the rest', async () => {
+    const { superuser } = fixture();
+    const tenant = await newTenant();
+    const creators: string[] = [];
+    for (let i = 0; i < 12; i++) creators.push(await role('vcr', 'CREATEROLE'));
+    await superuser.query(`GRANT ${creators.map(id).join(', ')} TO ${id(tenant.role)}`);
+    await declareMemberOf(superuser, tenant, creators);
+    const detail = detailOf(await verify(tenant), 'role.reachable-roles')!;
+    expect(detail.match(/which has CREATEROLE/g)).toHaveLength(10);
+    expect(detail).toMatch(/; and 2 more\.$/);
   });
 });

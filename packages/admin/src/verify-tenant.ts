@@ -1,5 +1,5 @@
 import { TenantNotFoundError, TenantNotManagedError, validateSchemaName } from '@tenantry/core';
-import { decodeRoleMarker, decodeSchemaMarker, tenantVerificationQuery, type TenantVerificationRow } from '@tenantry/sql';
+import { decodeRoleMarker, decodeSchemaMarker, MARKER_PREFIX, tenantVerificationQuery, type ReachableRole, type TenantVerificationRow } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import type { VerificationCheck, VerificationReport } from './database-admin-options.js';
 import type { ErrorContext } from './map-database-error.js';
@@ -12,8 +12,17 @@ import type { ErrorContext } from './map-database-error.js';
  *
  * The privilege checks count every route PostgreSQL counts (grants to the role,
  * to PUBLIC, to roles it inherits from, predefined roles such as
- * `pg_read_all_data`), except the superuser attribute, which would make every
- * one of them fail and is reported by `role.not-superuser` alone.
+ * `pg_read_all_data`), and the rights of every role it can SET ROLE to,
+ * except the superuser attribute, which would make every one of them fail and
+ * is reported by `role.not-superuser` and `role.reachable-roles` alone.
+ *
+ * `role.reachable-roles` follows every chain of memberships from the tenant's
+ * role (from PostgreSQL 16, a membership granting none of SET, INHERIT and
+ * ADMIN is not followed; see `tenantVerificationQuery`) and fails on any role
+ * at the end of one that is a superuser, has CREATEROLE, CREATEDB, REPLICATION
+ * or BYPASSRLS, is the admin, carries a Tenantry marker (another tenant, a
+ * migrator) or is predefined (`pg_*`): memberships recorded in the marker
+ * (`memberOf`) are no exception.
  *
  * @throws ValidationError for a bad schema name, before any I/O.
  * @throws TenantNotFoundError when the schema, or the role its marker names, does not exist.
@@ -87,6 +96,13 @@ function buildChecks(row: VerifiedRow, schema: string, role: string): Verificati
       : undefined,
   );
   check(
+    'role.reachable-roles',
+    'No role the tenant can SET ROLE to or inherits from, directly or not, is a superuser, has CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS, is the admin, another tenant\'s or a migrator role, or a predefined pg_ role.',
+    row.reachable_offender_count > 0
+      ? `The tenant ${list(row.reachable_offenders.map(describeReachable), row.reachable_offender_count, '; ')}.`
+      : undefined,
+  );
+  check(
     'role.search-path',
     `The role's search_path in database "${row.database}" is its schema alone.`,
     row.search_path === row.expected_search_path
@@ -155,10 +171,58 @@ function buildChecks(row: VerifiedRow, schema: string, role: string): Verificati
     'role.objects-outside-schema',
     'The role owns nothing outside its schema (tables, sequences, functions, types, schemas, large objects, ...).',
     row.objects_outside_schema_count > 0
-      ? `The role owns ${list(row.objects_outside_schema, row.objects_outside_schema_count)}.`
+      ? `The role${row.objects_outside_schema.every((item) => item.owner === role) ? '' : ', or a role it can reach,'} owns ${list(
+          row.objects_outside_schema.map((item) => (item.owner === role ? item.object : `${item.object} (owner "${item.owner}")`)),
+          row.objects_outside_schema_count,
+        )}.`
       : undefined,
   );
   return checks;
+}
+
+/** `can SET ROLE to "dba" (through "ops"), which is SUPERUSER`. */
+function describeReachable(reachable: ReachableRole): string {
+  const how = reachable.setRole ? 'can SET ROLE to' : reachable.inherits ? 'inherits from' : 'can reach';
+  const through = reachable.through.length > 0 ? ` (through ${reachable.through.map(quote).join(', ')})` : '';
+  return `${how} ${quote(reachable.role)}${through}, which ${offences(reachable).join(' and ')}`;
+}
+
+function offences(reachable: ReachableRole): string[] {
+  const found: string[] = [];
+  // SUPERUSER implies the other attributes: name it alone.
+  if (reachable.superuser) found.push('is SUPERUSER');
+  const attributes = reachable.superuser ? [] : [
+    ...(reachable.createRole ? ['CREATEROLE'] : []),
+    ...(reachable.createDb ? ['CREATEDB'] : []),
+    ...(reachable.replication ? ['REPLICATION'] : []),
+    ...(reachable.bypassRls ? ['BYPASSRLS'] : []),
+  ];
+  if (attributes.length > 0) found.push(`has ${attributes.join(', ')}`);
+  if (reachable.admin) found.push('is the admin role');
+  if (reachable.predefined) found.push('is a predefined role');
+  if (reachable.marker !== null) {
+    const tenant = decodeRoleMarker(reachable.marker);
+    const migrated = migratorFor(reachable.marker);
+    found.push(
+      tenant
+        ? `is the role of tenant "${tenant.schema}" in database "${tenant.database}"`
+        : migrated !== undefined
+          ? `is the Tenantry migrator role of "${migrated}"`
+          : 'carries a Tenantry marker',
+    );
+  }
+  return found;
+}
+
+/** The tenant role a migrator role's marker (`tenantry:{"v":1,"migratorFor":"..."}`) names. */
+function migratorFor(marker: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(marker.slice(MARKER_PREFIX.length));
+    const role = (value as { migratorFor?: unknown } | null)?.migratorFor;
+    return typeof role === 'string' ? role : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function quote(name: string): string {
@@ -166,9 +230,9 @@ function quote(name: string): string {
 }
 
 /** `a, b, c` or, when the query returned only a sample, `a, b, c and 7 more`. */
-function list(items: readonly string[], total: number): string {
+function list(items: readonly string[], total: number, separator = ', '): string {
   const more = total - items.length;
-  return more > 0 ? `${items.join(', ')} and ${more} more` : items.join(', ');
+  return more > 0 ? `${items.join(separator)}${separator === ', ' ? ' and' : '; and'} ${more} more` : items.join(separator);
 }
 
 function capitalize(text: string): string {

@@ -39,6 +39,38 @@ export interface ForeignOwnedObject {
   owner: string;
 }
 
+/** An object outside the tenant's schema owned by the tenant or by a role it can reach. */
+export interface ObjectOutsideSchema {
+  /** As `pg_describe_object` says it, e.g. `table elsewhere.stray`. */
+  object: string;
+  owner: string;
+}
+
+/**
+ * A role the tenant can reach (see `tenantVerificationQuery`) that breaks a
+ * promise: one of the flags below is true, or it carries a Tenantry marker.
+ */
+export interface ReachableRole {
+  role: string;
+  /** The roles between the tenant and this one, tenant side first; empty for a direct membership. */
+  through: string[];
+  /** Every membership on some path from the tenant grants SET: the tenant can `SET ROLE` to it. */
+  setRole: boolean;
+  /** Every membership on some path grants INHERIT: the tenant holds its privileges without SET ROLE. */
+  inherits: boolean;
+  superuser: boolean;
+  createRole: boolean;
+  createDb: boolean;
+  replication: boolean;
+  bypassRls: boolean;
+  /** The role running the query: Tenantry's admin. */
+  admin: boolean;
+  /** A predefined role (`pg_read_all_data`, `pg_execute_server_program`, ...). */
+  predefined: boolean;
+  /** The role's comment when it starts with the Tenantry marker prefix (another tenant's role, a migrator); else null. */
+  marker: string | null;
+}
+
 /** Default privileges the tenant lacks on one kind of object the admin creates in its schema. */
 export interface MissingDefaultPrivileges {
   objects: 'tables' | 'sequences' | 'functions' | 'types';
@@ -65,6 +97,9 @@ export interface TenantVerificationRow {
   bypass_rls: boolean | null;
   /** Roles the tenant's role is a direct member of. */
   member_of: string[] | null;
+  /** A sample of the roles it can reach that break a promise, nearest first. */
+  reachable_offenders: ReachableRole[] | null;
+  reachable_offender_count: number | null;
   schema_owner: string | null;
   owner_is_tenant: boolean | null;
   /** The tenant is a member (directly or not, inheriting or not) of the schema's owner. */
@@ -89,7 +124,8 @@ export interface TenantVerificationRow {
   other_tenant_access_count: number | null;
   foreign_owned_objects: ForeignOwnedObject[] | null;
   foreign_owned_object_count: number | null;
-  objects_outside_schema: string[] | null;
+  /** Objects outside its schema owned by the tenant or by a role it can reach. */
+  objects_outside_schema: ObjectOutsideSchema[] | null;
   objects_outside_schema_count: number | null;
 }
 
@@ -97,25 +133,23 @@ export interface TenantVerificationRow {
 type SchemaAlias = 's' | 'p' | 'o';
 
 /**
- * Whether the tenant's role `r` holds `privilege` on the namespace row `x`.
- * `has_schema_privilege` (by OID) counts grants to the role, to PUBLIC, to the
- * roles it inherits from, and predefined roles such as `pg_read_all_data`. It
- * is also always true for a superuser, so for one the privileges are worked
- * out from the ACL and the inherited memberships (`privs`) instead: the
- * superuser attribute is then reported once, by its own check, and grants
- * are still seen. (That reckoning leaves out one implicit membership: a
- * database owner's in `pg_database_owner`.)
+ * Whether the tenant holds `privilege` on the namespace row `x`, through any
+ * role in `reach` (itself and every role it can reach). `has_schema_privilege`
+ * (by OID) counts grants to a role, to PUBLIC, to the roles it inherits from,
+ * and predefined roles such as `pg_read_all_data`. It is also always true for
+ * a superuser, so for one the privileges are worked out from the ACL and the
+ * reachable roles instead: the superuser attribute is then reported once, by
+ * its own check, and grants are still seen. (That reckoning leaves out one
+ * implicit membership: a database owner's in `pg_database_owner`.)
  */
 function holds(x: SchemaAlias, privilege: RawBuilder<unknown>): RawBuilder<boolean> {
   const acl = sql.ref(`${x}.nspacl`);
   const owner = sql.ref(`${x}.nspowner`);
   const oid = sql.ref(`${x}.oid`);
-  return sql<boolean>`(CASE WHEN r.rolsuper THEN
-      EXISTS (SELECT 1 FROM pg_catalog.aclexplode(COALESCE(${acl}, pg_catalog.acldefault('n', ${owner}))) a
-              WHERE a.privilege_type = ${privilege} AND (a.grantee = 0 OR a.grantee IN (SELECT privs.oid FROM privs)))
-      OR (${privilege} = 'USAGE' AND EXISTS (SELECT 1 FROM privs JOIN pg_catalog.pg_roles g ON g.oid = privs.oid
-                                             WHERE g.rolname IN ('pg_read_all_data', 'pg_write_all_data')))
-    ELSE pg_catalog.has_schema_privilege(r.oid, ${oid}, ${privilege}) END)`;
+  return sql<boolean>`(EXISTS (SELECT 1 FROM reach_roles g WHERE NOT g.rolsuper AND pg_catalog.has_schema_privilege(g.oid, ${oid}, ${privilege}))
+    OR (EXISTS (SELECT 1 FROM reach_roles g WHERE g.rolsuper)
+        AND EXISTS (SELECT 1 FROM pg_catalog.aclexplode(COALESCE(${acl}, pg_catalog.acldefault('n', ${owner}))) a
+                    WHERE a.privilege_type = ${privilege} AND (a.grantee = 0 OR a.grantee IN (SELECT g.oid FROM reach_roles g)))))`;
 }
 
 /** Of USAGE and CREATE, in that order, those the tenant holds on the namespace row `x`. */
@@ -156,11 +190,22 @@ const OWNER_BY_CATALOG = sql`CASE o.classid
  * Objects in the schema are found through their dependency on it (`pg_depend`),
  * objects the role owns through its ownership dependencies (`pg_shdepend`),
  * both by index, so the cost does not grow with the number of tenants' tables.
+ *
+ * Reachable roles: every role at the end of a chain of memberships
+ * (`pg_auth_members`) from the tenant's role, whatever their options, except
+ * that from PostgreSQL 16 a membership with none of SET, INHERIT and ADMIN
+ * grants nothing and is not followed. (ADMIN alone is followed: with it the
+ * tenant can grant itself the role WITH SET.) Before 16 every membership lets
+ * the member SET ROLE, NOINHERIT or not. The chain is not followed beyond the
+ * admin, which is an offence by itself (and often a member of every tenant role). The
+ * privilege checks count the rights of every reachable role, and the objects
+ * they own; `reachable_offenders` lists those that break a promise.
  */
 export function tenantVerificationQuery(spec: TenantVerificationSpec): CompiledQuery<TenantVerificationRow> {
-  const inherits = spec.roleGrantOptions
-    ? sql`JOIN pg_catalog.pg_auth_members m ON m.member = p.oid AND m.inherit_option`
-    : sql`JOIN pg_catalog.pg_roles x ON x.oid = p.oid AND x.rolinherit JOIN pg_catalog.pg_auth_members m ON m.member = p.oid`;
+  // What one membership row `m` (of member `x`) grants; see "Reachable roles" above.
+  const edge = spec.roleGrantOptions
+    ? { set: sql`m.set_option`, inherit: sql`m.inherit_option`, followed: sql`(m.set_option OR m.inherit_option OR m.admin_option)` }
+    : { set: sql`true`, inherit: sql`x.rolinherit`, followed: sql`true` };
   const markerLike = `${MARKER_PREFIX}{%`;
   const namespaceClass = sql`'pg_catalog.pg_namespace'::pg_catalog.regclass::pg_catalog.oid`;
   return sql<TenantVerificationRow>`
@@ -174,10 +219,37 @@ export function tenantVerificationQuery(spec: TenantVerificationSpec): CompiledQ
                                         WHERE s.comment LIKE ${markerLike}))),
       db AS (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()),
       me AS (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = CURRENT_USER),
-      privs(oid) AS (
-        SELECT r.oid FROM r
+      reach(oid, path, via_set, via_inherit) AS (
+        SELECT r.oid, ARRAY[]::pg_catalog.oid[], true, true FROM r
         UNION
-        SELECT m.roleid FROM privs p ${inherits}),
+        SELECT m.roleid, p.path || m.roleid, p.via_set AND ${edge.set}, p.via_inherit AND ${edge.inherit}
+        FROM reach p
+        JOIN pg_catalog.pg_auth_members m ON m.member = p.oid
+        JOIN pg_catalog.pg_roles x ON x.oid = m.member
+        WHERE ${edge.followed} AND m.roleid <> ALL (p.path) AND p.oid NOT IN (SELECT me.oid FROM me)),
+      reach_roles AS (
+        SELECT g.oid, g.rolname, g.rolsuper FROM pg_catalog.pg_roles g WHERE g.oid IN (SELECT reach.oid FROM reach)),
+      reachable AS (
+        SELECT DISTINCT ON (p.oid) p.oid, p.path,
+               pg_catalog.bool_or(p.via_set) OVER w AS via_set, pg_catalog.bool_or(p.via_inherit) OVER w AS via_inherit
+        FROM reach p, r WHERE p.oid <> r.oid
+        WINDOW w AS (PARTITION BY p.oid)
+        ORDER BY p.oid, pg_catalog.cardinality(p.path), p.path),
+      offenders AS (
+        SELECT y.*, pg_catalog.cardinality(y.through) AS depth FROM (
+          SELECT g.rolname::text AS role,
+                 ARRAY(SELECT v.rolname::text FROM pg_catalog.unnest(p.path[1:pg_catalog.cardinality(p.path) - 1]) WITH ORDINALITY u(oid, i)
+                       JOIN pg_catalog.pg_roles v ON v.oid = u.oid ORDER BY u.i) AS through,
+                 p.via_set AS "setRole", p.via_inherit AS inherits,
+                 g.rolsuper AS superuser, g.rolcreaterole AS "createRole", g.rolcreatedb AS "createDb",
+                 g.rolreplication AS replication, g.rolbypassrls AS "bypassRls",
+                 g.oid IN (SELECT me.oid FROM me) AS admin,
+                 pg_catalog.starts_with(g.rolname::text, 'pg_') AS predefined,
+                 (SELECT c.comment FROM (SELECT pg_catalog.shobj_description(g.oid, 'pg_authid') AS comment) c
+                  WHERE pg_catalog.starts_with(c.comment, ${MARKER_PREFIX}::text)) AS marker
+          FROM reachable p JOIN pg_catalog.pg_roles g ON g.oid = p.oid) y
+        WHERE y.superuser OR y."createRole" OR y."createDb" OR y.replication OR y."bypassRls" OR y.admin OR y.predefined
+           OR y.marker IS NOT NULL),
       member_of(oid) AS (
         SELECT m.roleid FROM r JOIN pg_catalog.pg_auth_members m ON m.member = r.oid
         UNION
@@ -198,14 +270,16 @@ export function tenantVerificationQuery(spec: TenantVerificationSpec): CompiledQ
         FROM in_schema o JOIN pg_catalog.pg_roles g ON g.oid = ${OWNER_BY_CATALOG}, s, r
         WHERE g.oid <> r.oid AND g.oid <> s.nspowner AND g.oid NOT IN (SELECT me.oid FROM me)),
       outside AS (
-        SELECT CASE WHEN t.dbid IN (0, db.oid)
+        SELECT (SELECT g.rolname::text FROM reach_roles g WHERE g.oid = t.refobjid) AS owner,
+               CASE WHEN t.dbid IN (0, db.oid)
                     THEN COALESCE(pg_catalog.pg_describe_object(t.classid, t.objid, 0), pg_catalog.format('object %s of %s', t.objid, t.classid::pg_catalog.regclass))
                     ELSE pg_catalog.format('object %s of %s in database %I', t.objid, t.classid::pg_catalog.regclass, od.datname) END AS object
         FROM pg_catalog.pg_shdepend t
         CROSS JOIN r CROSS JOIN db
         LEFT JOIN s ON true
         LEFT JOIN pg_catalog.pg_database od ON od.oid = t.dbid
-        WHERE t.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass::pg_catalog.oid AND t.refobjid = r.oid AND t.deptype = 'o'
+        WHERE t.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass::pg_catalog.oid AND t.deptype = 'o'
+          AND t.refobjid IN (SELECT g.oid FROM reach_roles g)
           AND NOT (t.dbid = db.oid
                    AND ((t.classid = ${namespaceClass} AND t.objid = s.oid)
                         OR EXISTS (SELECT 1 FROM pg_catalog.pg_depend dep
@@ -226,6 +300,10 @@ export function tenantVerificationQuery(spec: TenantVerificationSpec): CompiledQ
            CASE WHEN r.oid IS NOT NULL THEN
              ARRAY(SELECT DISTINCT g.rolname::text FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles g ON g.oid = m.roleid
                    WHERE m.member = r.oid ORDER BY 1) END AS member_of,
+           CASE WHEN r.oid IS NOT NULL THEN
+             (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x) - 'depth' ORDER BY x.depth, x.role), '[]'::jsonb)
+              FROM (SELECT * FROM offenders ORDER BY depth, role LIMIT ${VERIFICATION_SAMPLE_SIZE}) x) END AS reachable_offenders,
+           CASE WHEN r.oid IS NOT NULL THEN (SELECT pg_catalog.count(*)::int FROM offenders) END AS reachable_offender_count,
            (SELECT g.rolname::text FROM pg_catalog.pg_roles g WHERE g.oid = s.nspowner) AS schema_owner,
            s.nspowner = r.oid AS owner_is_tenant,
            CASE WHEN r.oid IS NOT NULL AND s.oid IS NOT NULL THEN s.nspowner IN (SELECT member_of.oid FROM member_of) END AS tenant_member_of_owner,
@@ -265,7 +343,8 @@ export function tenantVerificationQuery(spec: TenantVerificationSpec): CompiledQ
               FROM (SELECT * FROM foreign_owned ORDER BY object LIMIT ${VERIFICATION_SAMPLE_SIZE}) x) END AS foreign_owned_objects,
            CASE WHEN r.oid IS NOT NULL AND s.oid IS NOT NULL THEN (SELECT pg_catalog.count(*)::int FROM foreign_owned) END AS foreign_owned_object_count,
            CASE WHEN r.oid IS NOT NULL THEN
-             ARRAY(SELECT x.object FROM outside x ORDER BY x.object LIMIT ${VERIFICATION_SAMPLE_SIZE}) END AS objects_outside_schema,
+             (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('object', x.object, 'owner', x.owner) ORDER BY x.object, x.owner), '[]'::jsonb)
+              FROM (SELECT * FROM outside ORDER BY object, owner LIMIT ${VERIFICATION_SAMPLE_SIZE}) x) END AS objects_outside_schema,
            CASE WHEN r.oid IS NOT NULL THEN (SELECT pg_catalog.count(*)::int FROM outside) END AS objects_outside_schema_count
     FROM (SELECT 1) AS one
     LEFT JOIN s ON true
