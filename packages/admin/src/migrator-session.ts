@@ -148,14 +148,15 @@ async function asMigrator<T>(
 /** The drop's error, saying what was left behind and how to drop it by hand. */
 function leftoverError(error: unknown, migrator: string, tenantRole: string, validUntil: Date): TenantryError {
   const mapped = mapDatabaseError(error, { action: `drop the migrator role "${migrator}"` });
-  const detail = (error as { detail?: unknown } | null)?.detail;
+  // The server's DETAIL names what still depends on the role (e.g. a privilege in another database).
+  const detail = (mapped.cause as { detail?: unknown } | undefined)?.detail;
   return new DatabaseError({
     sqlState: mapped.sqlState,
     cause: mapped,
     message:
       `${mapped.message.replace(/\.$/, '')}${typeof detail === 'string' ? ` (${detail})` : ''}. ` +
       `The role was left behind: it holds no rights of its own, may SET ROLE to "${tenantRole}", and cannot log in after ${validUntil.toISOString()}. ` +
-      `Drop it as a superuser: DROP OWNED BY "${migrator}" in each database where it holds something (the detail names them), then DROP ROLE "${migrator}".`,
+      `Drop it as a superuser: DROP OWNED BY "${migrator}" in each database where it still holds something, then DROP ROLE "${migrator}".`,
   });
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import type pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { DatabaseError, TenantryError, ValidationError, type TenantCredentials } from '@tenantry/core';
+import { createScratchDatabase, historySpySql, spyWitnesses, withClient } from '@tenantry/testing';
 import { DatabaseAdmin } from './database-admin.js';
 import type { BulkProgress, TenantMigrationOutcome } from './database-admin-options.js';
 import { catalogSnapshot, connectAs, currentLane, uniqueName, useAdminFixture, type AdminFixture } from './test-support/tenant-fixture.js';
@@ -432,6 +433,176 @@ describe.runIf(inject('tenantryServerVersion') >= 160000 && currentLane() === 'l
     } finally {
       await admin.close();
       await f.superuser.query(`ALTER ROLE ${role} RESET createrole_self_grant`);
+    }
+  });
+});
+
+/** Migrator roles (marked `migratorFor` one of `usernames`) that still exist. */
+async function migratorsFor(superuser: pg.ClientBase, usernames: readonly string[]): Promise<string[]> {
+  const { rows } = await superuser.query<{ rolname: string }>(
+    `SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE 'tenantry:%'
+        AND (substr(shobj_description(oid, 'pg_authid'), 10)::jsonb ->> 'migratorFor') = ANY($1::text[])`,
+    [usernames],
+  );
+  return rows.map((row) => row.rolname);
+}
+
+describe('planMigrateTenants', () => {
+  const fixture = useAdminFixture();
+
+  it('reports what each tenant lacks (never migrated, partly migrated, up to date) and changes nothing', async () => {
+    const f = fixture();
+    const create = (prefix: string, migrations?: Record<string, Migration>) =>
+      f.admin.createTenant({ schemaName: uniqueName(`t_${prefix}`), username: uniqueName(`u_${prefix}`) }, migrations ? { migrations: provider(migrations) } : {});
+    const never = await create('never');
+    const partly = await create('partly', v1);
+    const latest = await create('latest', v3);
+    const before = await catalogSnapshot(f.superuser);
+    const relations = await relationsIn(f.superuser, never.schemaName);
+
+    const plans = await f.admin.planMigrateTenants({ migrations: provider(v3), concurrency: 2 });
+    expect(plans.map((plan) => plan.schemaName)).toEqual([never, partly, latest].map((t) => t.schemaName).sort());
+    const planOf = (tenant: TenantCredentials) => plans.find((plan) => plan.schemaName === tenant.schemaName);
+    expect(planOf(never)).toEqual({
+      schemaName: never.schemaName,
+      username: never.username,
+      status: 'pending',
+      pending: ['001_users', '002_posts', '003_users_email', '004_users_email_index'],
+    });
+    expect(planOf(partly)).toEqual({ schemaName: partly.schemaName, username: partly.username, status: 'pending', pending: ['003_users_email', '004_users_email_index'] });
+    expect(planOf(latest)).toEqual({ schemaName: latest.schemaName, username: latest.username, status: 'up-to-date', pending: [] });
+    // No Kysely tables for the tenant never migrated, no migrator left, nothing else changed.
+    expect(await relationsIn(f.superuser, never.schemaName)).toEqual(relations);
+    expect(await catalogSnapshot(f.superuser)).toEqual(before);
+    // And it is what migrateTenants then does.
+    const outcomes = await f.admin.migrateTenants({ migrations: provider(v3) });
+    expect(outcomes.map((o) => [o.schemaName, o.applied])).toEqual(plans.map((plan) => [plan.schemaName, plan.pending]));
+  });
+
+  // A tenant can turn its history table into a view over its own function: whoever reads the
+  // history runs the tenant's code. It must only ever run as the tenant, in a migrator's session.
+  it("runs a tenant's function behind its history only as the tenant, never as the admin", async () => {
+    const f = fixture();
+    const create = (prefix: string) => f.admin.createTenant({ schemaName: uniqueName(`t_${prefix}`), username: uniqueName(`u_${prefix}`) }, { migrations: provider(v1) });
+    const quiet = await create('quiet');
+    const loud = await create('loud');
+    const victim = await create('victim');
+    const attackers = [quiet, loud];
+    const asVictim = await connectAs(victim.connectionString);
+    try {
+      await asVictim.query(`CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('original')`);
+    } finally {
+      await asVictim.end();
+    }
+    const channel = uniqueName('spy');
+    for (const [tenant, loudly] of [[quiet, false], [loud, true]] as const) {
+      const client = await connectAs(tenant.connectionString);
+      try {
+        await client.query(historySpySql({ schemaName: tenant.schemaName, username: tenant.username, victimSchema: victim.schemaName, channel, loud: loudly }));
+      } finally {
+        await client.end();
+      }
+    }
+    const listener = await connectAs(f.database.url);
+    const notified: string[] = [];
+    listener.on('notification', (message) => notified.push(message.payload ?? ''));
+    try {
+      await listener.query(`LISTEN ${listener.escapeIdentifier(channel)}`);
+      const plans = await f.admin.planMigrateTenants({ migrations: provider(v2) });
+      await listener.query('SELECT 1'); // notifications committed before this are delivered by now
+
+      const seen: { current: string; session: string }[] = [];
+      for (const tenant of attackers) {
+        const { rows } = await f.superuser.query<{ current: string; session: string }>(
+          `SELECT current_role_name AS current, session_role_name AS session FROM ${f.superuser.escapeIdentifier(tenant.schemaName)}.seen`,
+        );
+        seen.push(...rows);
+      }
+      const loudPlan = plans.find((plan) => plan.schemaName === loud.schemaName)!;
+      const ran = spyWitnesses({ text: loudPlan.error?.message ?? '', seen, notifications: notified });
+      // It did run (the loud one says so), and only as its tenant, in a migrator's session.
+      expect(ran.length).toBeGreaterThan(0);
+      for (const who of ran) {
+        expect([who.current, who.session]).not.toContain(f.adminRole);
+        expect(attackers.map((tenant) => tenant.username)).toContain(who.current);
+        expect(who.session).toMatch(/^tenantry_migrator_[a-z0-9]+$/);
+      }
+      expect(loudPlan).toMatchObject({ status: 'failed', pending: [] });
+      expect(loudPlan.error?.message).toContain(`Could not read the migration history of tenant "${loud.schemaName}": spy ran as current_user=${loud.username} `);
+      const { rows: roles } = await f.superuser.query(`SELECT rolsuper FROM pg_roles WHERE rolname = ANY($1::text[])`, [attackers.map((t) => t.username)]);
+      expect(roles).toEqual([{ rolsuper: false }, { rolsuper: false }]);
+      expect((await f.superuser.query(`SELECT v FROM ${f.superuser.escapeIdentifier(victim.schemaName)}.secrets`)).rows).toEqual([{ v: 'original' }]);
+      // The others' reports are right; the quiet attacker's function returned its real history.
+      const others = plans.filter((plan) => [quiet, victim].some((tenant) => tenant.schemaName === plan.schemaName));
+      expect(others.map((plan) => [plan.status, plan.pending])).toEqual([
+        ['pending', ['003_users_email']],
+        ['pending', ['003_users_email']],
+      ]);
+      expect(await migratorsFor(f.superuser, [quiet, loud, victim].map((t) => t.username))).toEqual([]);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('validates its options before any I/O', async () => {
+    const offline = new DatabaseAdmin('postgresql://nobody:nothing@127.0.0.1:1/nowhere', { connectionTimeoutMillis: 500 });
+    try {
+      for (const concurrency of [0, 65, 1.5]) {
+        const error = await offline.planMigrateTenants({ migrations: provider(v1), concurrency }).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ field: 'concurrency', rule: 'out-of-range' });
+      }
+      expect(await offline.planMigrateTenants(null as never).catch((caught: unknown) => caught)).toMatchObject({ field: 'options', message: expect.stringContaining('planMigrateTenants') });
+      expect(await offline.planMigrateTenants({} as never).catch((caught: unknown) => caught)).toMatchObject({ field: 'migrations', rule: 'type' });
+      expect(((await offline.planMigrateTenants({ migrations: provider(v1) }).catch((caught: unknown) => caught)) as TenantryError).code).toBe('CONNECTION');
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe('migrateTenants with a migrator role that cannot be dropped', () => {
+  const fixture = useAdminFixture();
+
+  // A real failure: while the migration runs, a superuser grants the migrator a privilege in
+  // another database, which DROP OWNED (this database only) cannot take back, so DROP ROLE fails.
+  it('reports it in that tenant, with the fix; the status stays what happened to the migrations', async () => {
+    const f = fixture();
+    const stuck = await f.admin.createTenant({ schemaName: uniqueName('t_stuck'), username: uniqueName('u_stuck') });
+    const clean = await f.admin.createTenant({ schemaName: uniqueName('t_clean'), username: uniqueName('u_clean') });
+    const bait = await createScratchDatabase(inject('tenantryAdminUrl'), 'bait');
+    let migrator: string | undefined;
+    try {
+      await withClient(bait.url, (client) => client.query('CREATE TABLE bait (id integer)'));
+      const grantInOtherDatabase: Migration = {
+        up: async (db: Db) => {
+          const { rows } = await sql<{ me: string; session: string }>`SELECT current_user AS me, session_user AS session`.execute(db);
+          if (rows[0]!.me === stuck.username) {
+            migrator = rows[0]!.session;
+            await withClient(bait.url, (client) => client.query(`GRANT SELECT ON bait TO ${client.escapeIdentifier(migrator!)}`));
+          }
+          await db.schema.createTable('done').addColumn('id', 'integer').execute();
+        },
+      };
+      const outcomes = await f.admin.migrateTenants({ migrations: provider({ '001_done': grantInOtherDatabase }) });
+      expect(migrator).toMatch(/^tenantry_migrator_[a-z0-9]+$/);
+      const outcome = outcomes.find((o) => o.schemaName === stuck.schemaName)!;
+      expect(outcome).toMatchObject({ status: 'migrated', applied: ['001_done'], leftoverRole: migrator });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.cleanupError).toBeInstanceOf(DatabaseError);
+      expect(outcome.cleanupError!.sqlState).toBe('2BP01');
+      expect(outcome.cleanupError!.message).toContain(`cannot be dropped because some objects depend on it (1 object in database ${bait.name})`);
+      expect(outcome.cleanupError!.message).toContain(`DROP OWNED BY "${migrator}"`);
+      expect(outcome.cleanupError!.message).toContain(`DROP ROLE "${migrator}"`);
+      // It really is still there (and can log in only for a while); the migrations were committed.
+      const { rows } = await f.superuser.query(`SELECT rolvaliduntil IS NOT NULL AS expires, rolsuper FROM pg_roles WHERE rolname = $1`, [migrator]);
+      expect(rows).toEqual([{ expires: true, rolsuper: false }]);
+      expect((await relationsIn(f.superuser, stuck.schemaName)).map((r) => [r.relname, r.owner])).toContainEqual(['done', stuck.username]);
+      // The other tenant's migrator was dropped, and its outcome says nothing of leftovers.
+      expect(outcomes.find((o) => o.schemaName === clean.schemaName)).toEqual({ schemaName: clean.schemaName, username: clean.username, status: 'migrated', applied: ['001_done'] });
+      expect(await migratorsFor(f.superuser, [clean.username])).toEqual([]);
+    } finally {
+      await bait.drop();
+      if (migrator) await f.superuser.query(`DROP ROLE IF EXISTS ${f.superuser.escapeIdentifier(migrator)}`);
     }
   });
 });

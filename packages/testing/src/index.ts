@@ -17,3 +17,5 @@ export { uniqueName } from './unique-name.js';
 // Re-exported so that importing this package also types vitest's inject().
 export type { TenantryProvidedContext } from './vitest-context.js';
 export { serverChecksPasswords } from './password-check.js';
+export { enableServerTls, type ServerTls } from './server-tls.js';
+export { historySpySql, spyWitnesses, type HistorySpyOptions } from './history-spy.js';

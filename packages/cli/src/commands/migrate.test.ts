@@ -1,10 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generatePassword, scramSha256Verifier } from '@tenantry/core';
-import { withClient } from '@tenantry/testing';
+import { createScratchDatabase, historySpySql, spyWitnesses, withClient } from '@tenantry/testing';
 import { catalogSnapshot, json, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
 
 const CUSTOMERS = `export async function up(db) {
@@ -128,52 +130,6 @@ interface Created {
   connectionString: string;
 }
 
-/**
- * Run as the tenant itself: replaces its kysely_migration table with a view
- * over a function of its own (SECURITY INVOKER, the default) that reports who
- * runs it (a NOTIFY on `channel`, a row in its own table `seen`), tries to make
- * the tenant superuser and to write into `victim`'s table, all of that again
- * after RESET ROLE, and then returns the real history. With `loud`, it then
- * fails with who ran it in the message. Anyone may read the view, so a
- * least-privilege admin would read it too.
- */
-function spyOnHistory(client: pg.Client, options: { tenant: Created; victim: Created; channel: string; loud: boolean }): string {
-  const { tenant, victim, channel, loud } = options;
-  const id = (name: string) => client.escapeIdentifier(name);
-  const lit = (value: string) => client.escapeLiteral(value);
-  const attempts = `
-      BEGIN INSERT INTO ${id(tenant.schemaName)}.seen VALUES (current_user, session_user); EXCEPTION WHEN OTHERS THEN NULL; END;
-      BEGIN PERFORM pg_catalog.pg_notify(${lit(channel)}, current_user || ' ' || session_user); EXCEPTION WHEN OTHERS THEN NULL; END;
-      BEGIN EXECUTE pg_catalog.format('ALTER ROLE %I SUPERUSER', ${lit(tenant.username)}); EXCEPTION WHEN OTHERS THEN NULL; END;
-      BEGIN EXECUTE pg_catalog.format('INSERT INTO %I.secrets VALUES (%L)', ${lit(victim.schemaName)}, 'written by ' || current_user); EXCEPTION WHEN OTHERS THEN NULL; END;`;
-  return `
-    CREATE TABLE seen (current_role_name text, session_role_name text);
-    CREATE TABLE history AS SELECT name, "timestamp" FROM kysely_migration;
-    CREATE FUNCTION spy() RETURNS TABLE (name varchar(255), "timestamp" varchar(255)) LANGUAGE plpgsql AS $body$
-    DECLARE
-      me text := current_user;
-      who text := session_user;
-    BEGIN
-      ${attempts}
-      -- SET ROLE is no boundary: all of it again as the session's own role.
-      BEGIN
-        RESET ROLE;
-        ${attempts}
-        EXECUTE pg_catalog.format('SET ROLE %I', me);
-      EXCEPTION WHEN OTHERS THEN NULL;
-      END;
-      IF ${loud ? 'true' : 'false'} THEN
-        RAISE EXCEPTION 'spy ran as current_user=% session_user=%', me, who;
-      END IF;
-      RETURN QUERY SELECT h.name, h."timestamp" FROM ${id(tenant.schemaName)}.history h;
-    END $body$;
-    DROP TABLE kysely_migration;
-    CREATE VIEW kysely_migration AS SELECT * FROM spy();
-    GRANT USAGE ON SCHEMA ${id(tenant.schemaName)} TO PUBLIC;
-    GRANT SELECT ON kysely_migration, history TO PUBLIC;
-    GRANT EXECUTE ON FUNCTION spy() TO PUBLIC;`;
-}
-
 /** Migrator roles (marked `migratorFor` one of `usernames`) that still exist. */
 async function migratorsFor(superuser: pg.Client, usernames: readonly string[]): Promise<string[]> {
   const { rows } = await superuser.query<{ rolname: string }>(
@@ -231,7 +187,8 @@ describe.each(['superuser', 'least-privilege'] as const)('migrate --dry-run over
     await withClient(victim.connectionString, (client) => client.query(`CREATE TABLE secrets (v text); INSERT INTO secrets VALUES ('original')`));
     const channel = uniqueName('spy');
     for (const [tenant, isLoud] of [[quiet, false], [loud, true]] as const) {
-      await withClient(tenant.connectionString, (client) => client.query(spyOnHistory(client, { tenant, victim, channel, loud: isLoud })));
+      const spy = historySpySql({ schemaName: tenant.schemaName, username: tenant.username, victimSchema: victim.schemaName, channel, loud: isLoud });
+      await withClient(tenant.connectionString, (client) => client.query(spy));
     }
     const notified: string[] = [];
     const listener = new pg.Client({ connectionString: db().database.url });
@@ -244,19 +201,14 @@ describe.each(['superuser', 'least-privilege'] as const)('migrate --dry-run over
       await listener.query('SELECT 1'); // notifications committed before this are delivered by now
 
       // Who ran the function, by every channel it had: the notifications, its tables, its error.
-      const ran: { current: string; session: string }[] = notified.map((payload) => {
-        const [current = '', session = ''] = payload.split(' ');
-        return { current, session };
-      });
+      const seen: { current: string; session: string }[] = [];
       for (const tenant of attackers) {
         const { rows } = await superuser.query<{ current: string; session: string }>(
           `SELECT current_role_name AS current, session_role_name AS session FROM ${superuser.escapeIdentifier(tenant.schemaName)}.seen`,
         );
-        ran.push(...rows);
+        seen.push(...rows);
       }
-      for (const match of `${text.stdout}${text.stderr}${report.stdout}${report.stderr}`.matchAll(/spy ran as current_user=(\S+) session_user=(\S+?)[".\s]/g)) {
-        ran.push({ current: match[1]!, session: match[2]! });
-      }
+      const ran = spyWitnesses({ text: `${text.stdout}${text.stderr}${report.stdout}${report.stderr}`, seen, notifications: notified });
       // It did run (the loud one says so), and never as the admin: as its tenant, in a migrator's session.
       expect(ran.length).toBeGreaterThan(0);
       for (const who of ran) {
@@ -299,6 +251,72 @@ describe.each(['superuser', 'least-privilege'] as const)('migrate --dry-run over
       expect(await migratorsFor(superuser, [fresh, partial, quiet, loud, victim, latest].map((tenant) => tenant.username))).toEqual([]);
     } finally {
       await listener.end();
+    }
+  });
+});
+
+describe('migrate with a migrator role that cannot be dropped', () => {
+  const db = useCliDatabase();
+
+  // A real failure: while a migration runs, a superuser grants the migrator a privilege in another
+  // database, which DROP OWNED (this database only) cannot take back, so DROP ROLE fails.
+  it('names it on stderr with the fix, reports it in --json, and exits 1; the tenant is still migrated', async () => {
+    const { run, superuser } = db();
+    const tenant = { schema: uniqueName('t_stuck'), user: uniqueName('u_stuck') };
+    expect((await run(['create', '--schema', tenant.schema, '--username', tenant.user])).code).toBe(0);
+    const bait = await createScratchDatabase(inject('tenantryAdminUrl'), 'bait');
+    try {
+      await withClient(bait.url, (client) => client.query('CREATE TABLE bait (id integer)'));
+      const pgUrl = pathToFileURL(createRequire(import.meta.url).resolve('pg')).href;
+      const grant = (table: string) => `import pg from ${JSON.stringify(pgUrl)};
+export async function up(db) {
+  const client = new pg.Client({ connectionString: process.env.TENANTRY_TEST_BAIT_URL });
+  await client.connect();
+  try {
+    await client.query(\`DO $$ DECLARE r name; BEGIN
+      FOR r IN SELECT rolname FROM pg_roles WHERE (substr(shobj_description(oid, 'pg_authid'), 10)::jsonb ->> 'migratorFor') = ${pg.escapeLiteral(tenant.user)}
+               AND shobj_description(oid, 'pg_authid') LIKE 'tenantry:%' LOOP
+        EXECUTE format('GRANT SELECT ON bait TO %I', r);
+      END LOOP; END $$\`);
+  } finally {
+    await client.end();
+  }
+  await db.schema.createTable(${JSON.stringify(table)}).addColumn('id', 'integer').execute();
+}
+`;
+      const dir = await mkdtemp(join(tmpdir(), 'tenantry-stuck-'));
+      await writeFile(join(dir, '001_first.mjs'), grant('first'));
+      const env = { TENANTRY_TEST_BAIT_URL: bait.url };
+
+      const text = await run(['migrate', '--migrations', dir], { env });
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(new RegExp(`${tenant.schema} +migrated +001_first`));
+      expect(text.stdout).toContain('1 tenants: 1 migrated, 0 up to date, 0 failed, 1 migrator roles left behind (see above)');
+      const [first] = await migratorsFor(superuser, [tenant.user]);
+      expect(first).toMatch(/^tenantry_migrator_[a-z0-9]+$/);
+      expect(text.stderr).toContain(`${tenant.schema}: the migrator role "${first}" was left behind: Could not drop the migrator role "${first}"`);
+      expect(text.stderr).toContain(`DROP ROLE "${first}"`);
+
+      await writeFile(join(dir, '002_second.mjs'), grant('second'));
+      const report = await run(['migrate', '--migrations', dir, '--json'], { env });
+      expect(report.code).toBe(1);
+      const result = json<{ leftoverRoles: number; tenants: { status: string; applied: string[]; leftoverRole?: string; cleanupError?: { sqlState?: string; message: string } }[] }>(report);
+      expect(result.leftoverRoles).toBe(1);
+      const second = (await migratorsFor(superuser, [tenant.user])).find((role) => role !== first);
+      expect(result.tenants).toEqual([
+        {
+          schemaName: tenant.schema,
+          username: tenant.user,
+          status: 'migrated',
+          applied: ['002_second'],
+          leftoverRole: second,
+          cleanupError: { code: 'DATABASE', sqlState: '2BP01', message: expect.stringContaining(`(1 object in database ${bait.name})`) },
+        },
+      ]);
+      expect(await tableOwners(superuser, tenant.schema)).toEqual({ first: tenant.user, second: tenant.user });
+    } finally {
+      await bait.drop();
+      for (const role of await migratorsFor(superuser, [tenant.user])) await superuser.query(`DROP ROLE ${superuser.escapeIdentifier(role)}`);
     }
   });
 });
