@@ -3,12 +3,12 @@ import { parse } from 'pg-connection-string';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ValidationError } from '@tenantry/core';
 import { DatabaseAdmin } from './database-admin.js';
-import { enableServerTls, type ServerTls } from './test-support/server-tls.js';
+import { enableServerTls, type ServerTls } from '@tenantry/testing';
 import { uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 /*
  * A tenant must connect with the TLS requirements the admin connected with.
- * The server gets TLS for this file (a throwaway CA, see server-tls.ts); the
+ * The server gets TLS for this file (a throwaway CA, see enableServerTls in @tenantry/testing); the
  * tenants then log in with exactly the string Tenantry handed them.
  */
 

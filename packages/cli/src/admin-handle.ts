@@ -27,7 +27,10 @@ export class AdminHandle {
     this.#pool = new pg.Pool({ ...connection.config, max: Math.max(10, options.poolSize ?? 0) });
     // An idle client whose server went away emits 'error' on the pool; the next query reports it.
     this.#pool.on('error', () => undefined);
-    this.admin = new DatabaseAdmin(this.#pool);
+    // Before any connection: DatabaseAdmin puts its 'error' listener on every
+    // client of the pool from its creation on (a FATAL right after login must
+    // fail the command, not crash it), and names PGSSLROOTCERT in tenants' URLs.
+    this.admin = new DatabaseAdmin(this.#pool, { tenantConnection: connection.tenantConnection });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import { redactConnectionString, validateConnectionUrl } from '@tenantry/core';
@@ -16,6 +17,12 @@ export interface ResolvedConnection {
   source: string;
   /** Warnings for stderr (a password on the command line, an sslmode pg cannot honour). */
   warnings: string[];
+  /**
+   * `DatabaseAdminOptions.tenantConnection`: PGSSLROOTCERT's path (made
+   * absolute), which `config.ssl` holds only as the certificate's text, so
+   * tenants' connection strings name the same root certificate.
+   */
+  tenantConnection: { sslrootcert?: string };
 }
 
 /** How long to wait for a connection unless PGCONNECT_TIMEOUT says otherwise. */
@@ -26,7 +33,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * the libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE,
  * PGSSLMODE, PGSSLROOTCERT, PGAPPNAME, PGCONNECT_TIMEOUT) with libpq's
  * defaults. The libpq case becomes a `pg` config of host, port and database,
- * so tenants' connection strings are built from those.
+ * so tenants' connection strings are built from those, with the TLS the admin
+ * used: PGSSLMODE as the matching sslmode and PGSSLROOTCERT as sslrootcert.
  *
  * @throws UsageError for a malformed URL (never echoed: it may hold a password) or a bad variable.
  */
@@ -44,7 +52,7 @@ export function resolveConnection(databaseUrlFlag: string | undefined, env: CliI
     // pg falls back to PGPASSWORD itself, but from process.env: pass the one we were given.
     const password = nonEmpty(env['PGPASSWORD']);
     if (!hasPassword(url) && password !== undefined) config.password = password;
-    return { config, description: redactConnectionString(url), source, warnings };
+    return { config, description: redactConnectionString(url), source, warnings, tenantConnection: {} };
   }
 
   const user = nonEmpty(env['PGUSER']) ?? safeUserName();
@@ -59,11 +67,15 @@ export function resolveConnection(databaseUrlFlag: string | undefined, env: CliI
   const applicationName = nonEmpty(env['PGAPPNAME']);
   if (applicationName !== undefined) config.application_name = applicationName;
   config.ssl = sslFromEnv(env, warnings, command);
+  const rootCert = nonEmpty(env['PGSSLROOTCERT']);
+  // Tenants verify the server with the same file (as a path: the text cannot go into a URL).
+  const tenantConnection = config.ssl && rootCert !== undefined && rootCert !== 'system' ? { sslrootcert: resolve(rootCert) } : {};
   return {
     config,
     description: `host=${host} port=${port} user=${user} dbname=${database}`,
     source: 'PG* environment variables',
     warnings,
+    tenantConnection,
   };
 }
 

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { withClient } from '@tenantry/testing';
+import { withClient } from './with-client.js';
 
 export interface ServerTls {
   /** The root certificate that signed the server's certificate. */
