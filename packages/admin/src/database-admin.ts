@@ -15,9 +15,7 @@ import {
   planCreateTenant,
   planListTenants,
   planPrepareDatabase,
-  planRemoveTenant,
   planToScript,
-  REMOVE_PLAN_PRELUDE_LENGTH,
   type Plan,
   type ServerFactsRow,
 } from '@tenantry/sql';
@@ -41,7 +39,7 @@ import type {
   VerificationReport,
 } from './database-admin-options.js';
 import { PermissionError } from '@tenantry/core';
-import { checkCanRemove, checkManagedTenant } from './managed-tenant.js';
+import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import type { ErrorContext } from './map-database-error.js';
 import { createTenants, createTenantsStream } from './create-tenants.js';
 import { migrateTenantInTransaction, migrateTenants } from './tenant-migrations.js';
@@ -174,37 +172,29 @@ export class DatabaseAdmin {
   }
 
   /**
-   * Removes a tenant: its schema with everything in it (including objects the
-   * tenant created), its privileges and default privileges, and its role.
-   * Only tenants Tenantry created, checked by their markers.
+   * Removes a tenant: ends its open sessions (in every database), drops its
+   * schema with everything in it (including objects the tenant created), its
+   * privileges and default privileges, and its role. Only tenants Tenantry
+   * created, checked by their markers. What the role owns or holds in other
+   * databases of the cluster stops the removal, unless
+   * `dropOwnedInOtherDatabases` asks to drop that too.
    *
    * @throws TenantNotFoundError when the schema or role does not exist.
    * @throws TenantNotManagedError when either was not created by Tenantry, or they do not belong together.
    * @throws PermissionError naming what the admin lacks, before anything is dropped.
+   * @throws TenantRemovalBlockedError naming each other database and what the role has there; nothing is changed.
    */
-  async removeTenant(ref: TenantRef): Promise<void> {
-    const { plan, facts, context, schemaName, username } = await this.#removePlan(ref);
-    const prelude = plan.statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH);
-    const drops = plan.statements.slice(REMOVE_PLAN_PRELUDE_LENGTH);
-    await this.#session.inTransaction(context, async (client) => {
-      await client.query(prelude.map((statement) => statement.sql).join(';\n'));
-      const state = await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username));
-      checkManagedTenant(state, { schemaName, username, database: facts.row.database });
-      checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
-      await client.query(drops.map((statement) => statement.sql).join(';\n'));
-    });
+  async removeTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
+    return removeTenant(this.#session, ref, options);
   }
 
   /**
    * The statements `removeTenant` would run, after the same checks it makes
-   * (found, Tenantry's, the admin may drop it), without running them: a dry run.
+   * (found, Tenantry's, the admin may drop it, nothing in other databases
+   * unless opted in), without running them: a dry run.
    */
-  async planRemoveTenant(ref: TenantRef): Promise<Plan> {
-    const { plan, facts, context, schemaName, username } = await this.#removePlan(ref);
-    const state = (await this.#session.read(facts.dialect.tenantStateQuery(schemaName, username), context))[0]!;
-    checkManagedTenant(state, { schemaName, username, database: facts.row.database });
-    checkCanRemove(state, { schemaName, username, adminRole: facts.row.admin_role });
-    return plan;
+  async planRemoveTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
+    return planRemoveTenant(this.#session, ref, options);
   }
 
   /**
@@ -213,16 +203,6 @@ export class DatabaseAdmin {
    */
   async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
     return planRotatePassword(this.#session, tenant, options);
-  }
-
-  async #removePlan(ref: TenantRef) {
-    const schemaName = validateSchemaName(ref?.schemaName);
-    const username = validateRoleName(ref?.username);
-    const facts = await this.#session.serverFacts();
-    const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
-    const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
-    const plan = planRemoveTenant({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
-    return { plan, facts, context, schemaName, username };
   }
 
   /** Every tenant Tenantry created in this database, ordered by schema name. */

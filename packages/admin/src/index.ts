@@ -19,6 +19,7 @@ export type {
   TenantDetails,
   TenantPage,
 } from './database-admin-options.js';
+export type { RemoveTenantOptions } from './remove-tenant.js';
 export { mapDatabaseError } from './map-database-error.js';
 // Re-exported so that one import gives the whole seed API.
 export {
@@ -29,10 +30,12 @@ export {
   TenantAlreadyExistsError,
   TenantNotFoundError,
   TenantNotManagedError,
+  TenantRemovalBlockedError,
   PermissionError,
   ConnectionError,
   DatabaseNotPreparedError,
   DatabaseError,
   type TenantConfig,
   type TenantRef,
+  type RemovalBlocker,
 } from '@tenantry/core';

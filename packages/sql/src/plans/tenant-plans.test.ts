@@ -108,13 +108,17 @@ describe('planCreateTenant', () => {
 });
 
 describe('planRemoveTenant', () => {
-  it('drops the schema, what the role owns here, then the role', () => {
+  it("ends the role's sessions, drops the schema, what the role owns here, ends sessions opened since, then drops the role", () => {
     const plan = planRemoveTenant({ schemaName: 'tenant_acme', username: 'acme_user' });
+    const terminate = (wait: number) =>
+      `SELECT pg_catalog.pg_terminate_backend(a.pid, ${wait}) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = 'acme_user' AND a.pid <> pg_catalog.pg_backend_pid()`;
     expect(plan.statements.map((s) => s.text)).toEqual([
       'SET LOCAL search_path = pg_catalog, pg_temp',
       expect.stringMatching(/^SELECT pg_advisory_xact_lock/),
+      terminate(5000),
       'DROP SCHEMA "tenant_acme" CASCADE',
       'DROP OWNED BY "acme_user"',
+      terminate(0),
       'DROP ROLE "acme_user"',
     ]);
   });
@@ -153,14 +157,16 @@ describe('planListTenants', () => {
 });
 
 describe('planRemoveTenant for an admin that is not superuser', () => {
-  it('grants the admin the tenant role before DROP OWNED BY, with INHERIT on PostgreSQL 16+', async () => {
+  it('grants the admin the tenant role before ending its sessions and DROP OWNED BY, with INHERIT on PostgreSQL 16+', async () => {
     const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
     const spec = { schemaName: 'tenant_acme', username: 'acme_user', nonSuperuserAdmin: 'cloud admin' };
     const texts16 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 160000 })).statements.map((s) => s.text);
     expect(texts16.slice(2)).toEqual([
-      'DROP SCHEMA "tenant_acme" CASCADE',
       'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
+      expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 5000\)/),
+      'DROP SCHEMA "tenant_acme" CASCADE',
       'DROP OWNED BY "acme_user"',
+      expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 0\)/),
       'DROP ROLE "acme_user"',
     ]);
     const texts15 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 150004 })).statements.map((s) => s.text);
