@@ -124,7 +124,8 @@ describe('creation refuses memberships and settings that give a tenant more than
   });
 
   it('refuses labels with control characters before any I/O', async () => {
-    for (const labels of [{ note: 'a\u001b[2Jb' }, { 'a\rb': 'x' }, { note: 'a\u009bb' }]) {
+    const hostile: Record<string, string>[] = [{ note: 'a\u001b[2Jb' }, { 'a\rb': 'x' }, { note: 'a\u009bb' }];
+    for (const labels of hostile) {
       await expect(fixture().admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u'), labels })).rejects.toMatchObject({
         field: 'labels',
         rule: 'control-character',
