@@ -1,14 +1,19 @@
 /**
  * Turns TLS on in the running test server for a while: a throwaway CA and a
- * server certificate for 127.0.0.1 and localhost, made with `openssl`, set
- * with ALTER SYSTEM and a configuration reload (PostgreSQL reloads its TLS
- * settings without a restart). Connections without TLS keep working.
+ * server certificate for 127.0.0.1 and localhost, made with `openssl`. The
+ * server's certificate and key are written by the server itself, into its
+ * data directory (COPY ... TO PROGRAM with umask 077: the key must belong to
+ * the server's OS user with mode 0600, and plain COPY TO makes files 0644),
+ * so this works wherever the server runs; then set with ALTER SYSTEM and a
+ * configuration reload (PostgreSQL reloads its TLS settings without a
+ * restart). Connections without TLS keep working. Needs a superuser.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { uniqueName } from './unique-name.js';
 import { withClient } from './with-client.js';
 
 export interface ServerTls {
@@ -34,7 +39,6 @@ function makeCa(directory: string, name: string): void {
 
 export async function enableServerTls(superuserUrl: string): Promise<ServerTls> {
   const directory = mkdtempSync(join(tmpdir(), 'tenantry-tls-'));
-  chmodSync(directory, 0o755); // the server runs as another OS user when the tests run as root
   makeCa(directory, 'tenantry-test-ca');
   makeCa(directory, 'stranger-ca');
   writeFileSync(join(directory, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
@@ -43,20 +47,21 @@ export async function enableServerTls(superuserUrl: string): Promise<ServerTls> 
     ['x509', '-req', '-in', 'server.csr', '-CA', 'tenantry-test-ca.crt', '-CAkey', 'tenantry-test-ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'],
     directory,
   );
-  const keyPath = join(directory, 'server.key');
-  const certPath = join(directory, 'server.crt');
+  const name = uniqueName('tenantry_test_tls');
+  let serverFiles: string[] = [];
   await withClient(superuserUrl, async (client) => {
-    // The key must belong to the server's OS user, mode 0600, or the server refuses it.
     const dataDirectory = (await client.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory;
-    const owner = statSync(dataDirectory);
-    if (process.getuid?.() === 0) {
-      chownSync(keyPath, owner.uid, owner.gid);
-      chownSync(certPath, owner.uid, owner.gid);
+    const serverPath = (extension: string) => `${dataDirectory}/${name}.${extension}`;
+    serverFiles = [serverPath('crt'), serverPath('key')];
+    for (const extension of ['crt', 'key']) {
+      // One row per PEM line (base64 and dashes: nothing COPY's text format escapes).
+      const lines = readFileSync(join(directory, `server.${extension}`), 'utf8').trimEnd().split('\n');
+      const values = lines.map((line) => pg.escapeLiteral(line)).join(', ');
+      const program = `umask 077 && cat > ${shellQuote(serverPath(extension))}`;
+      await client.query(`COPY (SELECT line FROM unnest(ARRAY[${values}]) WITH ORDINALITY AS pem(line, n) ORDER BY n) TO PROGRAM ${pg.escapeLiteral(program)}`);
     }
-    chmodSync(keyPath, 0o600);
-    chmodSync(certPath, 0o644);
-    await client.query(`ALTER SYSTEM SET ssl_cert_file = ${pg.escapeLiteral(certPath)}`);
-    await client.query(`ALTER SYSTEM SET ssl_key_file = ${pg.escapeLiteral(keyPath)}`);
+    await client.query(`ALTER SYSTEM SET ssl_cert_file = ${pg.escapeLiteral(serverPath('crt'))}`);
+    await client.query(`ALTER SYSTEM SET ssl_key_file = ${pg.escapeLiteral(serverPath('key'))}`);
     await client.query('ALTER SYSTEM SET ssl = on');
     await client.query('SELECT pg_reload_conf()');
   });
@@ -73,6 +78,8 @@ export async function enableServerTls(superuserUrl: string): Promise<ServerTls> 
         await client.query('ALTER SYSTEM RESET ssl_cert_file');
         await client.query('ALTER SYSTEM RESET ssl_key_file');
         await client.query('SELECT pg_reload_conf()');
+        const remove = `rm -f ${serverFiles.map(shellQuote).join(' ')}`;
+        await client.query(`COPY (SELECT 1 WHERE false) TO PROGRAM ${pg.escapeLiteral(remove)}`);
       });
       rmSync(directory, { recursive: true, force: true });
     },
@@ -96,4 +103,8 @@ async function waitForTls(superuserUrl: string, caText: string): Promise<void> {
     }
   }
   throw new Error(`the server did not start TLS after a reload (see its log): ${String(lastError)}`);
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
