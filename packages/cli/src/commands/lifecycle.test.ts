@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { withDatabase } from '@tenantry/testing';
 import { main } from '../main.js';
 import { catalogHas, catalogSnapshot, json, loginAs, loginRefused, tenantry, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
 
@@ -306,6 +307,48 @@ describe('create, show, list, verify, rotate-password, remove', () => {
     const again = await run(['remove', '--schema', schema, '--username', user, '--yes']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`No schema named "${schema}"`);
+  });
+
+  it('remove: what the tenant made in another database stops it (exit 1, named); --drop-owned-in-other-databases shows it in --dry-run and drops it', async () => {
+    const { run, superuser } = db();
+    const schema = uniqueName('t_rm_else');
+    const user = uniqueName('u_rm_else');
+    const created = json<CredentialsJson>(await run(['create', '--schema', schema, '--username', user, '--json']));
+    const inPostgres = async <T,>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> => {
+      const client = new pg.Client({ connectionString: withDatabase(url, 'postgres') });
+      await client.connect();
+      try {
+        return await work(client);
+      } finally {
+        await client.end();
+      }
+    };
+    const oid = await inPostgres(created.connectionString, async (client) => (await client.query<{ oid: number }>('SELECT lo_create(0)::int AS oid')).rows[0]!.oid);
+    const largeObjectLeft = () => inPostgres(inject('tenantryAdminUrl'), async (client) => (await client.query('SELECT 1 FROM pg_largeobject_metadata WHERE oid = $1', [oid])).rowCount);
+    try {
+      const blocked = await run(['remove', '--schema', schema, '--username', user, '--yes', '--json']);
+      expect(blocked.code).toBe(1);
+      expect(json(blocked)).toMatchObject({ error: { code: 'TENANT_REMOVAL_BLOCKED' } });
+      expect(blocked.stderr).toContain(`database "postgres": large object ${oid}`);
+      expect(blocked.stderr).toContain('--drop-owned-in-other-databases');
+      expect(await catalogHas(superuser, { schema, role: user })).toEqual({ schema: true, role: true });
+      expect(await loginAs(created.connectionString)).toEqual({ user, schema });
+
+      const dryRun = await run(['remove', '--schema', schema, '--username', user, '--drop-owned-in-other-databases', '--dry-run']);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      expect(dryRun.stdout).toContain(`-- in database "postgres" (connected there, in a transaction of its own): drop the role's objects and privileges in that database\nDROP OWNED BY "${user}";`);
+      expect(dryRun.stdout.indexOf(`DROP OWNED BY "${user}";`)).toBeLessThan(dryRun.stdout.indexOf(`DROP SCHEMA "${schema}" CASCADE;`));
+      expect(await largeObjectLeft()).toBe(1);
+
+      const removed = await run(['remove', '--schema', schema, '--username', user, '--yes', '--drop-owned-in-other-databases', '--json']);
+      expect(removed.code, removed.stderr).toBe(0);
+      expect(json(removed)).toEqual({ removed: true, schemaName: schema, username: user });
+      expect(await catalogHas(superuser, { schema, role: user })).toEqual({ schema: false, role: false });
+      expect(await largeObjectLeft()).toBe(0);
+    } finally {
+      // A failed run must not leave the large object (and so the role) behind on the server.
+      await inPostgres(inject('tenantryAdminUrl'), (client) => client.query('SELECT lo_unlink($1) FROM pg_largeobject_metadata WHERE oid = $1', [oid]));
+    }
   });
 
   it('remove on a terminal asks for the schema name: another answer aborts (exit 1), the name removes', async () => {

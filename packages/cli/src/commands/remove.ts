@@ -13,6 +13,8 @@ export interface RemoveOptions {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  /** Also drop what the tenant's role owns or holds in other databases (`dropOwnedInOtherDatabases`). */
+  dropOwnedInOtherDatabases?: boolean;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
     validateRoleName(options.username);
   });
   const ref = { schemaName: options.schemaName, username: options.username };
+  const removeOptions = { dropOwnedInOtherDatabases: options.dropOwnedInOtherDatabases === true };
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {
     throw new UsageError(
       `refusing to remove tenant "${ref.schemaName}" without confirmation: standard input is not a terminal, so there is no one to ask.`,
@@ -36,7 +39,7 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
   return context.withAdmin(options.databaseUrl, async (handle) => {
     const { planDocument, planText } = await import('../plans.js');
     if (options.dryRun) {
-      const plan = await handle.admin.planRemoveTenant(ref);
+      const plan = await handle.admin.planRemoveTenant(ref, removeOptions);
       if (options.json) await output.json(planDocument(plan, ref));
       else await output.out(planText(plan, 'nothing to run'));
       output.err('Dry run: nothing was changed.');
@@ -44,10 +47,11 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
     }
     if (!options.yes) {
       // Check it exists and is Tenantry's before asking (the same checks removeTenant makes again).
-      await handle.admin.planRemoveTenant(ref);
+      await handle.admin.planRemoveTenant(ref, removeOptions);
+      const elsewhere = removeOptions.dropOwnedInOtherDatabases ? `, DROP OWNED BY ${JSON.stringify(ref.username)} in the other databases where it has objects` : '';
       const answer = await ask(
         context,
-        `Remove tenant ${output.errStyle.bold(ref.schemaName)}: DROP SCHEMA ${JSON.stringify(ref.schemaName)} CASCADE (every table and row in it) and DROP ROLE ${JSON.stringify(ref.username)}?\n` +
+        `Remove tenant ${output.errStyle.bold(ref.schemaName)}: DROP SCHEMA ${JSON.stringify(ref.schemaName)} CASCADE (every table and row in it)${elsewhere} and DROP ROLE ${JSON.stringify(ref.username)}?\n` +
           `This cannot be undone. Type the schema name to confirm: `,
       );
       if (answer !== ref.schemaName) {
@@ -56,7 +60,7 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
         return ExitCode.failure;
       }
     }
-    await handle.admin.removeTenant(ref);
+    await handle.admin.removeTenant(ref, removeOptions);
     if (options.json) await output.json({ removed: true, ...ref });
     else await output.out(`${output.style.green('✔')} Removed tenant ${output.style.bold(ref.schemaName)} (schema and everything in it, role ${JSON.stringify(ref.username)}).\n`);
     return ExitCode.ok;
@@ -79,14 +83,20 @@ async function ask(context: CommandContext, prompt: string): Promise<string | un
 export const remove: CommandDefinition = {
   name: 'remove',
   summary: 'Remove a tenant: its schema with everything in it, and its role. Asks first.',
-  usage: ['remove --schema <name> --username <name> [--yes] [--dry-run] [--json]'],
+  usage: ['remove --schema <name> --username <name> [--yes] [--drop-owned-in-other-databases] [--dry-run] [--json]'],
   description:
     "Drops the tenant's schema with every object in it (including those the tenant created), the role's remaining privileges and default privileges, and the role, in one transaction. " +
-    'Only tenants Tenantry created (checked by their markers). On a terminal it asks you to type the schema name; otherwise --yes is required (exit 2 without it). Answering anything else aborts (exit 1).',
+    "Only tenants Tenantry created (checked by their markers). The tenant's open sessions, in every database, are ended. " +
+    'Objects the role owns or holds in other databases of the cluster (a large object or default privileges made in postgres, say) stop the removal (exit 1, naming them) unless --drop-owned-in-other-databases. ' +
+    'On a terminal it asks you to type the schema name; otherwise --yes is required (exit 2 without it). Answering anything else aborts (exit 1).',
   options: {
     schema: { type: 'string', value: '<name>', description: "The tenant's schema." },
     username: { type: 'string', value: '<name>', description: "The tenant's role (must be the schema's tenant)." },
     yes: { type: 'boolean', short: 'y', description: 'Do not ask for confirmation.' },
+    'drop-owned-in-other-databases': {
+      type: 'boolean',
+      description: "Also drop what the tenant's role owns or holds in other databases of the cluster: connects to each as the admin and runs DROP OWNED BY there first.",
+    },
     ...dryRunOption,
     ...connectionOptions,
     ...jsonOption,
@@ -103,6 +113,7 @@ export const remove: CommandDefinition = {
         yes: booleanValue(args, 'yes'),
         dryRun: booleanValue(args, 'dry-run'),
         json: booleanValue(args, 'json'),
+        dropOwnedInOtherDatabases: booleanValue(args, 'drop-owned-in-other-databases'),
       },
       context,
     ),
