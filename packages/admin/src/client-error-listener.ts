@@ -40,6 +40,8 @@ function ignorePoolError(): void {
  * off again (clients keep theirs: they only record).
  */
 export function listenToPoolClients(pool: pg.Pool): () => void {
+  // A pool-like object that is no EventEmitter: its clients get the listener at checkout only.
+  if (typeof pool.on !== 'function' || typeof pool.off !== 'function') return () => undefined;
   pool.on('connect', listenToClient);
   pool.on('error', ignorePoolError);
   return () => {

@@ -14,8 +14,8 @@ import { listenToPoolClients } from './client-error-listener.js';
 /**
  * What `DatabaseAdmin` accepts: the seed's URL, a `pg` pool config, or a pool
  * the caller owns. Any object that behaves as a `pg` pool (`connect`, `query`,
- * `end`, `on`, `off` and `options`) is taken as one, so a pool from another
- * copy of `pg` works too.
+ * `end` and `options`) is taken as one, so a pool from another copy of `pg`
+ * works too.
  *
  * On a caller's pool Tenantry adds an 'error' listener to the pool and, through
  * its 'connect' event, one to each new client, so that a connection that dies
@@ -72,7 +72,7 @@ function isPool(connection: unknown): connection is pg.Pool {
   if (typeof connection !== 'object' || connection === null) return false;
   const candidate = connection as Record<string, unknown>;
   return (
-    ['connect', 'query', 'end', 'on', 'off'].every((method) => typeof candidate[method] === 'function') &&
+    ['connect', 'query', 'end'].every((method) => typeof candidate[method] === 'function') &&
     typeof candidate['options'] === 'object' &&
     candidate['options'] !== null
   );
