@@ -44,10 +44,11 @@ describe('connections and errors', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     const admin = new DatabaseAdmin(`postgresql://u:p@127.0.0.1:${port}/app`, { connectionTimeoutMillis: 300 });
-    const started = Date.now();
     try {
-      await expect(admin.listTenants()).rejects.toBeInstanceOf(ConnectionError);
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // Gave up on its own timer (pg's connect timeout), not on the test's.
+      const error = await admin.listTenants().then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toMatch(/connection timeout|timeout exceeded when trying to connect/i);
     } finally {
       await admin.close();
       for (const socket of sockets) socket.destroy();
