@@ -2,7 +2,7 @@ import { chmod, chown, mkdtemp, open, readFile, rm, stat, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../io.js';
 import { main } from '../main.js';
 import { catalogHas, catalogSnapshot, json, loginAs, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
@@ -67,6 +67,7 @@ describe('create --from', () => {
     dir = await mkdtemp(join(tmpdir(), 'tenantry-bulk-'));
     p = uniqueName('b');
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('creates the good rows of a CSV, reports bad rows by line number, writes 0600 credentials, and resumes by skipping', async () => {
     const { run, superuser, database } = db();
