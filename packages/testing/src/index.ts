@@ -19,3 +19,26 @@ export type { TenantryProvidedContext } from './vitest-context.js';
 export { serverChecksPasswords } from './password-check.js';
 export { enableServerTls, type ServerTls } from './server-tls.js';
 export { historySpySql, spyWitnesses, type HistorySpyOptions } from './history-spy.js';
+// The MariaDB/MySQL lane.
+export {
+  MACHINE_MARIADB_URL,
+  MARIADB_SOURCE_ENV,
+  TEST_MYSQL_URL_ENV,
+  describeUnavailableMariadbLane,
+  mariadbSource,
+  startMariadbTestServer,
+  type MariadbLane,
+  type MariadbServerKind,
+  type MariadbSource,
+  type MariadbTestServer,
+  type StartMariadbTestServerOptions,
+} from './mariadb-test-server.js';
+export { MARIADBD_ENV, findMariadbBinaries, type MariadbBinaries } from './mariadb-binaries.js';
+export { createMariadbScratch, newMariadbRunPrefix, type MariadbScratch, type MariadbScratchOptions } from './mariadb-scratch.js';
+export { MARIADB_CATALOG_TABLES, mariadbAdminGrants, type MariadbAdminLane } from './mariadb-admin-grants.js';
+export { dropMariadbObjectsWithPrefix, type MariadbCleanupReport } from './mariadb-cleanup.js';
+export { formatMysqlUrl, isMysqlUrl, parseMysqlUrl, withMysqlCredentials, type MysqlUrlParts } from './mysql-url.js';
+export { escapeMysqlGrantDatabase, quoteMysqlIdentifier } from './mysql-identifier.js';
+export { mysqlNativePasswordHash } from './mysql-native-password.js';
+export { queryRows, withMysqlConnection, type MysqlConnection } from './with-mysql-connection.js';
+export type { TenantryMysqlProvidedContext } from './mariadb-vitest-context.js';
