@@ -20,7 +20,7 @@ const URL_PARTS = /^(postgres(?:ql)?:\/\/[^/?#]*)(?:\/[^?#]*)?(.*)$/is;
  */
 export function adminConfigForDatabase(pool: pg.Pool, database: string): pg.ClientConfig {
   const options: pg.PoolConfig = pool.options;
-  if (!options.connectionString) return { ...options, database };
+  if (!options.connectionString) return withPasswordOf(options, { ...options, database });
   const parts = URL_PARTS.exec(options.connectionString);
   if (!parts) {
     throw new ConnectionError({
@@ -28,8 +28,22 @@ export function adminConfigForDatabase(pool: pg.Pool, database: string): pg.Clie
     });
   }
   const path = encodeURIComponent(database).replace(/%(2F|3A|40|26|3D|2B|24|2C|3B)/gi, (escaped) => decodeURIComponent(escaped));
-  return { ...options, connectionString: `${parts[1]}/${path}${parts[2]}` };
+  return withPasswordOf(options, { ...options, connectionString: `${parts[1]}/${path}${parts[2]}` });
 }
+
+/**
+ * pg-pool keeps the password as a non-enumerable property of its options, so a
+ * spread loses it: carry it over the same way (out of util.inspect's sight).
+ */
+function withPasswordOf(options: pg.PoolConfig, config: pg.ClientConfig): pg.ClientConfig {
+  if (options.password !== undefined) {
+    Object.defineProperty(config, 'password', { value: options.password, enumerable: false, writable: true, configurable: true });
+  }
+  return config;
+}
+
+/** How long a connection to another database may take when the admin's pool sets no limit. */
+const OTHER_DATABASE_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs `work` in a transaction of a new connection to `database` as the
@@ -44,13 +58,18 @@ export async function inTransactionIn<T>(
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {
   let client: pg.Client | undefined;
+  let connected = false;
   try {
-    client = new pg.Client(adminConfigForDatabase(pool, database));
+    const config = adminConfigForDatabase(pool, database);
+    // A caller's pool may wait forever for a connection; this one must not hold up the removal.
+    config.connectionTimeoutMillis ??= OTHER_DATABASE_CONNECT_TIMEOUT_MS;
+    client = new pg.Client(config);
     // A server that ends the session emits 'error'; the failing query reports it.
     client.on('error', ignore);
     await client.connect().catch((error: unknown) => {
       throw connectionFailure(error, options.context);
     });
+    connected = true;
     await client.query(`BEGIN${options.readOnly ? ' READ ONLY' : ''}; ${pinSearchPathStatement().sql}`);
     const reached = (await client.query<{ database: string }>('SELECT pg_catalog.current_database() AS database')).rows[0]?.database;
     if (reached !== database) {
@@ -62,10 +81,12 @@ export async function inTransactionIn<T>(
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    await client?.query('ROLLBACK').catch(ignore);
+    // A client that never connected would queue the ROLLBACK (and wait on end) forever.
+    if (connected) await client?.query('ROLLBACK').catch(ignore);
     throw mapDatabaseError(error, options.context);
   } finally {
-    await client?.end().catch(ignore);
+    if (connected) await client?.end().catch(ignore);
+    else void client?.end().catch(ignore);
   }
 }
 

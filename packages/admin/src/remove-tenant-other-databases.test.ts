@@ -172,6 +172,29 @@ describe('removeTenant and what the role has in other databases', () => {
     expect(await leftIn(other.name, oid)).toEqual({ large_objects: 0, default_acls: 0, dependencies: 0 });
   });
 
+  it("reaches the other database with the admin's own credentials also from a pool the caller made from a pg config", async () => {
+    const { adminUrl } = fixture();
+    const { credentials, ref, oid } = await newTenant();
+    await asTenantIn(credentials, other.name, 'SELECT lo_create(0)');
+    const url = new URL(adminUrl);
+    // pg-pool hides a config's password from enumeration: the other database's connection must still get it.
+    const pool = new pg.Pool({
+      host: url.hostname,
+      port: Number(url.port),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.slice(1)),
+    });
+    const admin = new DatabaseAdmin(pool);
+    try {
+      await admin.removeTenant(ref, { dropOwnedInOtherDatabases: true });
+    } finally {
+      await pool.end();
+    }
+    expect(await leftIn(other.name, oid)).toEqual({ large_objects: 0, default_acls: 0, dependencies: 0 });
+    expect(await loginWorks(credentials)).toBe(false);
+  });
+
   it('when the last step fails, the tenant is still whole and listed, no borrowed grant is left, and calling again finishes', async () => {
     const { admin, superuser } = fixture();
     const { credentials, ref, oid } = await newTenant();
