@@ -6,6 +6,7 @@ import {
   generatePassword,
   scramSha256Verifier,
   validatePassword,
+  ValidationError,
 } from '@tenantry/core';
 import { pinSearchPathStatement, planToScript, PostgresDialect, type Plan, type ServerFactsRow } from '@tenantry/sql';
 import { listenToClient, lostConnectionOf } from './client-error-listener.js';
@@ -35,6 +36,7 @@ export class AdminSession {
       passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
       scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+      lockTimeoutMillis: validateLockTimeout(options.lockTimeoutMillis ?? 30_000),
       tenantConnection: options.tenantConnection ?? {},
     };
     this.#source = openConnectionSource(connection, this.options);
@@ -80,9 +82,10 @@ export class AdminSession {
     let client: pg.PoolClient | undefined;
     try {
       client = await this.#checkout();
-      await client.query(planToScript(plan));
+      // One implicit transaction: SET LOCAL holds until its end.
+      await client.query(`${this.#lockTimeoutStatement()};\n${planToScript(plan)}`);
     } catch (error) {
-      throw mapDatabaseError(error, context);
+      throw mapDatabaseError(error, this.#withLockTimeout(context));
     } finally {
       this.#release(client);
     }
@@ -97,7 +100,7 @@ export class AdminSession {
       // Pinned for this transaction only, so a caller's own pool keeps its settings.
       // Standard strings too: the plans' literals do not depend on it, but the
       // migrations' SQL that runs later in this transaction may.
-      await client.query(`BEGIN; ${pinSearchPathStatement().sql}; SET LOCAL standard_conforming_strings = on`);
+      await client.query(`BEGIN; ${pinSearchPathStatement().sql}; SET LOCAL standard_conforming_strings = on; ${this.#lockTimeoutStatement()}`);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -106,10 +109,18 @@ export class AdminSession {
         // A ROLLBACK that fails means the connection is gone: do not reuse it.
         await client.query('ROLLBACK').catch(() => (broken = true));
       }
-      throw mapDatabaseError(error, context);
+      throw mapDatabaseError(error, this.#withLockTimeout(context));
     } finally {
       this.#release(client, broken);
     }
+  }
+
+  #lockTimeoutStatement(): string {
+    return `SET LOCAL lock_timeout = ${this.options.lockTimeoutMillis}`;
+  }
+
+  #withLockTimeout(context: ErrorContext): ErrorContext {
+    return { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis };
   }
 
   /** Ends the pool; a caller's own pool stays open, with Tenantry's pool listeners taken off. */
@@ -152,4 +163,11 @@ export async function queryRows<Row>(client: pg.ClientBase, query: CompiledQuery
 /** Runs a compiled query that returns exactly one row. */
 export async function queryOne<Row>(client: pg.ClientBase, query: CompiledQuery<Row>): Promise<Row> {
   return (await queryRows(client, query))[0]!;
+}
+
+function validateLockTimeout(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 2_147_483_647) {
+    throw new ValidationError({ field: 'lockTimeoutMillis', rule: 'out-of-range', message: `lockTimeoutMillis must be a whole number of milliseconds from 0 up, got ${String(value)}.` });
+  }
+  return value;
 }

@@ -18,6 +18,14 @@ export interface DatabaseAdminOptions {
    */
   connectionTimeoutMillis?: number;
   /**
+   * How long an operation waits for a lock (a tenant's advisory lock, a
+   * catalog lock) before failing with `TenantBusyError`, in milliseconds; 0
+   * waits forever. Default 30,000. The tenants' own sessions can take their
+   * advisory locks (the keys are no secret), so without a bound they could
+   * stall their removal or rotation.
+   */
+  lockTimeoutMillis?: number;
+  /**
    * What tenants' connection strings need that the admin connection holds as
    * values: `sslrootcert`, the path of the root certificate file behind a pool
    * config's `ssl.ca` (a certificate's text cannot go into a URL). Required

@@ -4,6 +4,7 @@ import {
   DatabaseNotPreparedError,
   PermissionError,
   TenantAlreadyExistsError,
+  TenantBusyError,
   TenantryError,
   ValidationError,
   redactConnectionString,
@@ -17,6 +18,8 @@ export interface ErrorContext {
   schemaName?: string;
   username?: string;
   adminRole?: string | undefined;
+  /** The admin's lock timeout, for the message of a 55P03. */
+  lockTimeoutMillis?: number | undefined;
 }
 
 interface PgErrorShape {
@@ -66,6 +69,9 @@ export function mapDatabaseError(error: unknown, context: ErrorContext): Tenantr
       rule: unsafeRole ? 'unsafe-role' : 'privileged-setting',
       message: `Could not ${context.action}: ${serverMessage} Nothing was created.`,
     });
+  }
+  if (code === '55P03') {
+    return new TenantBusyError({ action: context.action, lockTimeoutMillis: context.lockTimeoutMillis ?? 0, sqlState: code, cause: error });
   }
   if (code === '42501') {
     const privilege = missingPrivilege(serverMessage);

@@ -11,6 +11,8 @@ import {
   PermissionError,
   redactConnectionString,
   TenantAlreadyExistsError,
+  TenantBusyError,
+  TenantRemovalBlockedError,
   TenantCredentials,
   tenantConnectionString,
   TenantNotFoundError,
@@ -143,6 +145,13 @@ function buildErrors(secretValue: string): Record<string, TenantryError> {
     ConnectionError: new ConnectionError({ message: `Could not connect to ${where}`, sqlState: '28P01', cause: driverError }),
     DatabaseNotPreparedError: new DatabaseNotPreparedError({ database: 'app', sqlState: 'TRY01', cause: driverError }),
     DatabaseError: new DatabaseError({ message: `Failed at ${where}`, sqlState: 'XX000', cause: driverError }),
+    TenantRemovalBlockedError: new TenantRemovalBlockedError({
+      schemaName: 'acme',
+      username: 'acme_user',
+      database: 'app',
+      blockers: [{ database: 'postgres', objects: ['large object 16386'], count: 1, described: true }],
+    }),
+    TenantBusyError: new TenantBusyError({ action: `remove tenant "acme" at ${where}`, lockTimeoutMillis: 30_000, sqlState: '55P03', cause: driverError }),
   };
 }
 

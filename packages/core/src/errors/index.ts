@@ -4,6 +4,7 @@ export { TenantAlreadyExistsError } from './tenant-already-exists-error.js';
 export { TenantNotFoundError } from './tenant-not-found-error.js';
 export { TenantNotManagedError } from './tenant-not-managed-error.js';
 export { TenantRemovalBlockedError, type RemovalBlocker } from './tenant-removal-blocked-error.js';
+export { TenantBusyError } from './tenant-busy-error.js';
 export { PermissionError } from './permission-error.js';
 export { ConnectionError } from './connection-error.js';
 export { DatabaseNotPreparedError } from './database-not-prepared-error.js';
