@@ -28,8 +28,9 @@ export const MARIADB_CATALOG_TABLES = ['global_priv', 'user', 'db', 'tables_priv
  *   database pattern). A global `ALL ON *.*` would cover the mysql database too.
  *
  * WARNING: `CREATE USER` lets its holder ALTER USER any account, root included
- * (MariaDB has no SYSTEM_USER guard): this admin is least-privilege in what it
- * is meant to do, not a security boundary against itself.
+ * (MariaDB has no SYSTEM_USER guard), and `CONNECTION ADMIN` lets it
+ * `SET GLOBAL init_connect` and `max_connections`: this admin is least-privilege
+ * in what it is meant to do, not a security boundary against itself.
  *
  * The generated SQL (MariaDB), least-privilege, prefix `tr1_`:
  * ```sql
