@@ -1,0 +1,17 @@
+import type { CompiledQuery } from 'kysely';
+import type { Statement } from '@tenantry/sql';
+
+/**
+ * One connection of a driver (`pg`, `mysql2`), as the executor sees it: it
+ * runs statements and parameterised catalog queries, and knows no dialect.
+ */
+export interface DriverConnection {
+  /**
+   * Runs statements in order. A driver that can send several statements in one
+   * round trip (pg's simple query protocol) does; others send them one by one.
+   * WARNING: statements may hold a password secret; drivers never log them.
+   */
+  run(statements: readonly Statement[]): Promise<void>;
+  /** Runs a compiled (parameterised) query and returns its rows. */
+  query<Row>(query: CompiledQuery<Row>): Promise<Row[]>;
+}

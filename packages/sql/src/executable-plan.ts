@@ -1,0 +1,76 @@
+import type { CompiledQuery } from 'kysely';
+import type { Plan, PlanAction } from './plan.js';
+import type { Statement } from './statement.js';
+
+/**
+ * A plan that describes its own execution, so that one executor can run the
+ * plans of every dialect without knowing any of them.
+ *
+ * - `transaction`: every step runs in one transaction (PostgreSQL, whose DDL
+ *   is transactional); any failure rolls all of it back. Consecutive `run`
+ *   steps go to the server in one round trip.
+ * - `compensation`: the database commits each DDL statement on its own
+ *   (MySQL, MariaDB). Steps run in order on one connection; when one fails,
+ *   the `undo` statements of the steps that completed run in reverse order,
+ *   then the error is raised. `finally` statements run in every case (they
+ *   release session-level locks).
+ *
+ * `statements` lists every statement the plan may run, in order, for dry
+ * runs; it is what `formatPlan` prints.
+ */
+export interface ExecutablePlan extends Plan {
+  readonly atomicity: 'transaction' | 'compensation';
+  readonly steps: readonly PlanStep[];
+  /** Run last whatever happened (compensation plans); never undone. */
+  readonly finally: readonly Statement[];
+}
+
+export type PlanStep = RunStep | CheckStep;
+
+/** Statements to run, in order. */
+export interface RunStep {
+  readonly kind: 'run';
+  readonly statements: readonly Statement[];
+  /** What undoes this step if a later one fails (compensation plans only). */
+  readonly undo: readonly Statement[];
+}
+
+/**
+ * A catalog read whose rows decide whether the plan may go on: `verify`
+ * throws a Tenantry error (not found, not managed, no permission) to stop it.
+ * It runs where the plan runs: inside the transaction, under the locks the
+ * steps before it took, so no race slips between the check and the change.
+ */
+export interface CheckStep<Row = unknown> {
+  readonly kind: 'check';
+  readonly purpose: string;
+  readonly query: CompiledQuery<Row>;
+  readonly verify: (rows: readonly Row[]) => void;
+}
+
+/** A step that runs `statements`, undone by `undo` in compensation plans. */
+export function runStep(statements: readonly Statement[], undo: readonly Statement[] = []): RunStep {
+  return Object.freeze({ kind: 'run', statements: Object.freeze([...statements]), undo: Object.freeze([...undo]) });
+}
+
+/** A step that reads the catalog and stops the plan when `verify` throws. */
+export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): CheckStep<Row> {
+  return Object.freeze({ kind: 'check', purpose, query, verify });
+}
+
+/** Freezes a plan; `statements` is derived from the run steps and `finally`. */
+export function executablePlan(
+  action: PlanAction,
+  atomicity: ExecutablePlan['atomicity'],
+  steps: readonly PlanStep[],
+  finallyStatements: readonly Statement[] = [],
+): ExecutablePlan {
+  const statements = [...steps.flatMap((step) => (step.kind === 'run' ? step.statements : [])), ...finallyStatements];
+  return Object.freeze({
+    action,
+    atomicity,
+    steps: Object.freeze([...steps]),
+    finally: Object.freeze([...finallyStatements]),
+    statements: Object.freeze(statements),
+  });
+}
