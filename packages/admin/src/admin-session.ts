@@ -8,7 +8,9 @@ import {
   validatePassword,
   ValidationError,
 } from '@tenantry/core';
-import { pinSearchPathStatement, planToScript, PostgresDialect, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { pinSearchPathStatement, planToScript, PostgresDialect, type ExecutablePlan, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { pgDriverConnection } from './drivers/pg-driver-connection.js';
+import { executePlan } from './executor/execute-plan.js';
 import { listenToClient, lostConnectionOf } from './client-error-listener.js';
 import { openConnectionSource, type AdminConnection, type ConnectionSource } from './connection-source.js';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
@@ -89,6 +91,20 @@ export class AdminSession {
     } finally {
       this.#release(client);
     }
+  }
+
+  /**
+   * Runs a plan as it says it must run. A plan of statements only is one
+   * implicit transaction in one round trip; one with catalog checks runs in a
+   * transaction, the checks where they stand. With `checksOnly` (a dry run),
+   * only the checks run.
+   */
+  async runPlan(plan: ExecutablePlan, context: ErrorContext, options: { checksOnly?: boolean } = {}): Promise<void> {
+    if (plan.atomicity !== 'transaction') {
+      throw new Error(`A ${plan.atomicity} plan cannot run through pg: PostgreSQL plans run in one transaction.`);
+    }
+    if (!options.checksOnly && plan.steps.every((step) => step.kind === 'run')) return this.runScript(plan, context);
+    await this.inTransaction(context, (client) => executePlan(pgDriverConnection(client), plan, options));
   }
 
   /** Runs `work` in a transaction with the search_path pinned; rolls back on any error. */

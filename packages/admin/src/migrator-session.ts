@@ -8,7 +8,7 @@ import {
   type Statement,
 } from '@tenantry/sql';
 import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
-import { checkManagedTenant } from './managed-tenant.js';
+import { checkManagedTenant } from '@tenantry/sql';
 import { mapDatabaseError, toDatabaseError, type ErrorContext } from './map-database-error.js';
 
 /** How long a migrator role may log in: enough for one tenant's migrations, useless if left behind. */

@@ -9,7 +9,7 @@ import {
   type RoleDependencyElsewhereRow,
 } from '@tenantry/sql';
 import { queryOne, queryRows, type AdminSession, type ServerFacts } from './admin-session.js';
-import { checkCanRemove, checkManagedTenant } from './managed-tenant.js';
+import { checkCanRemove, checkManagedTenant } from '@tenantry/sql';
 import type { ErrorContext } from './map-database-error.js';
 import { databasesOf, describeBlockers, dropOwnedElsewhere, runDropOwnedElsewhere } from './role-in-other-databases.js';
 

@@ -1,8 +1,7 @@
 import { generatePassword, TenantCredentials, validateRoleName, validateSchemaName, type TenantRef } from '@tenantry/core';
-import { planRotatePassword as buildRotatePlan, ROTATE_PLAN_PRELUDE_LENGTH, type Plan } from '@tenantry/sql';
-import { queryOne, type AdminSession } from './admin-session.js';
+import { planRotatePassword as buildRotatePlan, type Plan } from '@tenantry/sql';
+import type { AdminSession } from './admin-session.js';
 import type { RotatePasswordOptions } from './database-admin-options.js';
-import { checkManagedTenant } from './managed-tenant.js';
 import type { ErrorContext } from './map-database-error.js';
 
 /**
@@ -12,18 +11,8 @@ import type { ErrorContext } from './map-database-error.js';
  */
 export async function rotatePassword(session: AdminSession, tenant: TenantRef, options: RotatePasswordOptions): Promise<TenantCredentials> {
   const password = session.resolvePassword(options.password);
-  const { plan, facts, context, schemaName, username } = await rotatePlan(session, tenant, options, password);
-  const prelude = plan.statements.slice(0, ROTATE_PLAN_PRELUDE_LENGTH);
-  const changes = plan.statements.slice(ROTATE_PLAN_PRELUDE_LENGTH);
-  await session.inTransaction(context, async (client) => {
-    await client.query(prelude.map((statement) => statement.sql).join(';\n'));
-    checkManagedTenant(await queryOne(client, facts.dialect.tenantStateQuery(schemaName, username)), {
-      schemaName,
-      username,
-      database: facts.row.database,
-    });
-    await client.query(changes.map((statement) => statement.sql).join(';\n'));
-  });
+  const { plan, context, schemaName, username } = await rotatePlan(session, tenant, options, password);
+  await session.runPlan(plan, context);
   return new TenantCredentials({ schemaName, username, password, connectionString: session.tenantUrl(username, password) });
 }
 
@@ -32,9 +21,8 @@ export async function rotatePassword(session: AdminSession, tenant: TenantRef, o
  * running them: the verifier is that of a throwaway password (printed redacted).
  */
 export async function planRotatePassword(session: AdminSession, tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'>): Promise<Plan> {
-  const { plan, facts, context, schemaName, username } = await rotatePlan(session, tenant, options, generatePassword());
-  const state = (await session.read(facts.dialect.tenantStateQuery(schemaName, username), context))[0]!;
-  checkManagedTenant(state, { schemaName, username, database: facts.row.database });
+  const { plan, context } = await rotatePlan(session, tenant, options, generatePassword());
+  await session.runPlan(plan, context, { checksOnly: true });
   return plan;
 }
 
@@ -50,6 +38,7 @@ async function rotatePlan(session: AdminSession, tenant: TenantRef, options: Omi
       validUntil: options.validUntil,
       terminateSessions: options.terminateSessions ?? false,
       nonSuperuserAdmin: facts.row.is_superuser ? undefined : facts.row.admin_role,
+      database: facts.row.database,
     },
     facts.dialect,
   );

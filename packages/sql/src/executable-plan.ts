@@ -54,8 +54,9 @@ export function runStep(statements: readonly Statement[], undo: readonly Stateme
 }
 
 /** A step that reads the catalog and stops the plan when `verify` throws. */
-export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): CheckStep<Row> {
-  return Object.freeze({ kind: 'check', purpose, query, verify });
+export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): CheckStep {
+  // The query and its reader are paired here, where both types are known; the plan holds them as one step.
+  return Object.freeze({ kind: 'check', purpose, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
 /** Freezes a plan; `statements` is derived from the run steps and `finally`. */

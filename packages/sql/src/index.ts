@@ -38,10 +38,10 @@ export {
   PRIVILEGED_SETTING_SQLSTATE,
 } from './plans/plan-specs.js';
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
-export { ROTATE_PLAN_PRELUDE_LENGTH } from './dialect/postgres/postgres-rotate-statements.js';
 export { lockTenantStatement, canSetRoleQuery, grantSetRoleStatement, revokeSetRoleStatement, enterTenantStatements, leaveTenantStatements, createMigratorRoleStatements, dropMigratorRoleStatements, type RoleSwitchStateRow } from './dialect/postgres/postgres-tenant-role-statements.js';
 export { tenantVerificationQuery, VERIFICATION_SAMPLE_SIZE, type TenantVerificationRow, type TenantVerificationSpec, type SchemaAccess, type ForeignOwnedObject, type ObjectOutsideSchema, type ReachableRole, type MissingDefaultPrivileges } from './dialect/postgres/postgres-verification-queries.js';
 export { terminateRoleSessionsStatement, SESSION_EXIT_WAIT_MILLIS } from './dialect/postgres/postgres-session-statements.js';
 export { roleDependenciesElsewhereQuery, describeRoleDependenciesQuery, type RoleDependencyElsewhereRow, type RoleDependencyDescriptionRow } from './dialect/postgres/postgres-role-dependency-queries.js';
 export { dropOwnedElsewhereStatements, type DropOwnedElsewhereSpec } from './dialect/postgres/postgres-drop-owned-elsewhere-statements.js';
 export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, runStep, checkStep, executablePlan } from './executable-plan.js';
+export { checkManagedTenant, checkCanRemove } from './dialect/postgres/postgres-tenant-checks.js';

@@ -30,9 +30,15 @@ export class PlanFailedError extends Error {
  * and any error propagates for the caller to roll back. A `compensation` plan
  * runs each step as it comes; when one fails, the `undo` of every step that
  * completed runs in reverse order, then `PlanFailedError` carries the cause.
- * `finally` statements run in every case.
+ * `finally` statements run in every case. With `checksOnly` (a dry run) only
+ * the `check` steps run.
  */
-export async function executePlan(connection: DriverConnection, plan: ExecutablePlan): Promise<void> {
+export async function executePlan(connection: DriverConnection, plan: ExecutablePlan, options: { checksOnly?: boolean } = {}): Promise<void> {
+  if (options.checksOnly) {
+    // A dry run: the same checks against the catalog as now, nothing changed.
+    for (const step of plan.steps) if (step.kind === 'check') step.verify(await connection.query(step.query));
+    return;
+  }
   if (plan.atomicity === 'transaction') {
     await runSteps(connection, plan.steps, undefined);
     if (plan.finally.length > 0) await connection.run(plan.finally);

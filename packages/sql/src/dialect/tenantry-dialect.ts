@@ -1,5 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import type { Plan } from '../plan.js';
+import type { ExecutablePlan } from '../executable-plan.js';
 import type { CreateTenantSpec, PrepareDatabaseSpec, RemoveTenantSpec, ListTenantsSpec, RotatePasswordSpec } from '../plans/plan-specs.js';
 
 /** What a database can and cannot do, for the orchestrator to plan around. */
@@ -24,7 +25,7 @@ export interface TenantryDialect {
   planCreateTenant(spec: CreateTenantSpec): Plan;
   planRemoveTenant(spec: RemoveTenantSpec): Plan;
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan;
-  planRotatePassword(spec: RotatePasswordSpec): Plan;
+  planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan;
   /** Server facts the orchestrator needs once: version, database, admin role and its rights. */
   serverFactsQuery(): CompiledQuery<ServerFactsRow>;
   /** What `prepare` would have to change. */

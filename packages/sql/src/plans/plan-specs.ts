@@ -80,6 +80,11 @@ export interface RotatePasswordSpec {
   terminateSessions?: boolean;
   /** The admin role when it is not superuser (see `RemoveTenantSpec`). */
   nonSuperuserAdmin?: string | undefined;
+  /**
+   * The tenant's database, which the role's marker must name; the plan's check
+   * compares it. An offline plan (no server to check) may leave it out.
+   */
+  database?: string | undefined;
 }
 
 /**

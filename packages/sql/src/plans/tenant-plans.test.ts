@@ -218,9 +218,12 @@ describe('planRotatePassword', () => {
     expect(texts.slice(2)).toEqual([
       `ALTER ROLE "acme_user" WITH PASSWORD '[redacted SCRAM-SHA-256 verifier]' VALID UNTIL 'infinity'`,
       'GRANT "acme_user" TO "cloud" WITH INHERIT TRUE, SET FALSE',
-      `SELECT pg_catalog.pg_terminate_backend(a.pid) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = 'acme_user' AND a.pid <> pg_catalog.pg_backend_pid()`,
+      `SELECT pg_catalog.pg_terminate_backend(a.pid, 0) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = 'acme_user' AND a.pid <> pg_catalog.pg_backend_pid()`,
       'REVOKE "acme_user" FROM "cloud"',
     ]);
+    // It says how it runs: one transaction; the catalog check sits between the locks and the changes.
+    expect(plan.atomicity).toBe('transaction');
+    expect(plan.steps.map((step) => step.kind)).toEqual(['run', 'check', 'run']);
     expect(formatPlan(plan)).not.toContain(verifier);
     expect(planToScript(plan)).toContain(verifier);
     expect(() => planRotatePassword({ schemaName: 's', username: 'u', passwordVerifier: 'plain' })).toThrow(/plaintext/);

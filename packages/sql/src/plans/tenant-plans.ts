@@ -1,5 +1,6 @@
 import { isScramSha256Verifier, validateCreationOptions, validateRoleName, validateSchemaName, ValidationError } from '@tenantry/core';
 import type { Plan } from '../plan.js';
+import type { ExecutablePlan } from '../executable-plan.js';
 import { PostgresDialect } from '../dialect/postgres/postgres-dialect.js';
 import type { TenantryDialect } from '../dialect/tenantry-dialect.js';
 import { MAX_PAGE_SIZE } from '../dialect/postgres/postgres-catalog-queries.js';
@@ -37,11 +38,12 @@ export function planCreateTenant(spec: CreateTenantSpec, dialect: TenantryDialec
 }
 
 /** The statements `rotatePassword` runs once it has checked the tenant is Tenantry's. */
-export function planRotatePassword(spec: RotatePasswordSpec, dialect: TenantryDialect = defaultDialect): Plan {
+export function planRotatePassword(spec: RotatePasswordSpec, dialect: TenantryDialect = defaultDialect): ExecutablePlan {
   validateSchemaName(spec.schemaName);
   validateRoleName(spec.username);
   requireVerifier(spec.passwordVerifier);
   if (spec.nonSuperuserAdmin !== undefined) validateExistingRoleName(spec.nonSuperuserAdmin, 'nonSuperuserAdmin');
+  if (spec.database !== undefined) validateSchemaName(spec.database, 'database');
   if (spec.validUntil && !Number.isFinite(spec.validUntil.getTime())) {
     throw new ValidationError({ field: 'validUntil', rule: 'type', message: 'validUntil must be a valid Date, null, or absent.' });
   }

@@ -16,7 +16,8 @@ import type {
 import type { PostgresDialectConfig } from './postgres-dialect-config.js';
 import * as catalog from './postgres-catalog-queries.js';
 import { prepareDatabaseStatements } from './postgres-prepare-statements.js';
-import { rotatePasswordStatements } from './postgres-rotate-statements.js';
+import { rotatePasswordSteps } from './postgres-rotate-statements.js';
+import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
 import { createTenantStatements, removeTenantStatements } from './postgres-tenant-statements.js';
 
 /**
@@ -67,8 +68,8 @@ export class PostgresDialect implements TenantryDialect {
     return freezePlan('prepare-database', prepareDatabaseStatements(spec));
   }
 
-  planRotatePassword(spec: RotatePasswordSpec): Plan {
-    return freezePlan('rotate-password', rotatePasswordStatements(spec, this.capabilities.roleGrantOptions));
+  planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan {
+    return executablePlan('rotate-password', 'transaction', rotatePasswordSteps(spec, this.capabilities.roleGrantOptions));
   }
 
   roleCommentsQuery(usernames: readonly string[]): CompiledQuery<RoleCommentRow> {

@@ -2,21 +2,32 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import type { RotatePasswordSpec } from '../../plans/plan-specs.js';
+import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
+import { tenantStateQuery } from './postgres-catalog-queries.js';
+import { checkManagedTenant } from './postgres-tenant-checks.js';
+import { terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 
 /**
- * How many statements open a rotate plan (pin the search_path, take the
- * locks); the orchestrator checks the tenant is Tenantry's before the rest.
- */
-export const ROTATE_PLAN_PRELUDE_LENGTH = 2;
-
-/**
- * The statements that give a tenant a new password: the new verifier (and
- * expiry), then, if asked, the end of its open sessions. Ending another role's
+ * The steps that give a tenant a new password, under its locks, once the
+ * catalog shows it is a whole Tenantry tenant: the new verifier (and expiry),
+ * then, if asked, the end of its open sessions. Ending another role's
  * sessions needs that role's privileges, which a non-superuser admin takes on
  * for this transaction only.
  */
-export function rotatePasswordStatements(spec: RotatePasswordSpec, roleGrantOptions: boolean): Statement[] {
+export function rotatePasswordSteps(spec: RotatePasswordSpec, roleGrantOptions: boolean): PlanStep[] {
+  const [pin, lock, ...changes] = rotatePasswordStatements(spec, roleGrantOptions);
+  return [
+    runStep([pin!, lock!]),
+    checkStep('the tenant is a whole Tenantry tenant', tenantStateQuery(spec.schemaName, spec.username, roleGrantOptions), ([state]) =>
+      checkManagedTenant(state!, spec),
+    ),
+    runStep(changes),
+  ];
+}
+
+/** The statements of `rotatePasswordSteps`, in order: pin, lock, then the changes. */
+function rotatePasswordStatements(spec: RotatePasswordSpec, roleGrantOptions: boolean): Statement[] {
   const role = sql.id(spec.username);
   const validUntil =
     spec.validUntil === undefined
@@ -35,14 +46,7 @@ export function rotatePasswordStatements(spec: RotatePasswordSpec, roleGrantOpti
       borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"),
     );
   }
-  statements.push(
-    new Statement(
-      "end the tenant's open sessions",
-      compileDdl(
-        sql`SELECT pg_catalog.pg_terminate_backend(a.pid) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = ${sql.lit(spec.username)} AND a.pid <> pg_catalog.pg_backend_pid()`,
-      ),
-    ),
-  );
+  statements.push(terminateRoleSessionsStatement(spec.username, "end the tenant's open sessions"));
   if (admin) {
     statements.push(new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${role} FROM ${admin}`)));
   }

@@ -1,8 +1,13 @@
 import { PermissionError, TenantNotFoundError, TenantNotManagedError } from '@tenantry/core';
-import { decodeRoleMarker, decodeSchemaMarker, type TenantStateRow } from '@tenantry/sql';
+import { decodeRoleMarker, decodeSchemaMarker } from '../../tenant-marker.js';
+import type { TenantStateRow } from '../tenantry-dialect.js';
 
-/** Refuses anything that is not a whole tenant created by Tenantry in this database. */
-export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: string; username: string; database: string }): void {
+/**
+ * Refuses anything that is not a whole tenant created by Tenantry in this
+ * database. `database` absent (an offline plan) skips only the check that the
+ * role's marker names this database.
+ */
+export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: string; username: string; database?: string | undefined }): void {
   if (!state.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: tenant.schemaName });
   if (!state.role_exists) throw new TenantNotFoundError({ objectKind: 'role', objectName: tenant.username });
   const schemaMarker = decodeSchemaMarker(state.schema_comment);
@@ -17,7 +22,7 @@ export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: 
     });
   }
   const roleMarker = decodeRoleMarker(state.role_comment);
-  if (!roleMarker || roleMarker.schema !== tenant.schemaName || roleMarker.database !== tenant.database) {
+  if (!roleMarker || roleMarker.schema !== tenant.schemaName || (tenant.database !== undefined && roleMarker.database !== tenant.database)) {
     throw new TenantNotManagedError({
       objectKind: 'role',
       objectName: tenant.username,
