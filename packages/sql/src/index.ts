@@ -44,3 +44,4 @@ export { tenantVerificationQuery, VERIFICATION_SAMPLE_SIZE, type TenantVerificat
 export { terminateRoleSessionsStatement, SESSION_EXIT_WAIT_MILLIS } from './dialect/postgres/postgres-session-statements.js';
 export { roleDependenciesElsewhereQuery, describeRoleDependenciesQuery, type RoleDependencyElsewhereRow, type RoleDependencyDescriptionRow } from './dialect/postgres/postgres-role-dependency-queries.js';
 export { dropOwnedElsewhereStatements, type DropOwnedElsewhereSpec } from './dialect/postgres/postgres-drop-owned-elsewhere-statements.js';
+export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, runStep, checkStep, executablePlan } from './executable-plan.js';
