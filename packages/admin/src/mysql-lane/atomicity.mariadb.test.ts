@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { TenantAlreadyExistsError } from '@tenantry/core';
+import { InterceptingConnection } from '../test-support/intercepting-connection.js';
+import { serverSnapshot, useMariadbFixture } from '../test-support/mariadb-fixture.js';
+
+describe('create is all or nothing on MariaDB (compensation)', () => {
+  const fx = useMariadbFixture();
+
+  it('refuses a database that exists outside Tenantry before any change', async () => {
+    const name = fx.scratch.name('at_db');
+    await fx.asRoot((c) => c.query(`CREATE DATABASE \`${name}\``));
+    const before = await serverSnapshot(fx);
+    const error = await fx.createTenant(name, name).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TenantAlreadyExistsError);
+    expect((error as TenantAlreadyExistsError).objectKind).toBe('schema');
+    expect(await serverSnapshot(fx)).toEqual(before);
+  });
+
+  it('refuses a user that exists outside Tenantry (on any host) before any change', async () => {
+    const name = fx.scratch.name('at_user');
+    await fx.asRoot((c) => c.query(`CREATE USER \`${name}\`@'localhost' ACCOUNT LOCK`));
+    const before = await serverSnapshot(fx);
+    const error = await fx.createTenant(name, name).catch((e: unknown) => e);
+    expect((error as TenantAlreadyExistsError).objectKind).toBe('role');
+    expect(await serverSnapshot(fx)).toEqual(before);
+  });
+
+  // The check runs under the named locks, but a session outside Tenantry takes
+  // none: these make a step fail for real after earlier steps committed.
+  for (const { step, intrude, drop } of [
+    { step: /^CREATE USER/, intrude: (n: string) => `CREATE USER \`${n}\`@'%' ACCOUNT LOCK`, drop: (n: string) => `DROP USER \`${n}\`@'%'` },
+    { step: /^CREATE DATABASE/, intrude: (n: string) => `CREATE DATABASE \`${n}\``, drop: (n: string) => `DROP DATABASE \`${n}\`` },
+  ]) {
+    it(`undoes every completed step when ${step.source.slice(1)} fails because another session made the name after the check`, async () => {
+      const name = fx.scratch.name(`at_mid_${step.source.includes('USER') ? 'u' : 'd'}`);
+      const before = await serverSnapshot(fx);
+      const admin = await fx.connectAdmin();
+      let intruded = false;
+      const connection = new InterceptingConnection(admin, async (operation) => {
+        if (!intruded && operation.kind === 'run' && step.test(operation.text)) {
+          intruded = true;
+          await fx.asRoot((c) => c.query(intrude(name)));
+        }
+      });
+      const error = await fx.createTenant(name, name, connection).catch((e: unknown) => e);
+      await admin.close();
+      expect(intruded).toBe(true);
+      expect(error).toBeInstanceOf(TenantAlreadyExistsError);
+      await fx.asRoot((c) => c.query(drop(name)));
+      expect(await serverSnapshot(fx)).toEqual(before);
+      // Both names are free again.
+      await fx.createTenant(name, name);
+      expect(await fx.listedSchemas()).toContain(name);
+    });
+  }
+
+  it('gives exactly one winner among 16 concurrent creates of one name; the rest get TenantAlreadyExistsError', async () => {
+    const name = fx.scratch.name('race');
+    const results = await Promise.allSettled(Array.from({ length: 16 }, () => fx.createTenant(name, name)));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(15);
+    for (const reason of lost) expect(reason).toBeInstanceOf(TenantAlreadyExistsError);
+    expect((await fx.listedSchemas()).filter((schema) => schema === name)).toEqual([name]);
+  });
+});
