@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { TenantAlreadyExistsError } from '@tenantry/core';
+import { PermissionError, TenantAlreadyExistsError } from '@tenantry/core';
+import { queryRows } from '@tenantry/testing';
 import { InterceptingConnection } from '../test-support/intercepting-connection.js';
 import { serverSnapshot, useMariadbFixture } from '../test-support/mariadb-fixture.js';
 
@@ -46,6 +48,8 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
       await admin.close();
       expect(intruded).toBe(true);
       expect(error).toBeInstanceOf(TenantAlreadyExistsError);
+      // mysql2 puts the statement (with the hash) on its error: the driver strips it.
+      expect(inspect(error, { depth: 10 })).not.toMatch(/\*[0-9A-F]{40}/);
       await fx.asRoot((c) => c.query(drop(name)));
       expect(await serverSnapshot(fx)).toEqual(before);
       // Both names are free again.
@@ -63,5 +67,23 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
     expect(lost).toHaveLength(15);
     for (const reason of lost) expect(reason).toBeInstanceOf(TenantAlreadyExistsError);
     expect((await fx.listedSchemas()).filter((schema) => schema === name)).toEqual([name]);
+  });
+
+  it('least-privilege: a database outside the admin\'s grant pattern fails at CREATE DATABASE (1044) as PermissionError, undone; superuser: it works', async () => {
+    const username = fx.scratch.name('perm');
+    const database = `x${fx.scratch.prefix}perm`; // not under the admin's `prefix\_%` pattern
+    const before = await serverSnapshot(fx);
+    const error = await fx.createTenant(database, username).catch((e: unknown) => e);
+    if (fx.lane === 'least-privilege') {
+      expect(error).toBeInstanceOf(PermissionError);
+      expect((error as PermissionError).sqlState).toBe('42000');
+      expect((error as PermissionError).message).toContain(database);
+      expect(await serverSnapshot(fx)).toEqual(before);
+      expect(await fx.asRoot((c) => queryRows(c, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]))).toEqual([]);
+    } else {
+      expect(error).not.toBeInstanceOf(Error);
+      await fx.removeTenant(database, username);
+      expect(await serverSnapshot(fx)).toEqual(before);
+    }
   });
 });

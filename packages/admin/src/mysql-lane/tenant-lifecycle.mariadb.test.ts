@@ -85,6 +85,42 @@ describe('MariaDB tenants through the MySQL dialect and the mysql2 driver', () =
     }
   });
 
+  it('grants on its own database only: _ in its name is no wildcard (GRANT target escaped)', async () => {
+    const tenant = await fx.createTenant(fx.scratch.name('w_1'), fx.scratch.name('w_1'));
+    const lookalike = fx.scratch.name('wx1'); // what `w_1` would match as a pattern
+    await fx.asRoot(async (c) => {
+      await c.query(`CREATE DATABASE \`${lookalike}\``);
+      await c.query(`CREATE TABLE \`${lookalike}\`.t (x INT)`);
+    });
+    await withMysqlConnection(tenant.connectionString, async (c) => {
+      expect(await errnoOf(c.query(`SELECT * FROM \`${lookalike}\`.t`))).toBe(1142);
+    });
+  });
+
+  it('verify names what breaks isolation: a grant on another database, GRANT OPTION, a global privilege, a locked account', async () => {
+    const name = fx.scratch.name('ver_a');
+    await fx.createTenant(name, name);
+    const elsewhere = fx.scratch.name('ver_other');
+    await fx.asRoot(async (c) => {
+      await c.query(`CREATE DATABASE \`${elsewhere}\``);
+      await c.query(`GRANT SELECT ON \`${elsewhere.replace(/_/g, '\\_')}\`.* TO \`${name}\`@'%'`);
+      await c.query(`GRANT SELECT ON \`${name.replace(/_/g, '\\_')}\`.* TO \`${name}\`@'%' WITH GRANT OPTION`);
+      await c.query(`GRANT PROCESS ON *.* TO \`${name}\`@'%'`);
+      await c.query(`ALTER USER \`${name}\`@'%' ACCOUNT LOCK`);
+    });
+    const admin = await fx.connectAdmin();
+    try {
+      expect(fx.dialect.readVerification(await admin.query(fx.dialect.verificationQuery(name, name)))).toEqual([
+        'the account is locked',
+        'the user holds a global privilege',
+        'the user holds grants on other databases or other hosts',
+        'the user holds GRANT OPTION',
+      ]);
+    } finally {
+      await admin.close();
+    }
+  });
+
   it('removes a tenant: ends its sessions, drops database, user and registry row', async () => {
     const name = fx.scratch.name('rm_a');
     const tenant = await fx.createTenant(name, name);
