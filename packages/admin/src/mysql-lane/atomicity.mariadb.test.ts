@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { PermissionError, TenantAlreadyExistsError } from '@tenantry/core';
-import { queryRows } from '@tenantry/testing';
+import { generatePassword, PermissionError, TenantAlreadyExistsError, TenantBusyError } from '@tenantry/core';
+import { MysqlDialect, tenantLockNames } from '@tenantry/sql/mysql';
+import { queryRows, withMysqlConnection } from '@tenantry/testing';
 import { InterceptingConnection } from '../test-support/intercepting-connection.js';
 import { serverSnapshot, useMariadbFixture } from '../test-support/mariadb-fixture.js';
 
@@ -85,5 +86,21 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
       await fx.removeTenant(database, username);
       expect(await serverSnapshot(fx)).toEqual(before);
     }
+  });
+
+  it("a tenant squatting the named lock makes create fail with TenantBusyError after the lock timeout, changing nothing", async () => {
+    const squatter = await fx.createTenant(fx.scratch.name('busy_sq'), fx.scratch.name('busy_sq'));
+    const name = fx.scratch.name('busy');
+    const [databaseLock] = tenantLockNames(name, name);
+    const impatient = new MysqlDialect({ flavor: 'mariadb', registryDatabase: fx.scratch.registryDatabase, lockTimeoutMillis: 300 });
+    const before = await serverSnapshot(fx);
+    await withMysqlConnection(squatter.connectionString, async (c) => {
+      expect(await queryRows(c, 'SELECT GET_LOCK(?, 0) AS got', [databaseLock!])).toEqual([{ got: 1 }]);
+      const plan = impatient.planCreateTenant({ schemaName: name, username: name, passwordSecret: await impatient.passwordSecret(generatePassword()) });
+      const error = await fx.run(plan, `create tenant "${name}"`, { schemaName: name, username: name }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TenantBusyError);
+    });
+    expect(await serverSnapshot(fx)).toEqual(before);
+    await fx.createTenant(name, name); // the squatter's session ended: the lock is free
   });
 });

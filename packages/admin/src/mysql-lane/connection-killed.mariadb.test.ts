@@ -116,4 +116,47 @@ describe('the admin connection killed at each step of create (MariaDB)', () => {
     await fx.removeTenant(name, name);
     expect(await fx.asRoot((c) => queryRows(c, 'SELECT User FROM mysql.global_priv WHERE User = ?', [name]))).toEqual([]);
   });
+
+  it('killed at each step of remove: locked before unlisted, and a later remove always finishes', async () => {
+    const probe = fx.scratch.name('kill_rm_probe');
+    await fx.createTenant(probe, probe);
+    const recorderAdmin = await fx.connectAdmin();
+    const recorder = new InterceptingConnection(recorderAdmin, async () => undefined);
+    await fx.run(fx.dialect.planRemoveTenant({ schemaName: probe, username: probe }), 'remove', {}, recorder);
+    await recorderAdmin.close();
+    const operations = recorder.operations;
+    const markAt = operations.findIndex((op) => /SET state = 'removing'/.test(op.text));
+    const firstRelease = operations.findIndex((op) => /RELEASE_LOCK/.test(op.text));
+    const lockAt = operations.findIndex((op) => /ACCOUNT LOCK$/.test(op.text));
+    expect(lockAt).toBeGreaterThan(0);
+    expect(markAt).toBeGreaterThan(lockAt); // locked before it stops being listed: never an unlisted account that logs in
+    for (let target = 0; target < operations.length; target++) {
+      const name = fx.scratch.name(`kill_rm_${target}`);
+      const tenant = await fx.createTenant(name, name);
+      const admin = await fx.connectAdmin();
+      const connection = new InterceptingConnection(admin, async (_operation, index) => {
+        if (index === target) await killAndWait(fx, Number(admin.threadId));
+      });
+      const raw = await executePlan(connection, fx.dialect.planRemoveTenant({ schemaName: name, username: name })).catch((e: unknown) => e);
+      await admin.close();
+      const listed = (await fx.listedSchemas()).includes(name);
+      const login = await loginError(fx, name, tenant.password, name);
+      const where = `kill before operation ${target}: ${operations[target]?.text}`;
+      if (target < firstRelease) expect(fx.dialect.mapError(raw, { action: 'remove' }), where).toBeInstanceOf(ConnectionError);
+      // Listed (intact, perhaps locked) until the registry says 'removing'; never unlisted and loggable.
+      expect(listed, where).toBe(target <= markAt);
+      if (target <= lockAt) expect(login, where).toBeUndefined();
+      else expect(login === undefined ? 'logged in' : login.errno === 4151 || login.sqlState === '28000', where).toBe(true);
+      await fx.removeTenant(name, name).catch((error: unknown) => {
+        // Killed after the registry row was deleted: nothing is left to finish.
+        if (target < firstRelease - 1) throw error;
+      });
+      const leftovers = await fx.asRoot(async (c) => ({
+        users: await queryRows(c, 'SELECT User FROM mysql.global_priv WHERE User = ?', [name]),
+        databases: await queryRows(c, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]),
+        registry: await queryRows(c, `SELECT * FROM \`${fx.scratch.registryDatabase}\`.tenants WHERE schema_name = ?`, [name]),
+      }));
+      expect(leftovers, `kill before operation ${target}`).toEqual({ users: [], databases: [], registry: [] });
+    }
+  });
 });

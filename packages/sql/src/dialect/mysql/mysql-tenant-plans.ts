@@ -5,6 +5,7 @@ import type { CompiledQuery } from 'kysely';
 import { Statement } from '../../statement.js';
 import type { MysqlFlavor } from './mysql-dialect-config.js';
 import { accountName, grantTarget } from './mysql-identifiers.js';
+import { accountsTable, lockedExpression } from './mysql-accounts.js';
 import { compileMysqlDdl, mysqlCompiler } from './mysql-query-compiler.js';
 import { registryDdl, registryTable } from './mysql-registry.js';
 import { tenantLockNames } from './mysql-lock-names.js';
@@ -98,14 +99,15 @@ function releaseStatements(schemaName: string, username: string): Statement[] {
 }
 
 /**
- * Runs `ddl` only when `@tenantry_reclaim` is non-zero, through a prepared
- * statement (DDL has no IF of its own). The DDL text is a literal of names
- * only (the name rules refuse backslashes), so it reads alike in every sql_mode.
+ * Runs `ddl` only when `condition` (an expression on session variables) is
+ * true, through a prepared statement (DDL has no IF of its own). The DDL text
+ * is a literal of names only (the name rules refuse backslashes), so it reads
+ * alike in every sql_mode.
  */
-function whenReclaiming(purpose: string, ddl: RawBuilder<unknown>): Statement[] {
+function when(condition: string, purpose: string, ddl: RawBuilder<unknown>): Statement[] {
   const text = compileMysqlDdl(ddl);
   return [
-    statement(purpose, sql`SET @tenantry_sql = IF(@tenantry_reclaim > 0, ${sql.lit(text)}, 'DO 0')`),
+    statement(purpose, sql`SET @tenantry_sql = IF(${sql.raw(condition)}, ${sql.lit(text)}, 'DO 0')`),
     statement(purpose, sql`PREPARE tenantry_stmt FROM @tenantry_sql`),
     statement(purpose, sql`EXECUTE tenantry_stmt`),
     statement(purpose, sql`DEALLOCATE PREPARE tenantry_stmt`),
@@ -168,8 +170,8 @@ export function planMysqlCreateTenant(context: MysqlPlanContext, spec: MysqlCrea
     check('check that both names are free (or held by a half-made tenant of these names)', createStateQuery(context, schemaName, username), verifyCreateState(schemaName, username, host)),
     runStep([
       statement('is there a half-made tenant of these names to finish? (the check above proved anything that exists is one)', sql`SET @tenantry_reclaim = ${reclaimCondition}`),
-      ...whenReclaiming("finish a half-made tenant: drop its locked user", sql`DROP USER IF EXISTS ${account}`),
-      ...whenReclaiming('finish a half-made tenant: drop its database', sql`DROP DATABASE IF EXISTS ${sql.id(schemaName)}`),
+      ...when('@tenantry_reclaim > 0', 'finish a half-made tenant: drop its locked user', sql`DROP USER IF EXISTS ${account}`),
+      ...when('@tenantry_reclaim > 0', 'finish a half-made tenant: drop its database', sql`DROP DATABASE IF EXISTS ${sql.id(schemaName)}`),
       statement('finish a half-made tenant: delete its registry row', sql`DELETE FROM ${registry} WHERE schema_name = ${sql.lit(schemaName)} AND username = ${sql.lit(username)} AND state IN ('creating', 'unlocking')`),
     ]),
     runStep(
@@ -240,8 +242,8 @@ function killSessionsStatements(flavor: MysqlFlavor, username: string, host: str
  * check, under the locks, proved that what exists under these names is ours.
  *
  *  1. lock_wait_timeout, GET_LOCK both names; check the registry names them.
- *  2. registry `removing`                     undo: the previous state
- *  3. ALTER USER ... ACCOUNT LOCK               (no new sessions from here)
+ *  2. ALTER USER ... ACCOUNT LOCK               undo: unlock, if it was unlocked
+ *  3. registry `removing` (no longer listed)   undo: the previous state
  *  4. KILL CONNECTION USER; check none is left alive
  *  5. DROP DATABASE IF EXISTS (no tenant code runs: DROP DATABASE fires no trigger)
  *  6. DROP USER IF EXISTS (takes its grants; grants outlive DROP DATABASE)
@@ -261,12 +263,18 @@ export function planMysqlRemoveTenant(context: MysqlPlanContext, spec: MysqlRemo
     check("check that Tenantry's registry names this database and user together", managedStateQuery(context, schemaName, username), verifyManaged(schemaName, username, host, { requireActive: false })),
     runStep(
       [
+        statement('remember whether the account was locked, for the undo', sql`SET @tenantry_was_locked = (SELECT MAX(${lockedExpression(context.flavor, 'a')}) FROM ${accountsTable(context.flavor)} a WHERE a.User = ${sql.lit(username)} AND a.Host = ${sql.lit(host)})`),
+        statement('lock the tenant user first: no new sessions, even if the removal stops here', sql`ALTER USER IF EXISTS ${account} ACCOUNT LOCK`),
+      ],
+      when('@tenantry_was_locked = 0', 'undo: unlock the tenant user (it was unlocked before)', sql`ALTER USER IF EXISTS ${account} ACCOUNT UNLOCK`),
+    ),
+    runStep(
+      [
         statement('remember the state, for the undo', sql`SET @tenantry_state = (SELECT state FROM ${registry} WHERE ${where})`),
         statement('record the tenant as being removed: it is no longer listed', sql`UPDATE ${registry} SET state = 'removing' WHERE ${where}`),
       ],
       [statement('undo: restore the state', sql`UPDATE ${registry} SET state = @tenantry_state WHERE ${where} AND @tenantry_state IS NOT NULL`)],
     ),
-    runStep([statement('lock the tenant user: no new sessions', sql`ALTER USER IF EXISTS ${account} ACCOUNT LOCK`)]),
     runStep(killSessionsStatements(context.flavor, username, host)),
     sessionsEndedStep(username, context.lockTimeoutMillis, action),
     runStep([statement("drop the tenant's database (runs no trigger or routine of the tenant)", sql`DROP DATABASE IF EXISTS ${sql.id(schemaName)}`)]),
