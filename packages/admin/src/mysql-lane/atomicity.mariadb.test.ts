@@ -2,7 +2,9 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generatePassword, PermissionError, TenantAlreadyExistsError, TenantBusyError } from '@tenantry/core';
 import { MysqlDialect, tenantLockNames } from '@tenantry/sql/mysql';
-import { queryRows, withMysqlConnection } from '@tenantry/testing';
+import { mariadbAdminGrants, mysqlNativePasswordHash as harnessHash, parseMysqlUrl, queryRows, withMysqlConnection } from '@tenantry/testing';
+import { Mysql2DriverConnection } from '../drivers/mysql2-driver.js';
+import { executePlan } from '../executor/execute-plan.js';
 import { InterceptingConnection } from '../test-support/intercepting-connection.js';
 import { serverSnapshot, useMariadbFixture } from '../test-support/mariadb-fixture.js';
 
@@ -102,5 +104,31 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
     });
     expect(await serverSnapshot(fx)).toEqual(before);
     await fx.createTenant(name, name); // the squatter's session ended: the lock is free
+  });
+
+  it('a remove that cannot end the sessions (no CONNECTION ADMIN) fails as PermissionError and undoes the lock and the mark', async () => {
+    const tenant = await fx.createTenant(fx.scratch.name('weak_t'), fx.scratch.name('weak_t'));
+    const weak = fx.scratch.name('weak_admin');
+    const password = generatePassword();
+    await fx.asRoot(async (c) => {
+      await c.query(`CREATE USER \`${weak}\`@'%' IDENTIFIED BY PASSWORD '${harnessHash(password)}'`);
+      for (const grant of mariadbAdminGrants('least-privilege', `\`${weak}\`@'%'`, fx.scratch.prefix)) await c.query(grant);
+      await c.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${fx.scratch.registryDatabase}\`.* TO \`${weak}\`@'%'`);
+      await c.query(`REVOKE CONNECTION ADMIN ON *.* FROM \`${weak}\`@'%'`);
+    });
+    const before = await serverSnapshot(fx);
+    const { host, port } = parseMysqlUrl(fx.rootUrl);
+    const admin = await Mysql2DriverConnection.connect({ host, port, user: weak, password });
+    await withMysqlConnection(tenant.connectionString, async (session) => {
+      const raw = await executePlan(admin, fx.dialect.planRemoveTenant({ schemaName: tenant.schemaName, username: tenant.username })).catch((e: unknown) => e);
+      await admin.close();
+      const error = fx.dialect.mapError(raw, { action: 'remove' });
+      expect(error).toBeInstanceOf(PermissionError);
+      expect((error as PermissionError).privilege).toBe('CONNECTION ADMIN');
+      // The tenant is as it was: its session lives, it is listed, unlocked, and logs in.
+      expect(await queryRows(session, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+    });
+    expect(await serverSnapshot(fx)).toEqual(before);
+    expect(await fx.listedSchemas()).toContain(tenant.schemaName);
   });
 });

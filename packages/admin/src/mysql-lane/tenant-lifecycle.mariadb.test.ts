@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { TenantAlreadyExistsError, TenantNotFoundError, TenantNotManagedError, TenantryError } from '@tenantry/core';
+import { Statement } from '@tenantry/sql';
 import { parseMysqlUrl, queryRows, withMysqlConnection, type MysqlConnection } from '@tenantry/testing';
 import { loginError, useMariadbFixture } from '../test-support/mariadb-fixture.js';
 
@@ -119,6 +120,25 @@ describe('MariaDB tenants through the MySQL dialect and the mysql2 driver', () =
     } finally {
       await admin.close();
     }
+  });
+
+  it("runs create and remove alike when the admin's session has NO_BACKSLASH_ESCAPES and ANSI_QUOTES, for names with quotes and backticks", async () => {
+    const schemaName = fx.scratch.name('q').concat("'x_1`");
+    const username = fx.scratch.name('q').concat("'u`\"1");
+    const admin = await fx.connectAdmin();
+    try {
+      await admin.run([new Statement('test: the other sql_mode', "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES,ANSI_QUOTES')")]);
+      const tenant = await fx.createTenant(schemaName, username, admin);
+      await withMysqlConnection(tenant.connectionString, async (c) => {
+        expect(await queryRows<{ d: string; u: string }>(c, 'SELECT DATABASE() AS d, CURRENT_USER() AS u')).toEqual([{ d: schemaName, u: `${username}@%` }]);
+      });
+      expect(fx.dialect.readVerification(await admin.query(fx.dialect.verificationQuery(schemaName, username)))).toEqual([]);
+      await fx.run(fx.dialect.planRemoveTenant({ schemaName, username }), 'remove', {}, admin);
+    } finally {
+      await admin.close();
+    }
+    expect(await fx.asRoot((c) => queryRows(c, 'SELECT User FROM mysql.global_priv WHERE User = ?', [username]))).toEqual([]);
+    expect(await fx.asRoot((c) => queryRows(c, 'SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [schemaName]))).toEqual([]);
   });
 
   it('removes a tenant: ends its sessions, drops database, user and registry row', async () => {

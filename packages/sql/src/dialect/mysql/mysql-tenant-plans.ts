@@ -218,16 +218,23 @@ export function verifyManaged(schemaName: string, username: string, host: string
   };
 }
 
-/** Fails the plan while sessions of the user are still alive after the KILL. */
-function sessionsEndedStep(username: string, lockTimeoutMillis: number, action: string): PlanStep {
-  return check("check that the tenant's sessions are gone (KILL USER without CONNECTION ADMIN kills nothing, silently)", liveSessionsQuery(username), (rows) => {
-    if (Number(rows[0]?.sessions ?? 0) > 0) {
-      throw new PermissionError({
-        privilege: 'CONNECTION ADMIN',
-        message: `Could not ${action}: the tenant's sessions survived KILL CONNECTION USER. Grant the admin CONNECTION ADMIN (MariaDB 10.5.2+, or SUPER) and PROCESS, then retry.`,
-      });
-    }
-    void lockTimeoutMillis;
+/**
+ * Fails the plan while sessions of the user are still alive after the KILL
+ * (a killed session shows as `Killed` until it ends). MariaDB: KILL USER
+ * without CONNECTION ADMIN kills nothing and says nothing, so this is what
+ * notices. MySQL 8 (paper) has no KILL ... USER: the orchestrator ends the
+ * sessions first (`sessionIdsQuery`, `killSessionStatement`), this refuses
+ * what is left.
+ */
+function sessionsEndedStep(flavor: MysqlFlavor, username: string, action: string): PlanStep {
+  return check("check that the tenant's sessions are gone", liveSessionsQuery(username), (rows) => {
+    const sessions = Number(rows[0]?.sessions ?? 0);
+    if (sessions === 0) return;
+    const fix =
+      flavor === 'mariadb'
+        ? 'KILL CONNECTION USER left them running: grant the admin CONNECTION ADMIN (MariaDB 10.5.2+, or SUPER) and PROCESS, then retry.'
+        : 'MySQL has no KILL ... USER: end them by id first (dialect.sessionIdsQuery and killSessionStatement; the admin needs CONNECTION_ADMIN and PROCESS), then retry.';
+    throw new PermissionError({ privilege: flavor === 'mariadb' ? 'CONNECTION ADMIN' : 'CONNECTION_ADMIN', message: `Could not ${action}: ${sessions} session(s) of the tenant are still open. ${fix}` });
   });
 }
 
@@ -276,7 +283,7 @@ export function planMysqlRemoveTenant(context: MysqlPlanContext, spec: MysqlRemo
       [statement('undo: restore the state', sql`UPDATE ${registry} SET state = @tenantry_state WHERE ${where} AND @tenantry_state IS NOT NULL`)],
     ),
     runStep(killSessionsStatements(context.flavor, username, host)),
-    sessionsEndedStep(username, context.lockTimeoutMillis, action),
+    sessionsEndedStep(context.flavor, username, action),
     runStep([statement("drop the tenant's database (runs no trigger or routine of the tenant)", sql`DROP DATABASE IF EXISTS ${sql.id(schemaName)}`)]),
     runStep([statement('drop the tenant user and its grants', sql`DROP USER IF EXISTS ${account}`)]),
     runStep([statement('delete the registry row', sql`DELETE FROM ${registry} WHERE ${where}`)]),
@@ -302,7 +309,7 @@ export function planMysqlRotatePassword(context: MysqlPlanContext, spec: MysqlRo
     runStep([secretStatement('set the new password hash', (c) => sql`ALTER USER ${account} ${c}`, clause)]),
   ];
   if (spec.terminateSessions === true) {
-    steps.push(runStep(killSessionsStatements(context.flavor, username, host)), sessionsEndedStep(username, context.lockTimeoutMillis, action));
+    steps.push(runStep(killSessionsStatements(context.flavor, username, host)), sessionsEndedStep(context.flavor, username, action));
   }
   return executablePlan('rotate-password', 'compensation', steps, releaseStatements(schemaName, username));
 }
