@@ -50,6 +50,20 @@ describe('MariaDB tenants through the MySQL dialect and the mysql2 driver', () =
     }
   });
 
+  it('reads the server facts: version, the admin as the server names it, superuser or not', async () => {
+    const admin = await fx.connectAdmin();
+    try {
+      const [row] = await admin.query(fx.dialect.serverFactsQuery());
+      const facts = fx.dialect.readServerFacts(row);
+      expect(facts.version).toMatch(/MariaDB/);
+      expect(facts.versionNum).toBeGreaterThanOrEqual(100500);
+      expect(facts.adminRole).toBe(`${fx.scratch.adminUser}@%`);
+      expect(facts.isSuperuser).toBe(fx.lane === 'superuser');
+    } finally {
+      await admin.close();
+    }
+  });
+
   it('keeps every isolation promise, each refusal with its error code', async () => {
     const one = await fx.createTenant(fx.scratch.name('iso_1'), fx.scratch.name('iso_1'));
     const two = await fx.createTenant(fx.scratch.name('iso_2'), fx.scratch.name('iso_2'));
