@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * The suite runs once per PostgreSQL major and per admin lane: as superuser,
@@ -14,6 +14,8 @@ const lanes = (process.env['TENANTRY_ADMIN_LANES'] ?? 'superuser,least-privilege
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // The MariaDB lane has its own config (vitest.mariadb.config.ts).
+    exclude: [...configDefaults.exclude, 'src/**/*.mariadb.test.ts'],
     globalSetup: ['@tenantry/testing/global-setup'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
