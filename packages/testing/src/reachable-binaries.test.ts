@@ -30,9 +30,9 @@ describe.runIf(process.getuid?.() === 0)('reachableCopyOf, as root', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('the premise: the postgres OS user cannot run the binaries through a mode-0700 directory, and can where they are installed here', async () => {
+  it('the premise: the postgres OS user cannot run the binaries through a mode-0700 directory', async () => {
+    // (Whether it can run them where they are installed depends on the checkout: under /root it cannot either.)
     expect(await canRunPostgresAs(user, unreachable.postgres)).toBe(false);
-    expect(await canRunPostgresAs(user, located.postgres)).toBe(true);
   });
 
   it('copies them into one 0755 directory named after the package version, from which that user runs them; concurrent copiers agree; later calls reuse it', async () => {
@@ -48,8 +48,12 @@ describe.runIf(process.getuid?.() === 0)('reachableCopyOf, as root', () => {
       const info = await lstat(dir);
       expect([dir, info.uid, info.mode & 0o777]).toEqual([dir, 0, 0o755]);
     }
-    // Library links stay relative, inside the copy (not back into the unreachable source).
-    expect(await readlink(join(copy.nativeDir, 'lib', 'libpq.so.5'))).toMatch(/^libpq\.so\.5\.\d+$/);
+    // Library links stay links, relative, inside the copy (not back into the unreachable source). Some
+    // installs hold the libraries as plain files (pnpm's store can hard-link them): then the copy holds files.
+    const source = join(located.nativeDir, 'lib', 'libpq.so.5');
+    const copied = join(copy.nativeDir, 'lib', 'libpq.so.5');
+    expect((await lstat(copied)).isSymbolicLink()).toBe((await lstat(source)).isSymbolicLink());
+    if ((await lstat(source)).isSymbolicLink()) expect(await readlink(copied)).toMatch(/^libpq\.so\.5\.\d+$/);
 
     const before = await stat(dirname(copy.nativeDir));
     const again = await reachableCopyOf(unreachable, user, root);
