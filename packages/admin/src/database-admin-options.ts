@@ -220,3 +220,14 @@ export interface TenantPage {
   /** Pass as `after` to get the next page; undefined on the last page. */
   nextCursor: string | undefined;
 }
+
+/** What `serverInfo` reports. */
+export interface ServerInfo {
+  /** e.g. 180004 for PostgreSQL 18.4. */
+  versionNum: number;
+  /** The database tenants are created in. */
+  database: string;
+  /** The role the admin connects as. */
+  adminRole: string;
+  isSuperuser: boolean;
+}

@@ -30,6 +30,7 @@ import type {
   PrepareOptions,
   PrepareReport,
   RotatePasswordOptions,
+  ServerInfo,
   TenantCreationResult,
   TenantDetails,
   TenantInfo,
@@ -284,6 +285,23 @@ export class DatabaseAdmin {
     const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
     const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.row.database };
     return this.#session.inTransaction(context, async (client) => (await preparePlan(client, facts, keep)).plan);
+  }
+
+  /**
+   * The server and the admin as Tenantry sees them, read once per
+   * `DatabaseAdmin` (the first call connects): a quick check that the admin
+   * can connect, before any work.
+   *
+   * @throws ConnectionError when the server cannot be reached or the login fails.
+   */
+  async serverInfo(): Promise<ServerInfo> {
+    const { row } = await this.#session.serverFacts();
+    return {
+      versionNum: row.server_version_num,
+      database: row.database,
+      adminRole: row.admin_role,
+      isSuperuser: row.is_superuser,
+    };
   }
 
   /** Ends the connection pool, unless the caller passed in a pool of its own. */

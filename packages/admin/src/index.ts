@@ -18,6 +18,7 @@ export type {
   TenantInfo,
   TenantDetails,
   TenantPage,
+  ServerInfo,
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
 export { mapDatabaseError } from './map-database-error.js';

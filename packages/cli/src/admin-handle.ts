@@ -1,25 +1,17 @@
 import pg from 'pg';
-import { DatabaseAdmin, mapDatabaseError } from '@tenantry/admin';
-import { pinSearchPathStatement, PostgresDialect, type ServerFactsRow } from '@tenantry/sql';
+import { DatabaseAdmin } from '@tenantry/admin';
 import type { ResolvedConnection } from './connection.js';
 
-/** What the orchestration needs to know about the server before it plans. */
-export interface ServerFacts {
-  row: ServerFactsRow;
-  dialect: PostgresDialect;
-}
-
 /**
- * A `DatabaseAdmin` on a pool the CLI owns, plus the server facts read once
- * through it. Commands do everything else through `admin`: the CLI runs no SQL
- * of its own in the admin's session, and never reads a tenant's objects there
- * (a tenant can turn any table into a view over its own function).
+ * A `DatabaseAdmin` on a pool the CLI owns. Commands do everything through
+ * `admin`: the CLI opens no session of its own and runs no SQL (a tenant can
+ * turn any table into a view over its own function, so the one place that
+ * reads the database must be the one that knows what it may touch).
  */
 export class AdminHandle {
   readonly admin: DatabaseAdmin;
   readonly connection: ResolvedConnection;
   readonly #pool: pg.Pool;
-  #facts: Promise<ServerFacts> | undefined;
 
   constructor(connection: ResolvedConnection, options: { poolSize?: number | undefined } = {}) {
     this.connection = connection;
@@ -33,45 +25,8 @@ export class AdminHandle {
     this.admin = new DatabaseAdmin(this.#pool, { tenantConnection: connection.tenantConnection });
   }
 
-  /**
-   * Runs `work` in a READ ONLY transaction whose names resolve in pg_catalog
-   * only (as the admin's own transactions do); errors are mapped to Tenantry's.
-   * Private: for the catalog reads of `facts` only.
-   */
-  async #read<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await this.#pool.connect();
-      client.on('error', ignore);
-      await client.query(`BEGIN READ ONLY; ${pinSearchPathStatement().sql}`);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client?.query('ROLLBACK').catch(ignore);
-      throw mapDatabaseError(error, { action });
-    } finally {
-      client?.off('error', ignore);
-      client?.release();
-    }
-  }
-
-  /** Server version, database, admin role and its rights: read once. */
-  facts(): Promise<ServerFacts> {
-    this.#facts ??= this.#read('connect to the database', async (client) => {
-      const query = new PostgresDialect().serverFactsQuery();
-      const row = (await client.query<ServerFactsRow>(query.sql, [...query.parameters])).rows[0]!;
-      return { row, dialect: new PostgresDialect({ serverVersionNum: row.server_version_num }) };
-    });
-    return this.#facts;
-  }
-
   async close(): Promise<void> {
     await this.admin.close();
     await this.#pool.end();
   }
-}
-
-function ignore(): void {
-  // The failing query reports the problem.
 }

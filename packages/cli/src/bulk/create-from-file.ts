@@ -156,7 +156,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
   const run = context.withAdmin(
     options.databaseUrl,
     async (handle) => {
-      await handle.facts(); // connect (and fail) before creating the credentials file
+      await handle.admin.serverInfo(); // connect (and fail) before creating the credentials file
       if (options.dryRun) {
         await dryRun(handle.admin, goodRows, summary, output, options.json ?? false, report, migrations && { provider: migrations.provider, names: await migrations.names() });
         return;
