@@ -10,7 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
-import { planCreateTenant, planToScript, PostgresDialect } from '@tenantry/sql';
+import { planCreateTenant, planToScript } from '@tenantry/sql';
+import { PostgresDialect } from '@tenantry/sql/postgres';
 import { TenantCredentials, tenantConnectionString, validateCreationOptions, validatePassword, validateRoleName, validateSchemaName } from '@tenantry/core';
 import { createScript, minimalCreateTenant, randomPassword, scramVerifier, type TenantNames } from './minimal-client.js';
 import { BENCH_DATABASE, connectedClient, tenantName } from './setup.js';

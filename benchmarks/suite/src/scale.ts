@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
-import { PostgresDialect } from '@tenantry/sql';
+import { PostgresDialect } from '@tenantry/sql/postgres';
 import { minimalCreateTenant, minimalRemoveTenant, randomPassword, scramVerifier } from './minimal-client.js';
 import { BENCH_DATABASE, connectedClient, tenantName, withClient } from './setup.js';
 import { rotated, summarize, type Summary } from './stats.js';

@@ -8,7 +8,8 @@ import {
   validatePassword,
   ValidationError,
 } from '@tenantry/core';
-import { pinSearchPathStatement, planToScript, PostgresDialect, type ExecutablePlan, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { planToScript, type ExecutablePlan, type Plan, type ServerFactsRow } from '@tenantry/sql';
+import { pinSearchPathStatement, PostgresDialect } from '@tenantry/sql/postgres';
 import { pgDriverConnection } from './drivers/pg-driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
 import { listenToClient, lostConnectionOf } from './client-error-listener.js';

@@ -6,7 +6,7 @@ import {
   TenantCredentials,
   ValidationError,
 } from '@tenantry/core';
-import { PostgresDialect } from '@tenantry/sql';
+import { PostgresDialect } from '@tenantry/sql/postgres';
 import { catalogSnapshot, connectAs, expectSqlState, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 describe('createTenant', () => {

@@ -2,7 +2,7 @@ import { DatabaseError, redactConnectionString, TenantryError, ValidationError, 
 import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, CreateTenantsOptions, TenantCreationResult } from './database-admin-options.js';
-import { checkManagedTenant } from '@tenantry/sql';
+import { checkManagedTenant } from '@tenantry/sql/postgres';
 import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
 
 /** Creates one tenant: `DatabaseAdmin.createTenant` bound to its options. */

@@ -9,7 +9,7 @@ import {
   ValidationError,
   redactConnectionString,
 } from '@tenantry/core';
-import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '@tenantry/sql';
+import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '@tenantry/sql/postgres';
 
 /** What the error is about, so the mapped error can name the object and the fix. */
 export interface ErrorContext {

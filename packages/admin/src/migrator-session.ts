@@ -1,14 +1,9 @@
 import pg from 'pg';
 import { DatabaseError, generatePassword, TenantryError } from '@tenantry/core';
-import {
-  createMigratorRoleStatements,
-  dropMigratorRoleStatements,
-  leaveTenantStatements,
-  lockTenantStatement,
-  type Statement,
-} from '@tenantry/sql';
+import { type Statement } from '@tenantry/sql';
+import { createMigratorRoleStatements, dropMigratorRoleStatements, leaveTenantStatements, lockTenantStatement } from '@tenantry/sql/postgres';
 import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
-import { checkManagedTenant } from '@tenantry/sql';
+import { checkManagedTenant } from '@tenantry/sql/postgres';
 import { mapDatabaseError, toDatabaseError, type ErrorContext } from './map-database-error.js';
 
 /** How long a migrator role may log in: enough for one tenant's migrations, useless if left behind. */

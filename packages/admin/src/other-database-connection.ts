@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { ConnectionError, PermissionError, type TenantryError } from '@tenantry/core';
-import { pinSearchPathStatement } from '@tenantry/sql';
+import { pinSearchPathStatement } from '@tenantry/sql/postgres';
 import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
 
 // scheme://authority, then the path (the database), then ?query#fragment: as

@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type MigrationProvider } from 'kysely';
-import { enterTenantStatements } from '@tenantry/sql';
+import { enterTenantStatements } from '@tenantry/sql/postgres';
 import type { AdminSession, ServerFacts } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';

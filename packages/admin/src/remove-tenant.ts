@@ -1,15 +1,9 @@
 import type pg from 'pg';
 import { TenantRemovalBlockedError, validateRoleName, validateSchemaName, type TenantRef } from '@tenantry/core';
-import {
-  freezePlan,
-  planRemoveTenant as buildRemovePlan,
-  REMOVE_PLAN_PRELUDE_LENGTH,
-  roleDependenciesElsewhereQuery,
-  type Plan,
-  type RoleDependencyElsewhereRow,
-} from '@tenantry/sql';
+import { freezePlan, planRemoveTenant as buildRemovePlan, type Plan } from '@tenantry/sql';
+import { REMOVE_PLAN_PRELUDE_LENGTH, roleDependenciesElsewhereQuery, type RoleDependencyElsewhereRow } from '@tenantry/sql/postgres';
 import { queryOne, queryRows, type AdminSession, type ServerFacts } from './admin-session.js';
-import { checkCanRemove, checkManagedTenant } from '@tenantry/sql';
+import { checkCanRemove, checkManagedTenant } from '@tenantry/sql/postgres';
 import type { ErrorContext } from './map-database-error.js';
 import { databasesOf, describeBlockers, dropOwnedElsewhere, runDropOwnedElsewhere } from './role-in-other-databases.js';
 

@@ -1,11 +1,7 @@
 import type pg from 'pg';
 import type { RemovalBlocker } from '@tenantry/core';
-import {
-  describeRoleDependenciesQuery,
-  dropOwnedElsewhereStatements,
-  type RoleDependencyElsewhereRow,
-  type Statement,
-} from '@tenantry/sql';
+import { type Statement } from '@tenantry/sql';
+import { describeRoleDependenciesQuery, dropOwnedElsewhereStatements, type RoleDependencyElsewhereRow } from '@tenantry/sql/postgres';
 import { queryRows, type ServerFacts } from './admin-session.js';
 import type { ErrorContext } from './map-database-error.js';
 import { inTransactionIn } from './other-database-connection.js';

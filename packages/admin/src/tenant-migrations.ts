@@ -1,13 +1,7 @@
 import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { DatabaseError, ValidationError } from '@tenantry/core';
 import type pg from 'pg';
-import {
-  canSetRoleQuery,
-  enterTenantStatements,
-  grantSetRoleStatement,
-  leaveTenantStatements,
-  revokeSetRoleStatement,
-} from '@tenantry/sql';
+import { canSetRoleQuery, enterTenantStatements, grantSetRoleStatement, leaveTenantStatements, revokeSetRoleStatement } from '@tenantry/sql/postgres';
 import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';

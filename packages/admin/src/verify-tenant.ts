@@ -1,5 +1,6 @@
 import { TenantNotFoundError, TenantNotManagedError, validateSchemaName } from '@tenantry/core';
-import { decodeRoleMarker, decodeSchemaMarker, MARKER_PREFIX, tenantVerificationQuery, type ReachableRole, type TenantVerificationRow } from '@tenantry/sql';
+import { decodeRoleMarker, decodeSchemaMarker, MARKER_PREFIX } from '@tenantry/sql';
+import { tenantVerificationQuery, type ReachableRole, type TenantVerificationRow } from '@tenantry/sql/postgres';
 import type { AdminSession } from './admin-session.js';
 import type { VerificationCheck, VerificationReport } from './database-admin-options.js';
 import type { ErrorContext } from './map-database-error.js';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { SUPPORTED_POSTGRES_MAJORS } from '@tenantry/sql';
+import { SUPPORTED_POSTGRES_MAJORS } from '@tenantry/sql/postgres';
 import { PLAN_MAJORS } from './commands/plan.js';
 import { commandHelp } from './help.js';
 import type { CliIo } from './io.js';

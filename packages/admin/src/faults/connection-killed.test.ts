@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionError, type TenantRef } from '@tenantry/core';
-import { planRemoveTenant, PostgresDialect, REMOVE_PLAN_PRELUDE_LENGTH } from '@tenantry/sql';
+import { planRemoveTenant } from '@tenantry/sql';
+import { PostgresDialect, REMOVE_PLAN_PRELUDE_LENGTH } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from '../database-admin.js';
 import { catalogSnapshot, currentLane, uniqueName, useAdminFixture } from '../test-support/tenant-fixture.js';
 import { ABSENT, loggedInAs, logIn, moreCatalogState, tenantFootprint } from './support/catalog-state.js';

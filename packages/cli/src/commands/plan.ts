@@ -35,10 +35,10 @@ export interface PlanOptions {
  */
 export async function printPlan(options: PlanOptions, context: CommandContext): Promise<number> {
   const { output, command } = context;
-  const { PostgresDialect, planCreateTenant, planPrepareDatabase, planRemoveTenant, planRotatePassword } = await import('@tenantry/sql');
+  const { createDialect, planCreateTenant, planPrepareDatabase, planRemoveTenant, planRotatePassword } = await import('@tenantry/sql');
   const { placeholderVerifier, planText } = await import('../plans.js');
   const major = options.serverMajor ?? 18;
-  const dialect = new PostgresDialect({ serverVersionNum: major * 10_000 });
+  const dialect = createDialect('postgres', { serverVersionNum: major * 10_000 });
   const ref = () => ({ schemaName: options.schemaName!, username: options.username! });
   const passwordVerifier = await placeholderVerifier();
   const plan: Plan = asUsage(command, () => {

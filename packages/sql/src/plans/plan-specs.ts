@@ -50,6 +50,10 @@ export interface PrepareDatabaseSpec {
   grantUsageTo: readonly string[];
 }
 
+/** Tenants per page of `listTenantsPage` unless told otherwise, and the most it takes. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 10_000;
+
 /** One page of `listTenants`: keyset pagination on the schema name. */
 export interface ListTenantsSpec {
   /** At most this many rows; default 100, at most 10,000. */

@@ -3,8 +3,7 @@ import type { Plan } from '../plan.js';
 import type { ExecutablePlan } from '../executable-plan.js';
 import { PostgresDialect } from '../dialect/postgres/postgres-dialect.js';
 import type { TenantryDialect } from '../dialect/tenantry-dialect.js';
-import { MAX_PAGE_SIZE } from '../dialect/postgres/postgres-catalog-queries.js';
-import type { CreateTenantSpec, ListTenantsSpec, PrepareDatabaseSpec, RemoveTenantSpec, RotatePasswordSpec } from './plan-specs.js';
+import { MAX_PAGE_SIZE, type CreateTenantSpec, type ListTenantsSpec, type PrepareDatabaseSpec, type RemoveTenantSpec, type RotatePasswordSpec } from './plan-specs.js';
 
 const defaultDialect = new PostgresDialect();
 

@@ -33,6 +33,4 @@ export {
   type MysqlCreateStateRow,
   type MysqlManagedStateRow,
   type MysqlServerFactsRow,
-  MYSQL_DEFAULT_PAGE_SIZE,
-  MYSQL_MAX_PAGE_SIZE,
 } from './mysql-catalog-queries.js';

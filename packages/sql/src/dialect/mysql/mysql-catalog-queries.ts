@@ -1,4 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../plans/plan-specs.js';
 import type { MysqlFlavor } from './mysql-dialect-config.js';
 import { accountsTable, globalPrivilegeExpression, lockedExpression, pluginExpression } from './mysql-accounts.js';
 import { escapeGrantDatabase } from './mysql-identifiers.js';
@@ -78,16 +79,14 @@ function tenantColumns(context: MysqlCatalogContext) {
 }
 
 /** Default and maximum page sizes of {@link listTenantsQuery}. */
-export const MYSQL_DEFAULT_PAGE_SIZE = 100;
-export const MYSQL_MAX_PAGE_SIZE = 10_000;
 
 /**
  * One page of tenants, keyset-paginated on the database name (byte order).
  * Half-made and half-removed tenants are never listed.
  */
 export function listTenantsQuery(context: MysqlCatalogContext, spec: { limit?: number; after?: string | undefined } = {}): CompiledQuery<MysqlTenantRow> {
-  const limit = spec.limit ?? MYSQL_DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MYSQL_MAX_PAGE_SIZE) throw new RangeError(`limit must be an integer from 1 to ${MYSQL_MAX_PAGE_SIZE}`);
+  const limit = spec.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   const after = spec.after === undefined ? sql`` : sql` AND r.schema_name > ${spec.after}`;
   // LIMIT inlined: a validated integer (mysql2 sends JS numbers as DOUBLE, which LIMIT ? refuses on MySQL 8).
   return sql<MysqlTenantRow>`SELECT ${tenantColumns(context)}

@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { compiler } from '../../compile-sql.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
-import type { ListTenantsSpec } from '../../plans/plan-specs.js';
+import { DEFAULT_PAGE_SIZE, type ListTenantsSpec } from '../../plans/plan-specs.js';
 import type {
   ManagedSchemaRow,
   RoleCommentRow,
@@ -12,8 +12,6 @@ import type {
   TenantStateRow,
 } from '../tenantry-dialect.js';
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 10_000;
 
 export function serverFactsQuery(): CompiledQuery<ServerFactsRow> {
   return sql<ServerFactsRow>`
