@@ -3,12 +3,11 @@ import type { Plan } from '../plan.js';
 import type { ExecutablePlan } from '../executable-plan.js';
 import type { CreateTenantSpec, PrepareDatabaseSpec, RemoveTenantSpec, ListTenantsSpec, RotatePasswordSpec } from '../plans/plan-specs.js';
 
-/** What a database can and cannot do, for the orchestrator to plan around. */
+/**
+ * What differs between versions of one database, where something reads it.
+ * (Whether DDL is transactional is said by each plan: `ExecutablePlan.atomicity`.)
+ */
 export interface DialectCapabilities {
-  /** DDL runs inside transactions and rolls back with them. PostgreSQL: true. */
-  readonly transactionalDdl: boolean;
-  /** Roles are shared by every database on the server; schemas are not. PostgreSQL: true. */
-  readonly clusterWideRoles: boolean;
   /** `GRANT role TO r WITH SET ..., INHERIT ...` is understood. PostgreSQL: 16 and later. */
   readonly roleGrantOptions: boolean;
   /** A new database's `public` schema already denies CREATE to PUBLIC. PostgreSQL: 15 and later. */

@@ -36,8 +36,6 @@ export class PostgresDialect implements TenantryDialect {
   constructor(config: PostgresDialectConfig = {}) {
     this.serverVersionNum = config.serverVersionNum ?? 160000;
     this.capabilities = Object.freeze({
-      transactionalDdl: true,
-      clusterWideRoles: true,
       roleGrantOptions: this.serverVersionNum >= 160000,
       publicSchemaLockedByDefault: this.serverVersionNum >= 150000,
     });
