@@ -9,18 +9,11 @@ import {
   ValidationError,
   redactConnectionString,
 } from '@tenantry/core';
+import type { ErrorContext } from '@tenantry/sql';
 import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '@tenantry/sql/postgres';
 
-/** What the error is about, so the mapped error can name the object and the fix. */
-export interface ErrorContext {
-  action: string;
-  database?: string | undefined;
-  schemaName?: string;
-  username?: string;
-  adminRole?: string | undefined;
-  /** The admin's lock timeout, for the message of a 55P03. */
-  lockTimeoutMillis?: number | undefined;
-}
+/** What the error is about, so the mapped error can name the object and the fix: the dialects' own. */
+export type { ErrorContext };
 
 interface PgErrorShape {
   code?: string;

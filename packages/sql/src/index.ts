@@ -34,3 +34,4 @@ export {
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
 export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, runStep, checkStep, executablePlan } from './executable-plan.js';
 export { createDialect, dialectNameForUrl, type DialectName, type DialectServer } from './dialect/dialect-registry.js';
+export type { ErrorContext, ServerFacts, NameRules, DialectClient } from './dialect/dialect.js';

@@ -42,6 +42,7 @@ export interface ErrorContext {
   schemaName?: string;
   username?: string;
   adminRole?: string | undefined;
+  /** The admin's lock timeout, for the message of a lock timeout. */
   lockTimeoutMillis?: number | undefined;
 }
 
