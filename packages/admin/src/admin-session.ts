@@ -30,7 +30,7 @@ export interface ServerFacts {
  */
 export class AdminSession {
   readonly #source: ConnectionSource;
-  readonly options: Required<DatabaseAdminOptions>;
+  readonly options: Required<Omit<DatabaseAdminOptions, 'dialect' | 'mysql'>>;
   #facts: Promise<ServerFacts> | undefined;
 
   constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {

@@ -10,7 +10,7 @@ import {
 } from '@tenantry/core';
 import { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
-import { createTenants, createTenantsStream, type CreateOne } from './create-tenants.js';
+import { createTenants, createTenantsStream, sessionBulkHost, type BulkCreationHost, type CreateOne } from './create-tenants.js';
 import { DatabaseAdmin } from './database-admin.js';
 import type { BulkProgress, TenantCreationResult } from './database-admin-options.js';
 import { connectAs, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
@@ -78,11 +78,11 @@ describe('bulk creation', () => {
   const fixture = useAdminFixture();
 
   /** A session of its own on the fixture's database, for calling the module functions directly. */
-  async function withSession<T>(work: (session: AdminSession, createOne: CreateOne) => Promise<T>): Promise<T> {
+  async function withSession<T>(work: (session: BulkCreationHost, createOne: CreateOne) => Promise<T>): Promise<T> {
     const { admin, adminUrl } = fixture();
     const session = new AdminSession(adminUrl);
     try {
-      return await work(session, (config) => admin.createTenant(config));
+      return await work(sessionBulkHost(session), (config) => admin.createTenant(config));
     } finally {
       await session.close();
     }

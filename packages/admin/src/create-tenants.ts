@@ -32,12 +32,12 @@ export const MAX_BULK_CONCURRENCY = 64;
  */
 export async function createTenants(
   createOne: CreateOne,
-  session: AdminSession,
+  host: BulkCreationHost,
   configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
   options: CreateTenantsOptions,
 ): Promise<TenantCreationResult[]> {
   const results: TenantCreationResult[] = [];
-  for await (const result of createTenantsStream(createOne, session, configs, options)) results[result.index] = result;
+  for await (const result of createTenantsStream(createOne, host, configs, options)) results[result.index] = result;
   return results;
 }
 
@@ -76,7 +76,7 @@ export async function createTenants(
  */
 export function createTenantsStream(
   createOne: CreateOne,
-  session: AdminSession,
+  host: BulkCreationHost,
   configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
   options: CreateTenantsOptions,
 ): AsyncIterable<TenantCreationResult> {
@@ -88,13 +88,13 @@ export function createTenantsStream(
   if (!isIterable(configs)) {
     throw new ValidationError({ field: 'configs', rule: 'type', message: 'createTenants expects an array or an (async) iterable of tenant configs.' });
   }
-  const poolSize = session.pool.options.max;
+  const poolSize = host.maxConnections;
   const total = Array.isArray(configs) ? configs.length : undefined;
   const progress: BulkProgress = { done: 0, total, succeeded: 0, skipped: 0, failed: 0 };
   const stop = new AbortController();
 
   const createAndReport = async (config: TenantConfig, index: number): Promise<TenantCreationResult> => {
-    const result = await createOneResult(createOne, session, config, index, skipExisting);
+    const result = await createOneResult(createOne, host, config, index, skipExisting);
     progress.done += 1;
     progress[result.status === 'created' ? 'succeeded' : result.status] += 1;
     if (onProgress && !stop.signal.aborted) {
@@ -107,7 +107,7 @@ export function createTenantsStream(
     return result;
   };
   return mapConcurrent(configs, createAndReport, {
-    concurrency: Number.isInteger(poolSize) && poolSize > 0 ? Math.min(concurrency, poolSize) : concurrency,
+    concurrency: poolSize !== undefined && Number.isInteger(poolSize) && poolSize > 0 ? Math.min(concurrency, poolSize) : concurrency,
     signal: stop.signal,
   });
 }
@@ -135,7 +135,7 @@ function isIterable(value: unknown): value is Iterable<unknown> | AsyncIterable<
 
 async function createOneResult(
   createOne: CreateOne,
-  session: AdminSession,
+  host: BulkCreationHost,
   config: TenantConfig,
   index: number,
   skipExisting: boolean,
@@ -145,7 +145,7 @@ async function createOneResult(
     return { index, ...tenant, status: 'created', credentials: await createOne(config) };
   } catch (caught) {
     const error = toTenantryError(caught, tenant, config);
-    if (skipExisting && error.code === 'TENANT_ALREADY_EXISTS' && (await isWholeManagedTenant(session, tenant))) {
+    if (skipExisting && error.code === 'TENANT_ALREADY_EXISTS' && (await host.isWholeManagedTenant(tenant))) {
       return { index, ...tenant, status: 'skipped' };
     }
     return { index, ...tenant, status: 'failed', error };
@@ -158,11 +158,24 @@ function nameIn(config: unknown, field: 'schemaName' | 'username'): string {
   return typeof value === 'string' ? value : '';
 }
 
-/**
- * Whether the schema and the role both exist and are one tenant Tenantry
- * created in this database. False, too, when that cannot be read: the tenant
- * is then reported with its original error.
- */
+/** What bulk creation needs from the admin it runs on, whatever the dialect. */
+export interface BulkCreationHost {
+  /** The most connections the admin may open at once; concurrency is capped there. Undefined: no cap. */
+  readonly maxConnections: number | undefined;
+  /**
+   * Whether the names are one whole tenant Tenantry created (for
+   * `skipExisting`). False, too, when that cannot be read: the tenant is then
+   * reported with its original error.
+   */
+  isWholeManagedTenant(tenant: { schemaName: string; username: string }): Promise<boolean>;
+}
+
+/** Bulk creation on a PostgreSQL admin session. */
+export function sessionBulkHost(session: AdminSession): BulkCreationHost {
+  return { maxConnections: session.pool.options.max, isWholeManagedTenant: (tenant) => isWholeManagedTenant(session, tenant) };
+}
+
+/** Whether the schema and the role both exist and are one tenant Tenantry created in this database. */
 async function isWholeManagedTenant(session: AdminSession, tenant: { schemaName: string; username: string }): Promise<boolean> {
   try {
     const facts = await session.serverFacts();

@@ -1,5 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
+import type { MysqlFamilyOptions, SeamDialect } from '@tenantry/sql';
 
 /** Options of `DatabaseAdmin`; every one has a safe default. */
 export interface DatabaseAdminOptions {
@@ -41,6 +42,17 @@ export interface DatabaseAdminOptions {
    * ```
    */
   tenantConnection?: TenantTlsOptions;
+  /**
+   * The dialect to run, when the URL's scheme should not pick it (e.g. a
+   * `MysqlDialect` from `@tenantry/sql/mysql` configured by hand).
+   */
+  dialect?: SeamDialect | undefined;
+  /**
+   * For `mysql://` and `mariadb://` URLs: the flavor (`mariadb`, default, or
+   * `mysql` for MySQL 8), the host pattern of tenant accounts (`%`), the
+   * database of Tenantry's registry (`tenantry`), the named-lock timeout.
+   */
+  mysql?: MysqlFamilyOptions;
 }
 
 /** Per-call options of `createTenant`. */

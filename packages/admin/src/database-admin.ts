@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import {
+  DEFAULT_PASSWORD_LENGTH,
   TenantCredentials,
   validateCreationOptions,
   validateRoleName,
@@ -16,6 +17,7 @@ import {
   planListTenants,
   planPrepareDatabase,
   planToScript,
+  seamDialectForUrl,
   type Plan,
   type ServerFactsRow,
 } from '@tenantry/sql';
@@ -42,12 +44,13 @@ import type {
 import { PermissionError } from '@tenantry/core';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import type { ErrorContext } from './map-database-error.js';
-import { createTenants, createTenantsStream } from './create-tenants.js';
+import { createTenants, createTenantsStream, sessionBulkHost } from './create-tenants.js';
 import { migrateTenantInTransaction, migrateTenants } from './tenant-migrations.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRotatePassword, rotatePassword } from './rotate-password.js';
 import { getTenant, tenantExists } from './tenant-lookup.js';
 import { verifyTenant } from './verify-tenant.js';
+import { DialectAdmin } from './dialect-admin.js';
 
 
 /**
@@ -63,10 +66,43 @@ import { verifyTenant } from './verify-tenant.js';
  * ```
  */
 export class DatabaseAdmin {
-  readonly #session: AdminSession;
+  /** PostgreSQL's own path (until its dialect moves behind the seam). */
+  readonly #postgres: AdminSession | undefined;
+  /** The path of dialects behind the seam: the MySQL family today. */
+  readonly #seam: DialectAdmin | undefined;
 
+  /**
+   * @param connection A `postgres://`/`postgresql://` URL, a `pg` pool config or pool, or a
+   *   `mysql://`/`mariadb://` URL: the URL's scheme picks the dialect; `options.dialect` names one.
+   */
   constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {
-    this.#session = new AdminSession(connection, options);
+    const seamDialect = options.dialect ?? (typeof connection === 'string' ? seamDialectForUrl(connection, options.mysql) : undefined);
+    if (seamDialect !== undefined) {
+      if (typeof connection !== 'string') {
+        throw new ValidationError({ field: 'connection', rule: 'type', message: `The ${seamDialect.name} dialect connects with a URL (mysql://user:password@host:port/database).` });
+      }
+      this.#seam = new DialectAdmin(seamDialect, connection, {
+        passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
+        connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+      });
+    } else {
+      this.#postgres = new AdminSession(connection, options);
+    }
+  }
+
+  /** The name of the dialect this admin runs: `postgres` or `mysql`. */
+  get dialectName(): string {
+    return this.#seam?.dialect.name ?? 'postgres';
+  }
+
+  get #session(): AdminSession {
+    if (this.#postgres === undefined) throw new Error('PostgreSQL-only path reached by a seam dialect.');
+    return this.#postgres;
+  }
+
+  /** A typed refusal for what the seam dialect in use cannot do yet, and why. */
+  #unsupported(what: string, why: string): ValidationError {
+    return new ValidationError({ field: 'dialect', rule: 'unsupported-by-dialect', message: `${what} is not available for the ${this.dialectName} dialect: ${why} Nothing was changed.` });
   }
 
   /**
@@ -80,6 +116,7 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin lacks CREATEROLE or CREATE on the database.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
+    if (this.#seam) return this.#seam.createTenant(config, options);
     const { tenant, facts, plan } = await this.#createPlan(config, options);
     const context: ErrorContext = {
       action: `create tenant "${tenant.schemaName}"`,
@@ -107,6 +144,7 @@ export class DatabaseAdmin {
    * in every printable form.
    */
   async planCreateTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<Plan> {
+    if (this.#seam) return this.#seam.planCreateTenant(config);
     return (await this.#createPlan(config, options)).plan;
   }
 
@@ -116,7 +154,8 @@ export class DatabaseAdmin {
    * not stop the others. Results come back in input order.
    */
   async createTenants(configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>, options: CreateTenantsOptions = {}): Promise<TenantCreationResult[]> {
-    return createTenants((config) => this.createTenant(config, perTenantOptions(options)), this.#session, configs, options);
+    const host = this.#seam?.bulkHost ?? sessionBulkHost(this.#session);
+    return createTenants((config) => this.createTenant(config, perTenantOptions(options)), host, configs, options);
   }
 
   /** `createTenants` as a stream of results in completion order, for inputs too large to hold. */
@@ -124,7 +163,7 @@ export class DatabaseAdmin {
     configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
     options: CreateTenantsOptions = {},
   ): AsyncIterable<TenantCreationResult> {
-    return createTenantsStream((config) => this.createTenant(config, perTenantOptions(options)), this.#session, configs, options);
+    return createTenantsStream((config) => this.createTenant(config, perTenantOptions(options)), this.#seam?.bulkHost ?? sessionBulkHost(this.#session), configs, options);
   }
 
   /**
@@ -132,21 +171,25 @@ export class DatabaseAdmin {
    * once for new connections; with `terminateSessions`, open ones end too.
    */
   async rotatePassword(tenant: TenantRef, options: RotatePasswordOptions = {}): Promise<TenantCredentials> {
+    if (this.#seam) return this.#seam.rotatePassword(tenant, options);
     return rotatePassword(this.#session, tenant, options);
   }
 
   /** One managed tenant, with its role's settings; undefined when there is none of that schema name. */
   async getTenant(schemaName: string): Promise<TenantDetails | undefined> {
+    if (this.#seam) return this.#seam.getTenant(schemaName);
     return getTenant(this.#session, schemaName);
   }
 
   /** Whether a managed tenant with this schema name exists. */
   async tenantExists(schemaName: string): Promise<boolean> {
+    if (this.#seam) return (await this.#seam.getTenant(schemaName)) !== undefined;
     return tenantExists(this.#session, schemaName);
   }
 
   /** Brings every managed tenant to the latest migration, one transaction per tenant. */
   async migrateTenants(options: MigrateTenantsOptions): Promise<TenantMigrationOutcome[]> {
+    if (this.#seam) throw this.#unsupported('migrateTenants', "an existing tenant's migrations must run in a session as the tenant, and Tenantry keeps no tenant's password; migrations run at creation (createTenant with migrations).");
     return migrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
 
@@ -164,11 +207,13 @@ export class DatabaseAdmin {
    * ```
    */
   async planMigrateTenants(options: PlanMigrateTenantsOptions): Promise<TenantMigrationPlan[]> {
+    if (this.#seam) throw this.#unsupported('planMigrateTenants', "reading an existing tenant's history needs a session as the tenant, and Tenantry keeps no tenant's password.");
     return planMigrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */
   async verifyTenant(schemaName: string): Promise<VerificationReport> {
+    if (this.#seam) return this.#seam.verifyTenant(schemaName);
     return verifyTenant(this.#session, schemaName);
   }
 
@@ -186,6 +231,10 @@ export class DatabaseAdmin {
    * @throws TenantRemovalBlockedError naming each other database and what the role has there; nothing is changed.
    */
   async removeTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
+    if (this.#seam) {
+      if (options.dropOwnedInOtherDatabases) throw this.#unsupported('dropOwnedInOtherDatabases', 'a MySQL-family tenant owns nothing outside its own database.');
+      return this.#seam.removeTenant(ref);
+    }
     return removeTenant(this.#session, ref, options);
   }
 
@@ -195,6 +244,7 @@ export class DatabaseAdmin {
    * unless opted in), without running them: a dry run.
    */
   async planRemoveTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
+    if (this.#seam) return this.#seam.planRemoveTenant(ref);
     return planRemoveTenant(this.#session, ref, options);
   }
 
@@ -203,6 +253,7 @@ export class DatabaseAdmin {
    * running them. The verifier is that of a throwaway password, printed redacted.
    */
   async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
+    if (this.#seam) return this.#seam.planRotatePassword(tenant, options);
     return planRotatePassword(this.#session, tenant, options);
   }
 
@@ -220,6 +271,7 @@ export class DatabaseAdmin {
 
   /** One page of `listTenants`, for callers with many tenants. */
   async listTenantsPage(options: { limit?: number; after?: string | undefined } = {}): Promise<TenantPage> {
+    if (this.#seam) return this.#seam.listTenantsPage(options);
     const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const facts = await this.#session.serverFacts();
     const query = planListTenants({ limit, after: options.after }, facts.dialect);
@@ -255,6 +307,10 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin cannot change schema `public` (it must own it or be superuser).
    */
   async prepare(options: PrepareOptions = {}): Promise<PrepareReport> {
+    if (this.#seam) {
+      if ((options.keepPublicFor ?? []).length > 0) throw this.#unsupported('keepPublicFor', 'the MySQL family has no schema public to keep.');
+      return this.#seam.prepare();
+    }
     const facts = await this.#session.serverFacts();
     const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
     const context: ErrorContext = { action: 'prepare the database', database: facts.row.database, adminRole: facts.row.admin_role };
@@ -281,6 +337,7 @@ export class DatabaseAdmin {
 
   /** The statements `prepare` would run now, without running them; none when the database is prepared. */
   async planPrepare(options: PrepareOptions = {}): Promise<Plan> {
+    if (this.#seam) return this.#seam.dialect.planPrepare();
     const facts = await this.#session.serverFacts();
     const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
     const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.row.database };
@@ -295,6 +352,10 @@ export class DatabaseAdmin {
    * @throws ConnectionError when the server cannot be reached or the login fails.
    */
   async serverInfo(): Promise<ServerInfo> {
+    if (this.#seam) {
+      const facts = await this.#seam.serverFacts();
+      return { versionNum: facts.versionNum, database: facts.database, adminRole: facts.adminRole, isSuperuser: facts.isSuperuser };
+    }
     const { row } = await this.#session.serverFacts();
     return {
       versionNum: row.server_version_num,
@@ -306,7 +367,8 @@ export class DatabaseAdmin {
 
   /** Ends the connection pool, unless the caller passed in a pool of its own. */
   async close(): Promise<void> {
-    await this.#session.close();
+    // The seam path holds no pool: each call opens and closes its connection.
+    await this.#postgres?.close();
   }
 
   async #createPlan(config: TenantConfig, options: CreateTenantOptions) {

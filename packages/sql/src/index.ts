@@ -33,5 +33,5 @@ export {
 } from './plans/plan-specs.js';
 export { planCreateTenant, planRemoveTenant, planPrepareDatabase, planListTenants, planRotatePassword } from './plans/tenant-plans.js';
 export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, runStep, checkStep, executablePlan } from './executable-plan.js';
-export { createDialect, dialectNameForUrl, type DialectName, type DialectServer } from './dialect/dialect-registry.js';
-export type { ErrorContext, ServerFacts, NameRules, DialectClient } from './dialect/dialect.js';
+export { createDialect, dialectNameForUrl, seamDialectForUrl, type DialectName, type DialectServer, type MysqlFamilyOptions } from './dialect/dialect-registry.js';
+export type { ErrorContext, ServerFacts, NameRules, DialectClient, AdminConnectionParts, TenantRecord, TenantryDialect as SeamDialect } from './dialect/dialect.js';

@@ -14,7 +14,8 @@ export type ValidationRule =
   | 'unknown-role'
   | 'schema-named-like-role'
   | 'unsafe-role'
-  | 'privileged-setting';
+  | 'privileged-setting'
+  | 'unsupported-by-dialect';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

@@ -10,6 +10,8 @@ describe('the dialect registry', () => {
   it('picks the dialect from the URL scheme, in any case', () => {
     expect(dialectNameForUrl('postgres://a@h/db')).toBe('postgres');
     expect(dialectNameForUrl('PostgreSQL://a@h/db')).toBe('postgres');
+    expect(dialectNameForUrl('mysql://a@h/db')).toBe('mysql');
+    expect(dialectNameForUrl('MariaDB://a@h/db')).toBe('mysql');
     expect(dialectNameForUrl('host=h dbname=db')).toBeUndefined();
   });
 });

@@ -3,7 +3,9 @@ import type { TenantryError } from '@tenantry/core';
 import type { ExecutablePlan } from '../executable-plan.js';
 
 /*
- * The seam every database family stands behind, after Kysely's `Dialect`: a
+ * The seam every database family stands behind (the MySQL family today; the
+ * PostgreSQL dialect still implements the older `tenantry-dialect.ts` and
+ * moves here next, see docs/architecture/dialect-seam.md), after Kysely's `Dialect`: a
  * small factory of pure parts (rules, secrets, plans, catalog queries, error
  * mapping). The I/O half, one driver per client library (`pg`, `mysql2`),
  * lives in @tenantry/admin and knows no dialect; the orchestrator runs the
@@ -62,6 +64,45 @@ export interface TenantryDialect {
   passwordSecret(password: string, options: { scramIterations: number }): Promise<string>;
   /** Maps a driver error to a typed Tenantry error whose message names the fix and holds no secret. */
   mapError(error: unknown, context: ErrorContext): TenantryError;
+  /** Where and as whom the admin connects, from its URL (the driver's input). WARNING: holds the password. */
+  adminConnection(adminUrl: string): AdminConnectionParts;
+  /** The connection string a tenant gets: the admin's server, the tenant's login and schema. */
+  tenantConnectionString(adminUrl: string, tenant: { username: string; password: string; database: string }): string;
+  /** What `prepare` runs (idempotent). */
+  planPrepare(): ExecutablePlan;
+  planCreateTenant(spec: { schemaName: string; username: string; passwordSecret: string }): ExecutablePlan;
+  planRemoveTenant(spec: { schemaName: string; username: string }): ExecutablePlan;
+  planRotatePassword(spec: { schemaName: string; username: string; passwordSecret: string; terminateSessions?: boolean }): ExecutablePlan;
+  /** One page of listed tenants, keyset on the schema name; rows read by `readTenant`. */
+  listTenantsQuery(spec: { limit?: number; after?: string | undefined }): CompiledQuery<unknown>;
+  /** The row of one schema name, read by `readTenant`. */
+  tenantQuery(schemaName: string): CompiledQuery<unknown>;
+  /** A listed tenant, or undefined for a row that is not one (half made, half removed). */
+  readTenant(row: unknown): TenantRecord | undefined;
+  /** The catalog facts of one tenant's isolation, read by `readVerification`. */
+  verificationQuery(schemaName: string, username: string): CompiledQuery<unknown>;
+  /** Each broken promise in words; empty when the tenant is isolated as promised. */
+  readVerification(rows: readonly unknown[]): string[];
+}
+
+/** Where and as whom to connect. */
+export interface AdminConnectionParts {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  /** WARNING: a secret. */
+  readonly password: string;
+  readonly database?: string | undefined;
+}
+
+/** One tenant as a dialect's catalog records it. */
+export interface TenantRecord {
+  readonly schemaName: string;
+  readonly username: string;
+  readonly createdAt: Date;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The login and the schema are there and belong together. */
+  readonly intact: boolean;
 }
 
 /** A plan builder's output, for the executor. */

@@ -39,3 +39,20 @@ export function mysqlTenantConnectionString(address: MysqlServerAddress, tenant:
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   return `mysql://${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}@${host}:${address.port}/${encodeURIComponent(tenant.database)}`;
 }
+
+/**
+ * Host, port, user, password and database of a `mysql://` or `mariadb://`
+ * admin URL, percent-decoded, for the driver. The input is never echoed in an
+ * error (it holds a password).
+ */
+export function mysqlAdminConnection(url: string): { host: string; port: number; user: string; password: string; database?: string | undefined } {
+  const address = mysqlServerAddress(url);
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  return {
+    ...address,
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    ...(database === '' ? {} : { database }),
+  };
+}

@@ -2,10 +2,10 @@ import { sql, type CompiledQuery } from 'kysely';
 import type { TenantryError } from '@tenantry/core';
 import type { ExecutablePlan } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
-import type { ErrorContext, ServerFacts, TenantryDialect } from '../dialect.js';
+import type { AdminConnectionParts, ErrorContext, ServerFacts, TenantRecord, TenantryDialect } from '../dialect.js';
 import * as catalog from './mysql-catalog-queries.js';
 import { DEFAULT_MYSQL_LOCK_TIMEOUT_MILLIS, DEFAULT_MYSQL_REGISTRY_DATABASE, type MysqlDialectConfig, type MysqlFlavor } from './mysql-dialect-config.js';
-import { mysqlServerAddress, mysqlTenantConnectionString } from './mysql-connection-string.js';
+import { mysqlAdminConnection, mysqlServerAddress, mysqlTenantConnectionString } from './mysql-connection-string.js';
 import { mapMysqlError } from './mysql-error-mapping.js';
 import { MysqlNameRules } from './mysql-name-rules.js';
 import { mysqlPasswordSecret } from './mysql-password-secret.js';
@@ -128,8 +128,8 @@ export class MysqlDialect implements TenantryDialect {
   }
 
   /** Problems found, in words; empty when the tenant is isolated as promised. */
-  readVerification(rows: readonly catalog.MysqlVerificationRow[]): string[] {
-    return catalog.readVerification(rows[0], this.tenantPlugin);
+  readVerification(rows: readonly unknown[]): string[] {
+    return catalog.readVerification(rows[0] as catalog.MysqlVerificationRow | undefined, this.tenantPlugin);
   }
 
   /** Ids of a user's live sessions (for MySQL 8, which has no `KILL ... USER`). */
@@ -141,6 +141,23 @@ export class MysqlDialect implements TenantryDialect {
   killSessionStatement(id: number): Statement {
     if (!Number.isSafeInteger(id) || id < 0) throw new RangeError('session id must be a non-negative integer');
     return new Statement("end one of the tenant's sessions", compileMysqlDdl(sql`KILL CONNECTION ${sql.lit(id)}`));
+  }
+
+  adminConnection(adminUrl: string): AdminConnectionParts {
+    return mysqlAdminConnection(adminUrl);
+  }
+
+  /** A listed tenant from a row of `listTenantsQuery` or `tenantQuery`; undefined for one that is not listed. */
+  readTenant(row: unknown): TenantRecord | undefined {
+    const tenant = row as catalog.MysqlTenantRow & { listed?: number };
+    if (tenant.listed !== undefined && Number(tenant.listed) !== 1) return undefined;
+    return Object.freeze({
+      schemaName: tenant.schema_name,
+      username: tenant.username,
+      createdAt: new Date(tenant.created_at),
+      labels: Object.freeze({}),
+      intact: tenant.account_locked !== null && Number(tenant.database_exists) > 0,
+    });
   }
 
   /** `mysql://user:password@host:port/database` on the admin URL's host and port, percent-encoded. */
