@@ -11,10 +11,15 @@ import type { ResolvedConnection } from './connection.js';
 export class AdminHandle {
   readonly admin: DatabaseAdmin;
   readonly connection: ResolvedConnection;
-  readonly #pool: pg.Pool;
+  readonly #pool: pg.Pool | undefined;
 
   constructor(connection: ResolvedConnection, options: { poolSize?: number | undefined } = {}) {
     this.connection = connection;
+    if (connection.adminUrl !== undefined) {
+      // A dialect that takes its URL as it is (mysql://): DatabaseAdmin opens its own connections.
+      this.admin = new DatabaseAdmin(connection.adminUrl, { mysql: connection.mysql ?? {} });
+      return;
+    }
     // Bulk creation caps its concurrency at the pool's size: make room for it.
     this.#pool = new pg.Pool({ ...connection.config, max: Math.max(10, options.poolSize ?? 0) });
     // An idle client whose server went away emits 'error' on the pool; the next query reports it.
@@ -27,6 +32,6 @@ export class AdminHandle {
 
   async close(): Promise<void> {
     await this.admin.close();
-    await this.#pool.end();
+    await this.#pool?.end();
   }
 }

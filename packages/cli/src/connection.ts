@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import type pg from 'pg';
 import { redactConnectionString, validateConnectionUrl } from '@tenantry/core';
+import { dialectNameForUrl } from '@tenantry/sql';
 import type { CliIo } from './io.js';
 import { asUsage, UsageError } from './usage-error.js';
 
@@ -11,6 +12,10 @@ import { asUsage, UsageError } from './usage-error.js';
 export interface ResolvedConnection {
   /** A `pg` pool config: a `connectionString`, or host/port/user/database built from the libpq variables. */
   config: pg.PoolConfig;
+  /** Set for a URL of a dialect that takes its URL as it is (mysql://, mariadb://): no pg pool is made. */
+  adminUrl?: string;
+  /** For mysql:// and mariadb://: the registry database from TENANTRY_MYSQL_REGISTRY (default `tenantry`). */
+  mysql?: { registryDatabase?: string };
   /** The target for messages, never with a password: a redacted URL or `host=... port=... user=... dbname=...`. */
   description: string;
   /** Where the target came from: `--database-url`, `DATABASE_URL` or `PG* environment variables`. */
@@ -44,6 +49,22 @@ export function resolveConnection(databaseUrlFlag: string | undefined, env: CliI
   const url = databaseUrlFlag ?? nonEmpty(env['DATABASE_URL']);
   if (url !== undefined) {
     const source = databaseUrlFlag !== undefined ? '--database-url' : 'DATABASE_URL';
+    if (dialectNameForUrl(url) === 'mysql') {
+      // The MySQL family: DatabaseAdmin takes the URL as it is (its dialect checks it; no pg pool, no libpq variables).
+      if (databaseUrlFlag !== undefined && hasPassword(url)) {
+        warnings.push('--database-url carries a password, which other users can see in ps; prefer DATABASE_URL in the environment.');
+      }
+      const registryDatabase = nonEmpty(env['TENANTRY_MYSQL_REGISTRY']);
+      return {
+        config: { connectionString: url },
+        adminUrl: url,
+        mysql: registryDatabase === undefined ? {} : { registryDatabase },
+        description: redactConnectionString(url),
+        source,
+        warnings,
+        tenantConnection: {},
+      };
+    }
     asUsage(command, () => validateConnectionUrl(url, source));
     if (databaseUrlFlag !== undefined && hasPassword(url)) {
       warnings.push('--database-url carries a password, which other users can see in ps; prefer DATABASE_URL or PGPASSWORD in the environment.');
@@ -125,7 +146,7 @@ function connectTimeout(env: CliIo['env'], command: string): number {
 }
 
 function hasPassword(url: string): boolean {
-  const authority = url.replace(/^postgres(ql)?:\/\//i, '');
+  const authority = url.replace(/^(postgres(ql)?|mysql|mariadb):\/\//i, '');
   const at = authority.lastIndexOf('@');
   return (at !== -1 && authority.slice(0, at).includes(':')) || /[?&](password|sslpassword)=/i.test(url);
 }
