@@ -12,3 +12,4 @@ export { roleDependenciesElsewhereQuery, describeRoleDependenciesQuery, type Rol
 export { dropOwnedElsewhereStatements, type DropOwnedElsewhereSpec } from './postgres-drop-owned-elsewhere-statements.js';
 export { checkManagedTenant, checkCanRemove } from './postgres-tenant-checks.js';
 export { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE } from '../../plans/plan-specs.js';
+export { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';

@@ -17,6 +17,9 @@ import type { PostgresDialectConfig } from './postgres-dialect-config.js';
 import * as catalog from './postgres-catalog-queries.js';
 import { prepareDatabaseStatements } from './postgres-prepare-statements.js';
 import { rotatePasswordSteps } from './postgres-rotate-statements.js';
+import { mapPostgresError } from './postgres-error-mapping.js';
+import type { ErrorContext } from '../dialect.js';
+import type { TenantryError } from '@tenantry/core';
 import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
 import { createTenantStatements, removeTenantStatements } from './postgres-tenant-statements.js';
 
@@ -68,6 +71,11 @@ export class PostgresDialect implements TenantryDialect {
 
   planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan {
     return executablePlan('rotate-password', 'transaction', rotatePasswordSteps(spec, this.capabilities.roleGrantOptions));
+  }
+
+  /** SQLSTATE to Tenantry's error classes, with the fix in the message and no secret. */
+  mapError(error: unknown, context: ErrorContext): TenantryError {
+    return mapPostgresError(error, context);
   }
 
   roleCommentsQuery(usernames: readonly string[]): CompiledQuery<RoleCommentRow> {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, DatabaseError, PermissionError, TenantAlreadyExistsError } from '@tenantry/core';
-import { mapDatabaseError } from './map-database-error.js';
+import { mapPostgresError as mapDatabaseError } from './postgres-error-mapping.js';
 
 // Pure mapping rules; the same paths are also reached against a real server in the other suites.
 describe('mapDatabaseError', () => {
