@@ -1,9 +1,7 @@
-import type pg from 'pg';
 import { TenantRemovalBlockedError, validateRoleName, validateSchemaName, type TenantRef } from '@tenantry/core';
-import { freezePlan, planRemoveTenant as buildRemovePlan, type Plan } from '@tenantry/sql';
-import { REMOVE_PLAN_PRELUDE_LENGTH, roleDependenciesElsewhereQuery, type RoleDependencyElsewhereRow } from '@tenantry/sql/postgres';
-import { queryOne, queryRows, type AdminSession, type ServerFacts } from './admin-session.js';
-import { checkCanRemove, checkManagedTenant } from '@tenantry/sql/postgres';
+import { freezePlan, planRemoveTenant as buildRemovePlan, type ExecutablePlan, type Plan } from '@tenantry/sql';
+import { roleDependenciesElsewhereQuery } from '@tenantry/sql/postgres';
+import type { AdminSession, ServerFacts } from './admin-session.js';
 import type { ErrorContext } from './map-database-error.js';
 import { databasesOf, describeBlockers, dropOwnedElsewhere, runDropOwnedElsewhere } from './role-in-other-databases.js';
 
@@ -22,80 +20,81 @@ export interface RemoveTenantOptions {
 }
 
 /**
- * Removes a managed tenant in one transaction under its locks: the checks,
- * then (on request) what its role has in other databases, each in a
- * transaction of its own there, then its sessions, schema, objects and role.
- * The tenant stays whole and listed until that last transaction commits, so a
- * failure on the way can be resumed by calling it again.
+ * Removes a managed tenant: its plan runs in one transaction under the
+ * tenant's locks, its checks (a whole Tenantry tenant the admin may drop;
+ * nothing in other databases) before the drops. With
+ * `dropOwnedInOtherDatabases`, once the same checks passed, what the role has
+ * in other databases is dropped first, in a transaction of its own in each of
+ * them. The tenant stays whole and listed until the last transaction commits,
+ * so a failure on the way can be resumed by calling it again.
  */
 export async function removeTenant(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
-  const { plan, facts, context, tenant } = await removePlan(session, ref);
-  const prelude = plan.statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH);
-  const drops = plan.statements.slice(REMOVE_PLAN_PRELUDE_LENGTH);
-  await session.inTransaction(context, async (client) => {
-    await client.query(prelude.map((statement) => statement.sql).join(';\n'));
-    const elsewhere = await checkRemovable(client, session, facts, tenant, options);
-    // Committed one by one while this transaction holds the tenant's locks; if
-    // the removal below fails, what they dropped stays dropped and a retry goes on.
-    for (const database of databasesOf(elsewhere)) await runDropOwnedElsewhere(session.pool, facts, tenant.username, database);
-    await client.query(drops.map((statement) => statement.sql).join(';\n'));
-  });
+  const { plan, facts, context, username } = await removePlan(session, ref, options);
+  if (options.dropOwnedInOtherDatabases) {
+    // The checks first: nothing is dropped anywhere for a role that is not a whole tenant of ours.
+    await session.runPlan(plan, context, { checksOnly: true });
+    for (const database of await otherDatabases(session, username, context)) {
+      await runDropOwnedElsewhere(session.pool, facts, username, database);
+    }
+  }
+  await withDescribedBlockers(session, username, () => session.runPlan(plan, context));
 }
 
 /**
- * The statements `removeTenant` would run, after the same checks (found,
- * Tenantry's, the admin may drop it, nothing in other databases unless
- * `dropOwnedInOtherDatabases`), without running them: a dry run. With that
- * option, the statements for each other database come after the locks, their
- * purpose naming the database they run in.
+ * The statements `removeTenant` would run, after the same checks, without
+ * running them: a dry run. With `dropOwnedInOtherDatabases`, the statements
+ * for each other database come after the locks, their purpose naming the
+ * database they run in.
  */
 export async function planRemoveTenant(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
-  const { plan, facts, context, tenant } = await removePlan(session, ref);
-  const elsewhere = await session.inTransaction(context, (client) => checkRemovable(client, session, facts, tenant, options));
+  const { plan, facts, context, username } = await removePlan(session, ref, options);
+  await withDescribedBlockers(session, username, () => session.runPlan(plan, context, { checksOnly: true }));
+  const elsewhere = options.dropOwnedInOtherDatabases ? await otherDatabases(session, username, context) : [];
   if (elsewhere.length === 0) return plan;
+  // The locks are the plan's first step; what runs in the other databases is shown right after them.
+  const [locks, ...rest] = plan.steps;
+  const statementsOf = (steps: ExecutablePlan['steps']) => steps.flatMap((step) => (step.kind === 'run' ? step.statements : []));
   return freezePlan('remove-tenant', [
-    ...plan.statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH),
-    ...databasesOf(elsewhere).flatMap((database) => dropOwnedElsewhere(facts, tenant.username, database)),
-    ...plan.statements.slice(REMOVE_PLAN_PRELUDE_LENGTH),
+    ...statementsOf(locks ? [locks] : []),
+    ...elsewhere.flatMap((database) => dropOwnedElsewhere(facts, username, database)),
+    ...statementsOf(rest),
   ]);
 }
 
-interface RemovedTenant {
-  schemaName: string;
-  username: string;
-  database: string;
+/** The other databases where the role owns or holds something, from the shared catalog. */
+async function otherDatabases(session: AdminSession, username: string, context: ErrorContext): Promise<string[]> {
+  return databasesOf(await session.read(roleDependenciesElsewhereQuery(username), context));
 }
 
 /**
- * The checks of a removal, in its transaction: a whole tenant of Tenantry's,
- * which the admin may drop, and what its role has in other databases, which
- * must be empty unless the caller opted in. Returns that, per database.
- *
- * @throws TenantRemovalBlockedError naming each database and object; nothing is changed.
+ * The plan's blocker names objects elsewhere by counts (all the shared catalog
+ * tells); connecting to each database, the admin names them in words.
  */
-async function checkRemovable(
-  client: pg.ClientBase,
-  session: AdminSession,
-  facts: ServerFacts,
-  tenant: RemovedTenant,
-  options: RemoveTenantOptions,
-): Promise<RoleDependencyElsewhereRow[]> {
-  const state = await queryOne(client, facts.dialect.tenantStateQuery(tenant.schemaName, tenant.username));
-  checkManagedTenant(state, tenant);
-  checkCanRemove(state, { ...tenant, adminRole: facts.row.admin_role });
-  const elsewhere = await queryRows(client, roleDependenciesElsewhereQuery(tenant.username));
-  if (elsewhere.length > 0 && options.dropOwnedInOtherDatabases !== true) {
-    throw new TenantRemovalBlockedError({ ...tenant, blockers: await describeBlockers(session.pool, tenant.username, elsewhere) });
+async function withDescribedBlockers(session: AdminSession, username: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    if (!(error instanceof TenantRemovalBlockedError)) throw error;
+    const rows = await session.read(roleDependenciesElsewhereQuery(username), { action: `read what role "${username}" has in other databases` });
+    throw new TenantRemovalBlockedError({ schemaName: error.schemaName, username, database: (await session.serverFacts()).row.database, blockers: await describeBlockers(session.pool, username, rows) });
   }
-  return elsewhere;
 }
 
-async function removePlan(session: AdminSession, ref: TenantRef) {
+async function removePlan(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions) {
   const schemaName = validateSchemaName(ref?.schemaName);
   const username = validateRoleName(ref?.username);
-  const facts = await session.serverFacts();
+  const facts: ServerFacts = await session.serverFacts();
   const context: ErrorContext = { action: `remove tenant "${schemaName}"`, schemaName, username, database: facts.row.database, adminRole: facts.row.admin_role };
-  const nonSuperuserAdmin = facts.row.is_superuser ? undefined : facts.row.admin_role;
-  const plan = buildRemovePlan({ schemaName, username, nonSuperuserAdmin }, facts.dialect);
-  return { plan, facts, context, tenant: { schemaName, username, database: facts.row.database } };
+  const plan = buildRemovePlan(
+    {
+      schemaName,
+      username,
+      database: facts.row.database,
+      adminRole: facts.row.admin_role,
+      nonSuperuserAdmin: facts.row.is_superuser ? undefined : facts.row.admin_role,
+      dropOwnedInOtherDatabases: options.dropOwnedInOtherDatabases ?? false,
+    },
+    facts.dialect,
+  );
+  return { plan, facts, context, username };
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { RemovalBlocker } from '@tenantry/core';
 import { type Statement } from '@tenantry/sql';
-import { describeRoleDependenciesQuery, dropOwnedElsewhereStatements, type RoleDependencyElsewhereRow } from '@tenantry/sql/postgres';
+import { countedBlockers, describeRoleDependenciesQuery, dropOwnedElsewhereStatements, type RoleDependencyElsewhereRow } from '@tenantry/sql/postgres';
 import { queryRows, type ServerFacts } from './admin-session.js';
 import type { ErrorContext } from './map-database-error.js';
 import { inTransactionIn } from './other-database-connection.js';
@@ -17,13 +17,6 @@ import { inTransactionIn } from './other-database-connection.js';
 /** How many objects per database an error message lists by name. */
 const DESCRIBED_PER_DATABASE = 10;
 
-const DEPENDENCY_KINDS: Readonly<Record<string, string>> = {
-  o: 'owned',
-  a: 'privileges granted to it',
-  r: 'named in a policy',
-  i: 'initial privileges',
-};
-
 /** The other databases, in the order the rows name them (by name). */
 export function databasesOf(rows: readonly RoleDependencyElsewhereRow[]): string[] {
   return [...new Set(rows.map((row) => row.database))];
@@ -37,19 +30,17 @@ export function databasesOf(rows: readonly RoleDependencyElsewhereRow[]): string
  */
 export async function describeBlockers(pool: pg.Pool, username: string, rows: readonly RoleDependencyElsewhereRow[]): Promise<RemovalBlocker[]> {
   const blockers: RemovalBlocker[] = [];
-  for (const database of databasesOf(rows)) {
-    const here = rows.filter((row) => row.database === database);
-    const count = here.reduce((sum, row) => sum + row.objects, 0);
+  for (const counted of countedBlockers(rows)) {
+    const { database } = counted;
     const context: ErrorContext = { action: `describe what role "${username}" has in database "${database}"`, database, username };
     const described = await inTransactionIn(pool, database, { readOnly: true, context }, (client) =>
       queryRows(client, describeRoleDependenciesQuery(username, DESCRIBED_PER_DATABASE)),
     ).catch(() => undefined);
-    if (described && described.length > 0) {
-      blockers.push({ database, objects: described.map((row) => row.description), count: described[0]!.total, described: true });
-    } else {
-      const objects = here.map((row) => `${row.objects} in ${row.catalog} (${DEPENDENCY_KINDS[row.deptype] ?? row.deptype})`);
-      blockers.push({ database, objects, count, described: false });
-    }
+    blockers.push(
+      described && described.length > 0
+        ? { database, objects: described.map((row) => row.description), count: described[0]!.total, described: true }
+        : counted,
+    );
   }
   return blockers;
 }

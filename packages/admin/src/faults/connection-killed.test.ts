@@ -2,7 +2,7 @@ import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionError, type TenantRef } from '@tenantry/core';
 import { planRemoveTenant } from '@tenantry/sql';
-import { PostgresDialect, REMOVE_PLAN_PRELUDE_LENGTH } from '@tenantry/sql/postgres';
+import { PostgresDialect, REMOVABLE_TENANT_CHECK } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from '../database-admin.js';
 import { catalogSnapshot, currentLane, uniqueName, useAdminFixture } from '../test-support/tenant-fixture.js';
 import { ABSENT, loggedInAs, logIn, moreCatalogState, tenantFootprint } from './support/catalog-state.js';
@@ -98,7 +98,8 @@ const CREATE_KILL_POINTS: KillPoint[] = [
   catalogPoint('COMMENT ON ROLE (role marker)', /^COMMENT ON ROLE /, 'pg_shdescription'),
 ];
 
-const CATALOG_CHECK = 'catalog check';
+// The remove plan's own check step, named by its purpose.
+const CATALOG_CHECK = REMOVABLE_TENANT_CHECK;
 
 const REMOVE_KILL_POINTS: KillPoint[] = [
   advisoryPoint,
@@ -283,13 +284,12 @@ describe('the admin connection killed in the middle of a plan', () => {
 
           const dialect = new PostgresDialect({ serverVersionNum: inject('tenantryServerVersion') });
           const plan = planRemoveTenant({ ...tenant, nonSuperuserAdmin: lane === 'least-privilege' ? adminRole : undefined }, dialect);
-          const check = dialect.tenantStateQuery(tenant.schemaName, tenant.username);
-          const statements = plan.statements.map((s): Step => ({ text: s.text, sql: s.sql }));
-          const steps = [
-            ...statements.slice(0, REMOVE_PLAN_PRELUDE_LENGTH),
-            { text: CATALOG_CHECK, sql: check.sql, parameters: check.parameters },
-            ...statements.slice(REMOVE_PLAN_PRELUDE_LENGTH),
-          ];
+          // The plan says what runs where: its statements, and its catalog checks between them.
+          const steps = plan.steps.flatMap((step): Step[] =>
+            step.kind === 'run'
+              ? step.statements.map((s) => ({ text: s.text, sql: s.sql }))
+              : [{ text: step.purpose, sql: step.query.sql, parameters: step.query.parameters }],
+          );
 
           const { outcome } = await killWhileBlocked(
             { lock: point.lock(tenant), applicationName, steps, target: indexOf(steps, point), probeUrl: adminUrl },

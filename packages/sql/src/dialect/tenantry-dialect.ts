@@ -22,7 +22,7 @@ export interface TenantryDialect {
   readonly name: string;
   readonly capabilities: DialectCapabilities;
   planCreateTenant(spec: CreateTenantSpec): Plan;
-  planRemoveTenant(spec: RemoveTenantSpec): Plan;
+  planRemoveTenant(spec: RemoveTenantSpec): ExecutablePlan;
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan;
   planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan;
   /** Server facts the orchestrator needs once: version, database, admin role and its rights. */

@@ -40,6 +40,15 @@ export interface RemoveTenantSpec {
    * membership (dropped again with the role). Omit for a superuser.
    */
   nonSuperuserAdmin?: string | undefined;
+  /** The tenant's database, which the role's marker must name; an offline plan may leave it out. */
+  database?: string | undefined;
+  /** The admin role, for messages (defaults to `nonSuperuserAdmin`). */
+  adminRole?: string | undefined;
+  /**
+   * The caller drops what the role has in other databases before the plan
+   * runs, so the plan does not stop on it (see `dropOwnedElsewhereStatements`).
+   */
+  dropOwnedInOtherDatabases?: boolean;
 }
 
 /** Input of `planPrepareDatabase`: what the current state needs changed. */

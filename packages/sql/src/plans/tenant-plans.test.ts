@@ -121,6 +121,17 @@ describe('planRemoveTenant', () => {
       terminate(0),
       'DROP ROLE "acme_user"',
     ]);
+    // Its checks stand between the locks and the drops, in the same transaction.
+    expect(plan.atomicity).toBe('transaction');
+    expect(plan.steps.map((step) => (step.kind === 'check' ? step.purpose : step.kind))).toEqual([
+      'run',
+      'the tenant is a whole Tenantry tenant the admin may drop',
+      'the role owns and holds nothing in other databases',
+      'run',
+    ]);
+    // A caller that drops what the role has elsewhere first does not stop on it.
+    const optedIn = planRemoveTenant({ schemaName: 'tenant_acme', username: 'acme_user', dropOwnedInOtherDatabases: true });
+    expect(optedIn.steps.map((step) => step.kind)).toEqual(['run', 'check', 'run']);
   });
 
   it('takes the same locks as create, in the same order', () => {

@@ -60,10 +60,11 @@ function requireVerifier(value: string): void {
 }
 
 /** The statements `removeTenant` runs once it has checked the tenant is Tenantry's. */
-export function planRemoveTenant(spec: RemoveTenantSpec, dialect: TenantryDialect = defaultDialect): Plan {
+export function planRemoveTenant(spec: RemoveTenantSpec, dialect: TenantryDialect = defaultDialect): ExecutablePlan {
   validateSchemaName(spec.schemaName);
   validateRoleName(spec.username);
   if (spec.nonSuperuserAdmin !== undefined) validateExistingRoleName(spec.nonSuperuserAdmin, 'nonSuperuserAdmin');
+  if (spec.database !== undefined) validateSchemaName(spec.database, 'database');
   return dialect.planRemoveTenant(spec);
 }
 

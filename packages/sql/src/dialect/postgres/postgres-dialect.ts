@@ -21,7 +21,7 @@ import { mapPostgresError } from './postgres-error-mapping.js';
 import type { ErrorContext } from '../dialect.js';
 import type { TenantryError } from '@tenantry/core';
 import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
-import { createTenantStatements, removeTenantStatements } from './postgres-tenant-statements.js';
+import { createTenantStatements, removeTenantSteps } from './postgres-tenant-statements.js';
 
 /**
  * The PostgreSQL dialect (14 to 18).
@@ -61,8 +61,8 @@ export class PostgresDialect implements TenantryDialect {
     );
   }
 
-  planRemoveTenant(spec: RemoveTenantSpec): Plan {
-    return freezePlan('remove-tenant', removeTenantStatements(spec, this.capabilities.roleGrantOptions));
+  planRemoveTenant(spec: RemoveTenantSpec): ExecutablePlan {
+    return executablePlan('remove-tenant', 'transaction', removeTenantSteps(spec, this.capabilities.roleGrantOptions));
   }
 
   planPrepareDatabase(spec: PrepareDatabaseSpec): Plan {

@@ -1,4 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
+import type { RemovalBlocker } from '@tenantry/core';
 import { compiler } from '../../compile-sql.js';
 
 /*
@@ -88,4 +89,29 @@ export function describeRoleDependenciesQuery(username: string, limit: number): 
             AND s.deptype <> 'p') o
     ORDER BY o.description COLLATE "C", o.deptype
     LIMIT ${limit}`.compile(compiler);
+}
+
+const DEPENDENCY_KINDS: Readonly<Record<string, string>> = {
+  o: 'owned',
+  a: 'privileges granted to it',
+  r: 'named in a policy',
+  i: 'initial privileges',
+};
+
+/**
+ * One blocker per other database, its objects as counts per catalog: what the
+ * shared catalog tells without connecting there. (The admin replaces them by
+ * their descriptions where it can connect.)
+ */
+export function countedBlockers(rows: readonly RoleDependencyElsewhereRow[]): RemovalBlocker[] {
+  const databases = [...new Set(rows.map((row) => row.database))];
+  return databases.map((database) => {
+    const here = rows.filter((row) => row.database === database);
+    return {
+      database,
+      objects: here.map((row) => `${row.objects} in ${row.catalog} (${DEPENDENCY_KINDS[row.deptype] ?? row.deptype})`),
+      count: here.reduce((sum, row) => sum + row.objects, 0),
+      described: false,
+    };
+  });
 }

@@ -5,6 +5,11 @@ import { advisoryLockKey } from '../../advisory-lock-key.js';
 import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
+import { TenantRemovalBlockedError } from '@tenantry/core';
+import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
+import { tenantStateQuery } from './postgres-catalog-queries.js';
+import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
+import { countedBlockers, roleDependenciesElsewhereQuery } from './postgres-role-dependency-queries.js';
 import {
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
@@ -162,13 +167,6 @@ export function borrowRolePrivilegesStatement(role: string, admin: string, roleG
 }
 
 /**
- * How many statements open a remove plan (pin the search_path, take the
- * locks). The orchestrator runs them, checks in the catalog that the tenant is
- * Tenantry's and whole, then runs the rest in the same transaction.
- */
-export const REMOVE_PLAN_PRELUDE_LENGTH = 2;
-
-/**
  * The statements that remove one tenant, in order: the end of its open
  * sessions in every database (a dropped role's sessions would go on), the
  * schema with everything in it (whoever created it), then whatever the role
@@ -176,9 +174,9 @@ export const REMOVE_PLAN_PRELUDE_LENGTH = 2;
  * then the role. What it has in other databases is dropped before, in each of
  * them (`dropOwnedElsewhereStatements`).
  */
-export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions: boolean): Statement[] {
+export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: boolean): PlanStep[] {
   const role = sql.id(spec.username);
-  const statements = [pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)];
+  const statements: Statement[] = [];
   if (spec.nonSuperuserAdmin !== undefined) {
     // Given up by DROP ROLE below, in this same transaction.
     statements.push(
@@ -197,5 +195,27 @@ export function removeTenantStatements(spec: RemoveTenantSpec, roleGrantOptions:
     terminateRoleSessionsStatement(spec.username, 'end any session the tenant opened since'),
     new Statement('drop the role', compileDdl(sql`DROP ROLE ${role}`)),
   );
-  return statements;
+  const tenant = { schemaName: spec.schemaName, username: spec.username, database: spec.database };
+  return [
+    runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]),
+    checkStep(REMOVABLE_TENANT_CHECK, tenantStateQuery(spec.schemaName, spec.username, roleGrantOptions), ([state]) => {
+      checkManagedTenant(state!, tenant);
+      checkCanRemove(state!, { ...tenant, adminRole: spec.adminRole ?? spec.nonSuperuserAdmin ?? 'the admin' });
+    }),
+    ...(spec.dropOwnedInOtherDatabases
+      ? []
+      : [
+          checkStep(NOTHING_ELSEWHERE_CHECK, roleDependenciesElsewhereQuery(spec.username), (rows) => {
+            if (rows.length > 0) {
+              throw new TenantRemovalBlockedError({ ...tenant, database: spec.database ?? '', blockers: countedBlockers(rows) });
+            }
+          }),
+        ]),
+    runStep(statements),
+  ];
 }
+
+/** The purpose of the remove plan's first check, which dry runs and fault tests name. */
+export const REMOVABLE_TENANT_CHECK = 'the tenant is a whole Tenantry tenant the admin may drop';
+/** The purpose of the check that the role has nothing in another database (absent with `dropOwnedInOtherDatabases`). */
+export const NOTHING_ELSEWHERE_CHECK = 'the role owns and holds nothing in other databases';
