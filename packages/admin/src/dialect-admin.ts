@@ -67,8 +67,11 @@ export class DialectAdmin {
 
   async prepare(): Promise<PrepareReport> {
     const facts = await this.serverFacts();
+    const context = { action: 'prepare the server', adminRole: facts.adminRole };
+    const prepared = this.dialect.readPrepared(await this.#withConnection(context, (connection) => connection.query(this.dialect.preparedQuery())));
+    if (prepared) return { database: facts.database, changed: false, revokedFromPublic: [], grantedUsageTo: [], statements: [] };
     const plan = this.dialect.planPrepare();
-    await this.#run(plan, { action: 'prepare the server', adminRole: facts.adminRole });
+    await this.#run(plan, context);
     return { database: facts.database, changed: true, revokedFromPublic: [], grantedUsageTo: [], statements: plan.statements.map((statement) => `${statement.text};`) };
   }
 

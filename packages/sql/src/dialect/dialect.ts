@@ -68,6 +68,9 @@ export interface TenantryDialect {
   adminConnection(adminUrl: string): AdminConnectionParts;
   /** The connection string a tenant gets: the admin's server, the tenant's login and schema. */
   tenantConnectionString(adminUrl: string, tenant: { username: string; password: string; database: string }): string;
+  /** Whether `prepare` already ran: the query, and its reader. */
+  preparedQuery(): CompiledQuery<unknown>;
+  readPrepared(rows: readonly unknown[]): boolean;
   /** What `prepare` runs (idempotent). */
   planPrepare(): ExecutablePlan;
   planCreateTenant(spec: { schemaName: string; username: string; passwordSecret: string }): ExecutablePlan;

@@ -5,6 +5,7 @@ import { accountsTable, globalPrivilegeExpression, lockedExpression, pluginExpre
 import { escapeGrantDatabase } from './mysql-identifiers.js';
 import { mysqlCompiler } from './mysql-query-compiler.js';
 import { registryTable, type MysqlTenantState } from './mysql-registry.js';
+import { MYSQL_REGISTRY_TABLE } from './mysql-dialect-config.js';
 
 /** What the dialect needs to write catalog queries. */
 export interface MysqlCatalogContext {
@@ -235,4 +236,10 @@ export function serverFactsQuery(): CompiledQuery<MysqlServerFactsRow> {
   return sql<MysqlServerFactsRow>`SELECT VERSION() AS version, DATABASE() AS ${sql.id('database')}, CURRENT_USER() AS admin,
   (SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES p WHERE p.PRIVILEGE_TYPE = 'SUPER'
     AND p.GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')) AS is_super`.compile(mysqlCompiler);
+}
+
+/** Whether `prepare` already made the registry (its table exists): 1 or 0. */
+export function registryExistsQuery(context: MysqlCatalogContext): CompiledQuery<{ prepared: number }> {
+  return sql<{ prepared: number }>`SELECT COUNT(*) AS prepared FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = ${context.registryDatabase} AND TABLE_NAME = ${MYSQL_REGISTRY_TABLE}`.compile(mysqlCompiler);
 }

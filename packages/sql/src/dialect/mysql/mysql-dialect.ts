@@ -95,6 +95,15 @@ export class MysqlDialect implements TenantryDialect {
     return mapMysqlError(error, { ...context, lockTimeoutMillis: context.lockTimeoutMillis ?? this.lockTimeoutMillis });
   }
 
+  /** Whether the registry is there already: read by `readPrepared`. */
+  preparedQuery(): CompiledQuery<unknown> {
+    return catalog.registryExistsQuery(this.#context);
+  }
+
+  readPrepared(rows: readonly unknown[]): boolean {
+    return Number((rows[0] as { prepared?: unknown } | undefined)?.prepared ?? 0) > 0;
+  }
+
   /** The registry database and table (idempotent). */
   planPrepare(): ExecutablePlan {
     return planMysqlPrepare(this.#context);
