@@ -50,6 +50,8 @@ import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRotatePassword, rotatePassword } from './rotate-password.js';
 import { getTenant, tenantExists } from './tenant-lookup.js';
 import { verifyTenant } from './verify-tenant.js';
+import { executePlan } from './executor/execute-plan.js';
+import { pgDriverConnection } from './drivers/pg-driver-connection.js';
 import { DialectAdmin } from './dialect-admin.js';
 
 
@@ -316,15 +318,8 @@ export class DatabaseAdmin {
     const context: ErrorContext = { action: 'prepare the database', database: facts.row.database, adminRole: facts.row.admin_role };
     return this.#session.inTransaction(context, async (client) => {
       const { plan, before } = await preparePlan(client, facts, keep);
-      if (plan.statements.length > 0) await client.query(planToScript(plan));
-      const after = await queryOne(client, facts.dialect.publicSchemaStateQuery(keep));
-      if (after.public_privileges.length > 0) {
-        // REVOKE by a non-owner only warns; check the result instead of trusting it.
-        throw new PermissionError({
-          privilege: 'ownership of schema public',
-          message: `Could not revoke ${after.public_privileges.join(', ')} on schema public from PUBLIC: the admin role "${facts.row.admin_role}" must own schema public (or be a member of its owner) or be superuser.`,
-        });
-      }
+      // The plan checks its own result: a REVOKE by a non-owner only warns.
+      await executePlan(pgDriverConnection(client), plan);
       return {
         database: facts.row.database,
         changed: plan.statements.length > 0,
@@ -406,7 +401,10 @@ async function preparePlan(client: pg.PoolClient, facts: ServerFacts, keep: stri
       message: `keepPublicFor names roles that do not exist: ${before.unknown_roles.map((r) => `"${r}"`).join(', ')}.`,
     });
   }
-  const plan = planPrepareDatabase({ publicPrivileges: before.public_privileges, grantUsageTo: before.roles_missing_usage }, facts.dialect);
+  const plan = planPrepareDatabase(
+    { publicPrivileges: before.public_privileges, grantUsageTo: before.roles_missing_usage, keepPublicFor: keep, adminRole: facts.row.admin_role },
+    facts.dialect,
+  );
   return { plan, before };
 }
 

@@ -23,7 +23,7 @@ export interface TenantryDialect {
   readonly capabilities: DialectCapabilities;
   planCreateTenant(spec: CreateTenantSpec): Plan;
   planRemoveTenant(spec: RemoveTenantSpec): ExecutablePlan;
-  planPrepareDatabase(spec: PrepareDatabaseSpec): Plan;
+  planPrepareDatabase(spec: PrepareDatabaseSpec): ExecutablePlan;
   planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan;
   /** Server facts the orchestrator needs once: version, database, admin role and its rights. */
   serverFactsQuery(): CompiledQuery<ServerFactsRow>;

@@ -57,6 +57,10 @@ export interface PrepareDatabaseSpec {
   publicPrivileges: readonly string[];
   /** Roles that must keep USAGE on `public` and do not have it yet. */
   grantUsageTo: readonly string[];
+  /** Every role that keeps USAGE (the admin included): with it, the plan checks its own result. */
+  keepPublicFor?: readonly string[];
+  /** The admin role, for messages. */
+  adminRole?: string | undefined;
 }
 
 /** Tenants per page of `listTenantsPage` unless told otherwise, and the most it takes. */

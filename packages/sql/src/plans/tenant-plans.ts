@@ -69,7 +69,7 @@ export function planRemoveTenant(spec: RemoveTenantSpec, dialect: TenantryDialec
 }
 
 /** The statements `prepare` runs for the state it found; empty when nothing needs changing. */
-export function planPrepareDatabase(spec: PrepareDatabaseSpec, dialect: TenantryDialect = defaultDialect): Plan {
+export function planPrepareDatabase(spec: PrepareDatabaseSpec, dialect: TenantryDialect = defaultDialect): ExecutablePlan {
   for (const role of spec.grantUsageTo) validateExistingRoleName(role, 'keepPublicFor');
   return dialect.planPrepareDatabase(spec);
 }

@@ -15,7 +15,7 @@ import type {
 } from '../tenantry-dialect.js';
 import type { PostgresDialectConfig } from './postgres-dialect-config.js';
 import * as catalog from './postgres-catalog-queries.js';
-import { prepareDatabaseStatements } from './postgres-prepare-statements.js';
+import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
 import { rotatePasswordSteps } from './postgres-rotate-statements.js';
 import { mapPostgresError } from './postgres-error-mapping.js';
 import type { ErrorContext } from '../dialect.js';
@@ -65,8 +65,8 @@ export class PostgresDialect implements TenantryDialect {
     return executablePlan('remove-tenant', 'transaction', removeTenantSteps(spec, this.capabilities.roleGrantOptions));
   }
 
-  planPrepareDatabase(spec: PrepareDatabaseSpec): Plan {
-    return freezePlan('prepare-database', prepareDatabaseStatements(spec));
+  planPrepareDatabase(spec: PrepareDatabaseSpec): ExecutablePlan {
+    return executablePlan('prepare-database', 'transaction', prepareDatabaseSteps(spec));
   }
 
   planRotatePassword(spec: RotatePasswordSpec): ExecutablePlan {
