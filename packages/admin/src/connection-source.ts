@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './load-pg.js';
 import {
   connectionUrlSetsTls,
   formatConnectionString,
@@ -58,7 +59,7 @@ export function openConnectionSource(connection: AdminConnection, options: Conne
     typeof connection === 'string' ? { connectionString: validateConnectionUrl(connection) } : { ...connection };
   config.connectionTimeoutMillis ??= options.connectionTimeoutMillis;
   const tenantUrl = tenantUrlFrom(config, options.tenantConnection);
-  const pool = new pg.Pool(config);
+  const pool = new (loadPg().Pool)(config);
   listenToPoolClients(pool);
   return { pool, ownsPool: true, tenantUrl, close: () => pool.end() };
 }

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './load-pg.js';
 import { DatabaseError, generatePassword, TenantryError } from '@tenantry/core';
 import { type Statement } from '@tenantry/sql';
 import { createMigratorRoleStatements, dropMigratorRoleStatements, leaveTenantStatements, lockTenantStatement } from '@tenantry/sql/postgres';
@@ -124,7 +125,7 @@ async function asMigrator<T>(
   context: ErrorContext,
   work: (client: pg.ClientBase) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new (loadPg().Client)({ connectionString: url });
   client.on('error', () => undefined); // the failing query reports it
   try {
     await client.connect();

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './load-pg.js';
 import { ConnectionError, PermissionError, type TenantryError } from '@tenantry/core';
 import { pinSearchPathStatement } from '@tenantry/sql/postgres';
 import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
@@ -63,7 +64,7 @@ export async function inTransactionIn<T>(
     const config = adminConfigForDatabase(pool, database);
     // A caller's pool may wait forever for a connection; this one must not hold up the removal.
     config.connectionTimeoutMillis ??= OTHER_DATABASE_CONNECT_TIMEOUT_MS;
-    client = new pg.Client(config);
+    client = new (loadPg().Client)(config);
     // A server that ends the session emits 'error'; the failing query reports it.
     client.on('error', ignore);
     await client.connect().catch((error: unknown) => {
