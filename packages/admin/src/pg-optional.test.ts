@@ -35,6 +35,7 @@ Module._load = function (request, ...rest) {
   return load.call(this, request, ...rest);
 };\n`,
       );
+      // The package as an application imports it: its build (the test script builds it first).
       const admin = fileURLToPath(new URL('../dist/index.js', import.meta.url));
       const script = `
 const { DatabaseAdmin } = await import(${JSON.stringify(admin)});
