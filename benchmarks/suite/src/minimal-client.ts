@@ -24,7 +24,8 @@ export async function scramVerifier(password: string, iterations = 4096): Promis
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+// As Tenantry writes literals: an escape string when there is a backslash, so the meaning is the same whatever standard_conforming_strings says.
+const literal = (text: string) => (text.includes('\\') ? `E'${text.replace(/'/g, "''").replace(/\\/g, '\\\\')}'` : `'${text.replace(/'/g, "''")}'`);
 const lockKey = (kind: string, name: string) => createHash('sha256').update(`tenantry:${kind}:${name}`).digest().readBigInt64BE(0);
 
 const GUARD =
@@ -48,7 +49,6 @@ export function createStatements(tenant: TenantNames, database: string, password
   const [k1, k2] = [lockKey('schema', tenant.schemaName), lockKey('role', tenant.username)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return [
     'SET LOCAL search_path = pg_catalog, pg_temp',
-    'SET LOCAL standard_conforming_strings = on',
     `SELECT pg_advisory_xact_lock(${k1}), pg_advisory_xact_lock(${k2})`,
     `SELECT pg_catalog.set_config('tenantry.schema_name', ${literal(tenant.schemaName)}, true), pg_catalog.set_config('tenantry.username', ${literal(tenant.username)}, true)`,
     GUARD,
