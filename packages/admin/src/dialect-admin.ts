@@ -10,7 +10,7 @@ import {
   type TenantConfig,
   type TenantRef,
 } from '@tenantry/core';
-import type { ErrorContext, ExecutablePlan, SeamDialect, ServerFacts, TenantRecord } from '@tenantry/sql';
+import { DEFAULT_PAGE_SIZE, type ErrorContext, type ExecutablePlan, type SeamDialect, type ServerFacts, type TenantRecord } from '@tenantry/sql';
 import type { BulkCreationHost } from './create-tenants.js';
 import type {
   CreateTenantOptions,
@@ -123,7 +123,7 @@ export class DialectAdmin {
     const query = this.dialect.listTenantsQuery(options);
     const rows = await this.#withConnection({ action: 'list tenants' }, (connection) => connection.query(query));
     const tenants = rows.map((row) => this.dialect.readTenant(row)).filter((tenant) => tenant !== undefined).map(toTenantInfo);
-    const limit = options.limit ?? 100;
+    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
     const last = rows.length === limit ? this.dialect.readTenant(rows.at(-1)) : undefined;
     return { tenants, nextCursor: last?.schemaName };
   }
