@@ -4,14 +4,13 @@
  * option), one create at a time, interleaved in rounds; the process's CPU time
  * (user + system, all threads) per tenant is then the client's work besides
  * the hash. Two variants add one piece of Tenantry's path each to the minimal
- * client, to attribute the difference: its planning (planCreateTenant +
- * planToScript instead of the template) and a pg.Pool checkout/release.
+ * client, to attribute the difference: its planning (the parsed spec and the
+ * dialect's create plan instead of the template) and a pg.Pool checkout/release.
  */
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
-import { planCreateTenant, planToScript } from '@tenantry/sql';
-import { PostgresDialect } from '@tenantry/sql/postgres';
+import { tenantryCreateScript } from './tenantry-plan.js';
 import { TenantCredentials, tenantConnectionString, validateCreationOptions, validatePassword, validateRoleName, validateSchemaName } from '@tenantry/core';
 import { createScript, minimalCreateTenant, randomPassword, scramVerifier, type TenantNames } from './minimal-client.js';
 import { BENCH_DATABASE, connectedClient, tenantName } from './setup.js';
@@ -42,13 +41,12 @@ export async function measureClientOverhead(url: string, tenants: number): Promi
   const admin = new DatabaseAdmin(url, { scramIterations: 1 });
   const client = await connectedClient(url);
   const pool = new pg.Pool({ connectionString: url });
-  const dialect = new PostgresDialect({ serverVersionNum: 180000 });
   const variants: Record<string, (tenant: Tenant) => Promise<unknown>> = {
     'Tenantry createTenant': (tenant) => admin.createTenant(tenant),
     'minimal client': (tenant) => minimalCreateTenant(client, BENCH_DATABASE, tenant, 1),
     'minimal client + Tenantry planning': async (tenant) => {
       const verifier = await scramVerifier(tenant.password, 1);
-      await client.query(planToScript(planCreateTenant({ ...tenant, passwordVerifier: verifier, database: BENCH_DATABASE }, dialect)));
+      await client.query(tenantryCreateScript(tenant, BENCH_DATABASE, verifier));
     },
     'minimal client + pg.Pool checkout/release': async (tenant) => {
       const verifier = await scramVerifier(tenant.password, 1);
@@ -60,12 +58,10 @@ export async function measureClientOverhead(url: string, tenants: number): Promi
       }
     },
     'minimal client + planning + pool + validation + credentials': async (tenant) => {
-      validateSchemaName(tenant.schemaName);
-      validateRoleName(tenant.username);
-      const creation = validateCreationOptions(tenant);
       validatePassword(tenant.password);
       const verifier = await scramVerifier(tenant.password, 1);
-      const script = planToScript(planCreateTenant({ ...tenant, ...creation, passwordVerifier: verifier, database: BENCH_DATABASE }, dialect));
+      // The spec parsing inside validates the names and the creation options.
+      const script = tenantryCreateScript(tenant, BENCH_DATABASE, verifier);
       const pooled = await pool.connect();
       try {
         await pooled.query(script);

@@ -1,5 +1,5 @@
 /**
- * Planning alone (no I/O): planCreateTenant with a precomputed verifier, and,
+ * Planning alone (no I/O): the parsed spec and the create plan with a precomputed verifier, and,
  * for scale, the minimal client's template building the same text. Also the
  * check that this template yields exactly the plan's script, which makes the
  * minimal-client baseline valid.
@@ -7,7 +7,7 @@
 import { pbkdf2Sync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { scramSha256Verifier } from '@tenantry/core';
-import { planCreateTenant, planToScript } from '@tenantry/sql';
+import { tenantryCreateScript } from './tenantry-plan.js';
 import { createScript, randomPassword, scramVerifier } from './minimal-client.js';
 import { BENCH_DATABASE } from './setup.js';
 import { LatenessProbe } from './event-loop.js';
@@ -23,7 +23,7 @@ export async function checkTemplateMatchesPlan(): Promise<number> {
     { schemaName: 'Mixed Case', username: `o'brien "x"` },
   ];
   for (const tenant of names) {
-    const plan = planToScript(planCreateTenant({ ...tenant, passwordVerifier: verifier, database: BENCH_DATABASE, createdAt }));
+    const plan = tenantryCreateScript(tenant, BENCH_DATABASE, verifier, createdAt);
     const template = createScript(tenant, BENCH_DATABASE, verifier, createdAt);
     if (plan !== template) throw new Error(`the minimal client's script differs from the plan for ${JSON.stringify(tenant)}:\n${plan}\n---\n${template}`);
   }
@@ -52,8 +52,7 @@ export async function measurePlanning(durationMs: number): Promise<PlanningResul
   const createdAt = new Date();
   let sink = 0;
   const plansPerSecond = rate(durationMs, (i) => {
-    const plan = planCreateTenant({ schemaName: `t_p_a_${i}`, username: `u_p_a_${i}`, passwordVerifier: verifier, database: BENCH_DATABASE });
-    sink += planToScript(plan).length;
+    sink += tenantryCreateScript({ schemaName: `t_p_a_${i}`, username: `u_p_a_${i}` }, BENCH_DATABASE, verifier).length;
   });
   const templatesPerSecond = rate(durationMs, (i) => {
     sink += createScript({ schemaName: `t_p_a_${i}`, username: `u_p_a_${i}` }, BENCH_DATABASE, verifier, createdAt).length;

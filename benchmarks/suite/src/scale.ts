@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
-import { PostgresDialect } from '@tenantry/sql/postgres';
+import { tenantStateQuery } from '@tenantry/sql/postgres';
 import { minimalCreateTenant, minimalRemoveTenant, randomPassword, scramVerifier } from './minimal-client.js';
 import { BENCH_DATABASE, connectedClient, tenantName, withClient } from './setup.js';
 import { rotated, summarize, type Summary } from './stats.js';
@@ -137,14 +137,13 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  * DROP OWNED BY, DROP ROLE.
  */
 async function removeSteps(clients: Record<Side, pg.Client>, phase: string, rounds: number): Promise<Record<string, Paired>> {
-  const dialect = new PostgresDialect({ serverVersionNum: 180000 });
   const times: Record<string, Record<Side, number[]>> = {};
   for (let round = 0; round < rounds + 3; round++) {
     for (const side of rotated(['empty', 'seeded'] as const, round)) {
       const client = clients[side];
       const tenant = { ...tenantName(phase, `b${side[0]}`, round), password: randomPassword() };
       await minimalCreateTenant(client, BENCH_DATABASE, tenant);
-      const state = dialect.tenantStateQuery(tenant.schemaName, tenant.username);
+      const state = tenantStateQuery(tenant.schemaName, tenant.username, true);
       const steps: [string, () => Promise<unknown>][] = [
         ['tenant-state query (Tenantry only)', () => client.query(state.sql, [...state.parameters])],
         ['DROP SCHEMA ... CASCADE', () => client.query(`DROP SCHEMA ${ident(tenant.schemaName)} CASCADE`)],

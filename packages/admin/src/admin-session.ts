@@ -1,58 +1,67 @@
 import type { CompiledQuery } from 'kysely';
-import type pg from 'pg';
-import {
-  DEFAULT_PASSWORD_LENGTH,
-  DEFAULT_SCRAM_ITERATIONS,
-  generatePassword,
-  scramSha256Verifier,
-  validatePassword,
-  ValidationError,
-} from '@tenantry/core';
-import { planToScript, type ExecutablePlan, type Plan, type ServerFactsRow } from '@tenantry/sql';
-import { pinSearchPathStatement, PostgresDialect } from '@tenantry/sql/postgres';
-import { pgDriverConnection } from './drivers/pg-driver-connection.js';
-import { executePlan } from './executor/execute-plan.js';
-import { listenToClient, lostConnectionOf } from './client-error-listener.js';
-import { openConnectionSource, type AdminConnection, type ConnectionSource } from './connection-source.js';
+import { DEFAULT_PASSWORD_LENGTH, DEFAULT_SCRAM_ITERATIONS, generatePassword, TenantryError, validatePassword, ValidationError, type TenantTlsOptions } from '@tenantry/core';
+import type { ErrorContext, ExecutablePlan, ServerFacts, Statement, TenantryDialect } from '@tenantry/sql';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
-import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
+import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
+import type { DriverConnection } from './executor/driver-connection.js';
+import { executePlan } from './executor/execute-plan.js';
 
-/** Facts about the server and the admin role, read once per `DatabaseAdmin`. */
-export interface ServerFacts {
-  row: ServerFactsRow;
-  dialect: PostgresDialect;
+/** `DatabaseAdminOptions` with every default filled in. */
+export interface ResolvedAdminOptions {
+  readonly requirePreparedDatabase: boolean;
+  readonly passwordLength: number;
+  readonly scramIterations: number;
+  readonly connectionTimeoutMillis: number;
+  readonly lockTimeoutMillis: number;
+  readonly tenantConnection: TenantTlsOptions;
+}
+
+export function resolveAdminOptions(options: DatabaseAdminOptions): ResolvedAdminOptions {
+  return {
+    requirePreparedDatabase: options.requirePreparedDatabase ?? true,
+    passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
+    scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    lockTimeoutMillis: validateLockTimeout(options.lockTimeoutMillis ?? 30_000),
+    tenantConnection: options.tenantConnection ?? {},
+  };
+}
+
+/** How a transaction of `AdminSession` starts and ends. */
+interface TransactionOptions {
+  /** READ ONLY, and rolled back at the end whatever happened: for dry runs. */
+  readOnly?: boolean;
+  /** What the transaction sets first; the dialect's admin settings when absent. */
+  settings?: readonly Statement[];
 }
 
 /**
- * What every lifecycle operation shares: the pool, the options, the server
- * facts, and the one way to run SQL (always with the search_path pinned, the
- * errors mapped, and dead connections handled). Internal to `@tenantry/admin`.
+ * What every lifecycle operation shares, for every dialect: the dialect, the
+ * options, the server facts, and the one way to run SQL (in a transaction
+ * where the dialect's DDL is transactional, with its settings; errors mapped
+ * by the dialect; broken connections dropped). The connections come from the
+ * driver pool of the dialect's client library. Internal to `@tenantry/admin`.
  */
 export class AdminSession {
-  readonly #source: ConnectionSource;
-  readonly options: Required<Omit<DatabaseAdminOptions, 'dialect' | 'mysql'>>;
+  readonly dialect: TenantryDialect;
+  readonly options: ResolvedAdminOptions;
+  readonly #pool: DriverPool;
   #facts: Promise<ServerFacts> | undefined;
 
-  constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {
-    this.options = {
-      requirePreparedDatabase: options.requirePreparedDatabase ?? true,
-      passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
-      scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
-      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
-      lockTimeoutMillis: validateLockTimeout(options.lockTimeoutMillis ?? 30_000),
-      tenantConnection: options.tenantConnection ?? {},
-    };
-    this.#source = openConnectionSource(connection, this.options);
+  constructor(dialect: TenantryDialect, pool: DriverPool, options: ResolvedAdminOptions) {
+    this.dialect = dialect;
+    this.#pool = pool;
+    this.options = options;
   }
 
-  /** The pool: for work that needs its own connections (e.g. bulk creation). */
-  get pool(): pg.Pool {
-    return this.#source.pool;
+  /** The most connections the admin opens at once; undefined when uncapped. */
+  get maxConnections(): number | undefined {
+    return this.#pool.maxConnections;
   }
 
-  /** The connection string a tenant gets. */
-  tenantUrl(username: string, password: string): string {
-    return this.#source.tenantUrl(username, password);
+  /** The connection string a tenant gets. WARNING: holds the password. */
+  tenantUrl(tenant: { username: string; password: string; database: string }): string {
+    return this.#pool.tenantUrl(tenant);
   }
 
   /** The given password, validated, or a generated one when it is empty or absent. */
@@ -60,14 +69,14 @@ export class AdminSession {
     return password === undefined || password === '' ? generatePassword(this.options.passwordLength) : validatePassword(password, field);
   }
 
-  /** The SCRAM verifier sent instead of the password (PBKDF2 on libuv's thread pool). */
-  verifierFor(password: string): Promise<string> {
-    return scramSha256Verifier(password, { iterations: this.options.scramIterations });
+  /** What the server stores for the password (a SCRAM verifier, a hash), computed here: the plaintext never reaches SQL. */
+  passwordSecret(password: string): Promise<string> {
+    return this.dialect.passwordSecret(password, { scramIterations: this.options.scramIterations });
   }
 
   serverFacts(): Promise<ServerFacts> {
-    this.#facts ??= this.read(new PostgresDialect().serverFactsQuery(), { action: 'connect to the database' }).then(
-      ([row]) => ({ row: row!, dialect: new PostgresDialect({ serverVersionNum: row!.server_version_num }) }),
+    this.#facts ??= this.read(this.dialect.serverFactsQuery(), { action: 'connect to the database' }).then(
+      ([row]) => this.dialect.readServerFacts(row),
       (error: unknown) => {
         this.#facts = undefined; // let the next call try again
         throw error;
@@ -76,110 +85,85 @@ export class AdminSession {
     return this.#facts;
   }
 
-  async read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {
-    return this.inTransaction(context, (client) => queryRows(client, query));
+  /** A Tenantry error for anything a driver or a plan threw, in the dialect's words. */
+  mapError(error: unknown, context: ErrorContext): TenantryError {
+    return TenantryError.isInstance(error) ? error : this.dialect.mapError(error, { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis });
   }
 
-  /** Sends a whole plan as one multi-statement query: one round trip, one implicit transaction. */
-  async runScript(plan: Plan, context: ErrorContext): Promise<void> {
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await this.#checkout();
-      // One implicit transaction: SET LOCAL holds until its end.
-      await client.query(`${this.#lockTimeoutStatement()};\n${planToScript(plan)}`);
-    } catch (error) {
-      throw mapDatabaseError(error, this.#withLockTimeout(context));
-    } finally {
-      this.#release(client);
-    }
+  read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {
+    return this.transaction(context, (connection) => connection.query(query));
   }
 
   /**
-   * Runs a plan as it says it must run. A plan of statements only is one
-   * implicit transaction in one round trip; one with catalog checks runs in a
-   * transaction, the checks where they stand. With `checksOnly` (a dry run),
-   * only the checks run.
+   * Runs `work` on one admin connection, in a transaction where the dialect's
+   * DDL is transactional (rolled back on any error), as it is elsewhere.
+   */
+  transaction<T>(context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.#pool
+      .withConnection((connection, markBroken) => this.#inTransaction(connection, markBroken, work, options))
+      .catch((error: unknown) => {
+        throw this.mapError(error, context);
+      });
+  }
+
+  /**
+   * Runs a plan as it says it must run. A transaction plan of statements only
+   * goes in one round trip where the driver can (one implicit transaction);
+   * one with catalog checks runs in a transaction, the checks where they
+   * stand. A compensation plan runs step by step with its undo. With
+   * `checksOnly` (a dry run), only the checks run.
    */
   async runPlan(plan: ExecutablePlan, context: ErrorContext, options: { checksOnly?: boolean } = {}): Promise<void> {
-    if (plan.atomicity !== 'transaction') {
-      throw new Error(`A ${plan.atomicity} plan cannot run through pg: PostgreSQL plans run in one transaction.`);
+    const transactions = this.dialect.transactions;
+    const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run');
+    if (transactions && statementsOnly) {
+      const oneTrip = await this.#pool
+        .withConnection(async (connection) => {
+          if (!connection.runAtomically) return false;
+          await connection.runAtomically([...transactions.transactionSettings(this.options), ...plan.statements]);
+          return true;
+        })
+        .catch((error: unknown) => {
+          throw this.mapError(error, context);
+        });
+      if (oneTrip) return;
     }
-    if (!options.checksOnly && plan.steps.every((step) => step.kind === 'run')) return this.runScript(plan, context);
-    await this.inTransaction(context, (client) => executePlan(pgDriverConnection(client), plan, options));
-  }
-
-  /** Runs `work` in a transaction with the search_path pinned; rolls back on any error. */
-  async inTransaction<T>(context: ErrorContext, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient | undefined;
-    let broken = false;
-    try {
-      client = await this.#checkout();
-      // Pinned for this transaction only, so a caller's own pool keeps its settings.
-      // Standard strings too: the plans' literals do not depend on it, but the
-      // migrations' SQL that runs later in this transaction may.
-      await client.query(`BEGIN; ${pinSearchPathStatement().sql}; SET LOCAL standard_conforming_strings = on; ${this.#lockTimeoutStatement()}`);
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      if (client) {
-        // A ROLLBACK that fails means the connection is gone: do not reuse it.
-        await client.query('ROLLBACK').catch(() => (broken = true));
-      }
-      throw mapDatabaseError(error, this.#withLockTimeout(context));
-    } finally {
-      this.#release(client, broken);
-    }
-  }
-
-  #lockTimeoutStatement(): string {
-    return `SET LOCAL lock_timeout = ${this.options.lockTimeoutMillis}`;
-  }
-
-  #withLockTimeout(context: ErrorContext): ErrorContext {
-    return { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis };
-  }
-
-  /** Ends the pool; a caller's own pool stays open, with Tenantry's pool listeners taken off. */
-  async close(): Promise<void> {
-    await this.#source.close();
+    await this.transaction(context, (connection) => executePlan(connection, plan, options), { readOnly: false });
   }
 
   /**
-   * A checked-out client whose connection dies (server restart, terminated
-   * backend) emits 'error' besides failing its query; pg-pool does not listen
-   * on checked-out clients, and an unheard 'error' would end the process.
-   * Clients get Tenantry's listener when the pool creates them (see
-   * client-error-listener.ts); a caller's client made before Tenantry got its
-   * pool gets it here. A client that died before it was handed over (the
-   * server ended the backend as soon as it was ready) fails the call with that
-   * error, which maps to `ConnectionError`.
+   * Runs `work` in a transaction of a separate connection (another login, or
+   * another database), closed afterwards. With `readOnly` the transaction is
+   * READ ONLY and rolled back whatever `work` does.
    */
-  async #checkout(): Promise<pg.PoolClient> {
-    const client = await this.#source.pool.connect();
-    listenToClient(client);
-    const lost = lostConnectionOf(client);
-    if (lost) {
-      client.release(lost);
-      throw lost;
+  withSeparateConnection<T>(target: SeparateConnectionTarget, context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.#pool
+      .withSeparateConnection(target, (connection) => this.#inTransaction(connection, () => undefined, work, options))
+      .catch((error: unknown) => {
+        throw this.mapError(error, context);
+      });
+  }
+
+  /** Ends the connections; a caller's own pool stays open, with Tenantry's listeners taken off. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  async #inTransaction<T>(connection: DriverConnection, markBroken: () => void, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions): Promise<T> {
+    const transactions = this.dialect.transactions;
+    if (!transactions) return work(connection); // DDL commits on its own: plans compensate instead
+    const readOnly = options.readOnly ?? false;
+    await connection.run([transactions.begin({ readOnly }), ...(options.settings ?? transactions.transactionSettings(this.options))]);
+    try {
+      const result = await work(connection);
+      await connection.run([readOnly ? transactions.rollback() : transactions.commit()]);
+      return result;
+    } catch (error) {
+      // A ROLLBACK that fails means the connection is gone: it must not be reused.
+      await connection.run([transactions.rollback()]).catch(markBroken);
+      throw error;
     }
-    return client;
   }
-
-  #release(client: pg.PoolClient | undefined, broken = false): void {
-    client?.release(broken || lostConnectionOf(client) !== undefined);
-  }
-}
-
-/** Runs a compiled (parameterised) query on a client and returns its rows. */
-export async function queryRows<Row>(client: pg.ClientBase, query: CompiledQuery<Row>): Promise<Row[]> {
-  const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
-  return result.rows;
-}
-
-/** Runs a compiled query that returns exactly one row. */
-export async function queryOne<Row>(client: pg.ClientBase, query: CompiledQuery<Row>): Promise<Row> {
-  return (await queryRows(client, query))[0]!;
 }
 
 function validateLockTimeout(value: number): number {

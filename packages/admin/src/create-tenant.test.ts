@@ -6,7 +6,7 @@ import {
   TenantCredentials,
   ValidationError,
 } from '@tenantry/core';
-import { PostgresDialect } from '@tenantry/sql/postgres';
+import { publicSchemaLockedByDefault } from '@tenantry/sql/postgres';
 import { catalogSnapshot, connectAs, expectSqlState, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 describe('createTenant', () => {
@@ -183,9 +183,8 @@ describe('createTenant on a database that was never prepared', () => {
       const { rows } = await tenant.query(`SELECT has_schema_privilege('public', 'USAGE') AS usage`);
       expect(rows[0].usage).toBe(true);
       // What an unprepared database allows depends on the version: PG14 still gives PUBLIC CREATE on public.
-      const dialect = new PostgresDialect({ serverVersionNum: inject('tenantryServerVersion') });
       const create = tenant.query('CREATE TABLE public.tenant_made (id int)');
-      if (dialect.capabilities.publicSchemaLockedByDefault) await expectSqlState(create, '42501');
+      if (publicSchemaLockedByDefault(inject('tenantryServerVersion'))) await expectSqlState(create, '42501');
       else await create; // exactly why prepare() exists
     } finally {
       await tenant.end();

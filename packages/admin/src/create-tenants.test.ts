@@ -8,9 +8,9 @@ import {
   type TenantConfig,
   type TenantCredentials,
 } from '@tenantry/core';
-import { AdminSession } from './admin-session.js';
+import { createDialect } from '@tenantry/sql';
 import { mapConcurrent } from './bounded-concurrency.js';
-import { createTenants, createTenantsStream, sessionBulkHost, type BulkCreationHost, type CreateOne } from './create-tenants.js';
+import { createTenants, createTenantsStream, type BulkCreationHost, type CreateOne } from './create-tenants.js';
 import { DatabaseAdmin } from './database-admin.js';
 import type { BulkProgress, TenantCreationResult } from './database-admin-options.js';
 import { connectAs, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
@@ -77,15 +77,18 @@ function byStatus(results: readonly TenantCreationResult[]): Record<string, numb
 describe('bulk creation', () => {
   const fixture = useAdminFixture();
 
-  /** A session of its own on the fixture's database, for calling the module functions directly. */
+  /** The module functions called directly, with a host over the fixture's admin (as DatabaseAdmin's own, by markers). */
   async function withSession<T>(work: (session: BulkCreationHost, createOne: CreateOne) => Promise<T>): Promise<T> {
-    const { admin, adminUrl } = fixture();
-    const session = new AdminSession(adminUrl);
-    try {
-      return await work(sessionBulkHost(session), (config) => admin.createTenant(config));
-    } finally {
-      await session.close();
-    }
+    const { admin } = fixture();
+    const host: BulkCreationHost = {
+      maxConnections: 10,
+      isWholeManagedTenant: async (tenant) => {
+        const found = await admin.getTenant(tenant.schemaName).catch(() => undefined);
+        return found !== undefined && found.username === tenant.username && found.roleIntact;
+      },
+      mapError: (error, context) => createDialect('postgres').mapError(error, context),
+    };
+    return work(host, (config) => admin.createTenant(config));
   }
 
   describe('createTenants', () => {

@@ -1,9 +1,7 @@
 import { DatabaseError, redactConnectionString, TenantryError, ValidationError, type TenantConfig, type TenantCredentials } from '@tenantry/core';
-import type { AdminSession } from './admin-session.js';
+import type { ErrorContext } from '@tenantry/sql';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, CreateTenantsOptions, TenantCreationResult } from './database-admin-options.js';
-import { checkManagedTenant } from '@tenantry/sql/postgres';
-import { mapDatabaseError, type ErrorContext } from './map-database-error.js';
 
 /** Creates one tenant: `DatabaseAdmin.createTenant` bound to its options. */
 export type CreateOne = (config: TenantConfig) => Promise<TenantCredentials>;
@@ -144,7 +142,7 @@ async function createOneResult(
   try {
     return { index, ...tenant, status: 'created', credentials: await createOne(config) };
   } catch (caught) {
-    const error = toTenantryError(caught, tenant, config);
+    const error = toTenantryError(host, caught, tenant, config);
     if (skipExisting && error.code === 'TENANT_ALREADY_EXISTS' && (await host.isWholeManagedTenant(tenant))) {
       return { index, ...tenant, status: 'skipped' };
     }
@@ -168,42 +166,21 @@ export interface BulkCreationHost {
    * reported with its original error.
    */
   isWholeManagedTenant(tenant: { schemaName: string; username: string }): Promise<boolean>;
-}
-
-/** Bulk creation on a PostgreSQL admin session. */
-export function sessionBulkHost(session: AdminSession): BulkCreationHost {
-  return { maxConnections: session.pool.options.max, isWholeManagedTenant: (tenant) => isWholeManagedTenant(session, tenant) };
-}
-
-/** Whether the schema and the role both exist and are one tenant Tenantry created in this database. */
-async function isWholeManagedTenant(session: AdminSession, tenant: { schemaName: string; username: string }): Promise<boolean> {
-  try {
-    const facts = await session.serverFacts();
-    const context: ErrorContext = {
-      action: `check existing tenant "${tenant.schemaName}"`,
-      ...tenant,
-      database: facts.row.database,
-      adminRole: facts.row.admin_role,
-    };
-    const [state] = await session.read(facts.dialect.tenantStateQuery(tenant.schemaName, tenant.username), context);
-    if (!state) return false;
-    checkManagedTenant(state, { ...tenant, database: facts.row.database });
-    return true;
-  } catch {
-    return false;
-  }
+  /** A driver's error in the dialect's words, for what `createOne` throws unmapped. */
+  mapError(error: unknown, context: ErrorContext): TenantryError;
 }
 
 /**
  * Every error in a result is a `TenantryError`. An error from the server or
- * the network is mapped as everywhere else; anything else (a bug, or a
- * caller's `createOne`) becomes a `DatabaseError` that keeps its message with
- * secrets redacted but not the raw error itself, which could carry a password.
+ * the network is mapped by the dialect as everywhere else; anything else (a
+ * bug, or a caller's `createOne`) becomes a `DatabaseError` that keeps its
+ * message with secrets redacted but not the raw error itself, which could
+ * carry a password.
  */
-function toTenantryError(error: unknown, tenant: { schemaName: string; username: string }, config: TenantConfig): TenantryError {
+function toTenantryError(host: BulkCreationHost, error: unknown, tenant: { schemaName: string; username: string }, config: TenantConfig): TenantryError {
   if (TenantryError.isInstance(error)) return error;
   if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string') {
-    return mapDatabaseError(error, { action: `create tenant "${tenant.schemaName}"`, ...tenant });
+    return host.mapError(error, { action: `create tenant "${tenant.schemaName}"`, ...tenant });
   }
   const name = error instanceof Error ? error.name : typeof error;
   const detail = error instanceof Error ? redactSecrets(error.message, config) : '';
@@ -211,7 +188,7 @@ function toTenantryError(error: unknown, tenant: { schemaName: string; username:
 }
 
 function redactSecrets(message: string, config: TenantConfig): string {
-  let text = message.replace(/postgres(?:ql)?:\/\/\S*/gi, (url) => redactConnectionString(url));
+  let text = message.replace(/(?:postgres(?:ql)?|mysql|mariadb):\/\/\S*/gi, (url) => redactConnectionString(url));
   const password = typeof config === 'object' && config !== null ? config.password : undefined;
   if (typeof password === 'string' && password !== '') {
     text = text.split(password).join('***');

@@ -1,6 +1,8 @@
 import type { MigrationProvider } from 'kysely';
 import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
-import type { MysqlFamilyOptions, SeamDialect } from '@tenantry/sql';
+import type { MysqlFamilyOptions, TenantryDialect, VerificationCheck } from '@tenantry/sql';
+
+export type { VerificationCheck };
 
 /** Options of `DatabaseAdmin`; every one has a safe default. */
 export interface DatabaseAdminOptions {
@@ -43,10 +45,11 @@ export interface DatabaseAdminOptions {
    */
   tenantConnection?: TenantTlsOptions;
   /**
-   * The dialect to run, when the URL's scheme should not pick it (e.g. a
-   * `MysqlDialect` from `@tenantry/sql/mysql` configured by hand).
+   * The dialect to run, when the URL's scheme should not pick it (e.g. one
+   * from `createDialect` of `@tenantry/sql`, configured by hand). A `pg` pool
+   * or pool config runs PostgreSQL's.
    */
-  dialect?: SeamDialect | undefined;
+  dialect?: TenantryDialect | undefined;
   /**
    * For `mysql://` and `mariadb://` URLs: the flavor (`mariadb`, default, or
    * `mysql` for MySQL 8), the host pattern of tenant accounts (`%`), the
@@ -60,9 +63,11 @@ export interface CreateTenantOptions {
   /** Overrides `DatabaseAdminOptions.requirePreparedDatabase` for this call. */
   requirePreparedDatabase?: boolean;
   /**
-   * Kysely migrations to run in the new schema, as the tenant's role, in the
-   * same transaction: the tables belong to the tenant, and a failing migration
-   * leaves no tenant behind.
+   * Kysely migrations to run in the new schema, as the tenant: the tables
+   * belong to the tenant, and a failing migration leaves no tenant behind.
+   * PostgreSQL runs them in the creating transaction (as the tenant's role);
+   * the MySQL family in a session of the new tenant's own login, removing the
+   * tenant again when one fails.
    */
   migrations?: MigrationProvider;
 }
@@ -167,16 +172,6 @@ export interface VerificationReport {
   /** True when every check passed. */
   ok: boolean;
   checks: VerificationCheck[];
-}
-
-export interface VerificationCheck {
-  /** Stable identifier, e.g. `role.not-superuser`, `schema.no-public-access`. */
-  id: string;
-  /** The promise checked, in words. */
-  description: string;
-  ok: boolean;
-  /** What was found where the promise does not hold. */
-  detail?: string;
 }
 
 /** Options of `prepare`. */

@@ -1,28 +1,20 @@
-import type pg from 'pg';
+import { PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
 import {
-  DEFAULT_PASSWORD_LENGTH,
-  TenantCredentials,
-  validateCreationOptions,
-  validateRoleName,
-  validateSchemaName,
-  ValidationError,
-  type TenantConfig,
-  type TenantRef,
-} from '@tenantry/core';
-import {
-  decodeRoleMarker,
-  decodeSchemaMarker,
-  DEFAULT_PAGE_SIZE,
-  planCreateTenant,
-  planListTenants,
-  planPrepareDatabase,
-  planToScript,
-  seamDialectForUrl,
+  createDialect,
+  dialectForUrl,
+  parseTenantNames,
+  parseTenantSpec,
+  validatePageLimit,
+  type CatalogReader,
+  type ErrorContext,
+  type ExecutablePlan,
   type Plan,
-  type ServerFactsRow,
+  type ServerFacts,
+  type TenantRecord,
+  type TenantryDialect,
 } from '@tenantry/sql';
-import { AdminSession, queryOne, queryRows, type ServerFacts } from './admin-session.js';
-import type { AdminConnection } from './connection-source.js';
+import { AdminSession, resolveAdminOptions } from './admin-session.js';
+import { createTenants, createTenantsStream, type BulkCreationHost } from './create-tenants.js';
 import type {
   CreateTenantOptions,
   CreateTenantsOptions,
@@ -41,23 +33,22 @@ import type {
   TenantPage,
   VerificationReport,
 } from './database-admin-options.js';
-import { PermissionError } from '@tenantry/core';
-import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
-import type { ErrorContext } from './map-database-error.js';
-import { createTenants, createTenantsStream, sessionBulkHost } from './create-tenants.js';
-import { migrateTenantInTransaction, migrateTenants } from './tenant-migrations.js';
-import { planMigrateTenants } from './plan-migrate-tenants.js';
-import { planRotatePassword, rotatePassword } from './rotate-password.js';
-import { getTenant, tenantExists } from './tenant-lookup.js';
-import { verifyTenant } from './verify-tenant.js';
+import { openDriverPool } from './drivers/open-driver-pool.js';
+import type { AdminConnection } from './drivers/pg-connection-source.js';
+import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
-import { pgDriverConnection } from './drivers/pg-driver-connection.js';
-import { DialectAdmin } from './dialect-admin.js';
+import { createWithMigrations } from './create-with-migrations.js';
+import { planMigrateTenants } from './plan-migrate-tenants.js';
+import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
+import { migrateTenants } from './tenant-migrations.js';
 
+/** The dialect of a `pg` pool or pool config, which names none. */
+const POOL_DIALECT = 'postgres';
 
 /**
- * Provisions tenants in a schema-per-tenant PostgreSQL database: the seed's
- * `DatabaseAdmin`.
+ * Provisions tenants: the seed's `DatabaseAdmin`, for every dialect. A tenant
+ * is a schema (PostgreSQL) or a database (MySQL, MariaDB) and a login with
+ * every right on it and nothing else.
  *
  * ```ts
  * const admin = new DatabaseAdmin('postgresql://admin:secret@localhost:5432/app');
@@ -66,106 +57,72 @@ import { DialectAdmin } from './dialect-admin.js';
  * credentials.connectionString; // postgresql://acme_user:<generated>@localhost:5432/app
  * await admin.close();
  * ```
+ *
+ * Every operation is the dialect's plan or catalog reader, run through the
+ * one session over the connections of the dialect's client library; this
+ * class knows no dialect.
  */
 export class DatabaseAdmin {
-  /** PostgreSQL's own path (until its dialect moves behind the seam). */
-  readonly #postgres: AdminSession | undefined;
-  /** The path of dialects behind the seam: the MySQL family today. */
-  readonly #seam: DialectAdmin | undefined;
+  readonly #session: AdminSession;
 
   /**
-   * @param connection A `postgres://`/`postgresql://` URL, a `pg` pool config or pool, or a
-   *   `mysql://`/`mariadb://` URL: the URL's scheme picks the dialect; `options.dialect` names one.
+   * @param connection A `postgres://`/`postgresql://` or `mysql://`/`mariadb://` URL (its
+   *   scheme picks the dialect; `options.dialect` names one), or a `pg` pool config or pool.
    */
   constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {
-    const seamDialect = options.dialect ?? (typeof connection === 'string' ? seamDialectForUrl(connection, options.mysql) : undefined);
-    if (seamDialect !== undefined) {
-      if (typeof connection !== 'string') {
-        throw new ValidationError({ field: 'connection', rule: 'type', message: `The ${seamDialect.name} dialect connects with a URL (mysql://user:password@host:port/database).` });
-      }
-      this.#seam = new DialectAdmin(seamDialect, connection, {
-        passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
-        connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
-      });
-    } else {
-      this.#postgres = new AdminSession(connection, options);
-    }
+    const dialect = options.dialect ?? (typeof connection === 'string' ? dialectForUrl(connection, { mysql: options.mysql }) : undefined) ?? createDialect(POOL_DIALECT);
+    const resolved = resolveAdminOptions(options);
+    this.#session = new AdminSession(dialect, openDriverPool(dialect, connection, resolved), resolved);
   }
 
   /** The name of the dialect this admin runs: `postgres` or `mysql`. */
   get dialectName(): string {
-    return this.#seam?.dialect.name ?? 'postgres';
-  }
-
-  get #session(): AdminSession {
-    if (this.#postgres === undefined) throw new Error('PostgreSQL-only path reached by a seam dialect.');
-    return this.#postgres;
-  }
-
-  /** A typed refusal for what the seam dialect in use cannot do yet, and why. */
-  #unsupported(what: string, why: string): ValidationError {
-    return new ValidationError({ field: 'dialect', rule: 'unsupported-by-dialect', message: `${what} is not available for the ${this.dialectName} dialect: ${why} Nothing was changed.` });
+    return this.#session.dialect.name;
   }
 
   /**
-   * Creates a tenant: a login role and a schema it has every right on, and
-   * nothing else. Runs as one transaction in one round trip (more with
-   * `migrations`): on any failure nothing is left behind.
+   * Creates a tenant: a login and a schema (a database, for the MySQL family)
+   * it has every right on, and nothing else. On PostgreSQL one transaction in
+   * one round trip (more with `migrations`); on the MySQL family a plan whose
+   * steps are undone in reverse when one fails. Either way, on any failure
+   * nothing is left behind.
    *
    * @throws ValidationError for a bad name, password or option, before any I/O.
-   * @throws TenantAlreadyExistsError when the schema or role exists; nothing is changed.
-   * @throws DatabaseNotPreparedError when `prepare` never ran on this database.
-   * @throws PermissionError when the admin lacks CREATEROLE or CREATE on the database.
+   * @throws TenantAlreadyExistsError when the schema or login exists; nothing is changed.
+   * @throws DatabaseNotPreparedError when `prepare` never ran.
+   * @throws PermissionError when the admin lacks what creating a tenant needs.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
-    if (this.#seam) return this.#seam.createTenant(config, options);
-    const { tenant, facts, plan } = await this.#createPlan(config, options);
-    const context: ErrorContext = {
-      action: `create tenant "${tenant.schemaName}"`,
-      schemaName: tenant.schemaName,
-      username: tenant.username,
-      database: facts.row.database,
-      adminRole: facts.row.admin_role,
-    };
-    checkCanCreate(facts.row, context);
-    if (options.migrations) {
-      const migrations = options.migrations;
-      await this.#session.inTransaction(context, async (client) => {
-        await client.query(planToScript(plan));
-        await migrateTenantInTransaction(client, facts, tenant, migrations);
-      });
-    } else {
-      await this.#session.runScript(plan, context);
-    }
-    return new TenantCredentials({ ...tenant, connectionString: this.#session.tenantUrl(tenant.username, tenant.password) });
+    const { tenant, password, facts, plan } = await this.#createPlan(config, options);
+    const context: ErrorContext = { action: `create tenant "${tenant.schemaName}"`, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
+    requireCanCreate(facts, context);
+    if (options.migrations) await createWithMigrations(this.#session, { plan, tenant, password, facts, context }, options.migrations);
+    else await this.#session.runPlan(plan, context);
+    const connectionString = this.#session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName });
+    return new TenantCredentials({ schemaName: tenant.schemaName, username: tenant.username, password, connectionString });
   }
 
   /**
    * The statements `createTenant` would run for this config, without running
-   * them: a dry run. The password is represented by its verifier and redacted
-   * in every printable form.
+   * them: a dry run. The password is represented by its stored secret and
+   * redacted in every printable form.
    */
-  async planCreateTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<Plan> {
-    if (this.#seam) return this.#seam.planCreateTenant(config);
+  async planCreateTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<ExecutablePlan> {
     return (await this.#createPlan(config, options)).plan;
   }
 
   /**
-   * Creates many tenants over the pool, `concurrency` at a time, each in its
-   * own transaction. One tenant's failure is reported in its result and does
-   * not stop the others. Results come back in input order.
+   * Creates many tenants, `concurrency` at a time, each as `createTenant` does.
+   * One tenant's failure is reported in its result and does not stop the
+   * others. Results come back in input order.
    */
   async createTenants(configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>, options: CreateTenantsOptions = {}): Promise<TenantCreationResult[]> {
-    const host = this.#seam?.bulkHost ?? sessionBulkHost(this.#session);
-    return createTenants((config) => this.createTenant(config, perTenantOptions(options)), host, configs, options);
+    return createTenants((config) => this.createTenant(config, perTenantOptions(options)), this.#bulkHost(), configs, options);
   }
 
   /** `createTenants` as a stream of results in completion order, for inputs too large to hold. */
-  createTenantsStream(
-    configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
-    options: CreateTenantsOptions = {},
-  ): AsyncIterable<TenantCreationResult> {
-    return createTenantsStream((config) => this.createTenant(config, perTenantOptions(options)), this.#seam?.bulkHost ?? sessionBulkHost(this.#session), configs, options);
+  createTenantsStream(configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>, options: CreateTenantsOptions = {}): AsyncIterable<TenantCreationResult> {
+    return createTenantsStream((config) => this.createTenant(config, perTenantOptions(options)), this.#bulkHost(), configs, options);
   }
 
   /**
@@ -173,31 +130,57 @@ export class DatabaseAdmin {
    * once for new connections; with `terminateSessions`, open ones end too.
    */
   async rotatePassword(tenant: TenantRef, options: RotatePasswordOptions = {}): Promise<TenantCredentials> {
-    if (this.#seam) return this.#seam.rotatePassword(tenant, options);
-    return rotatePassword(this.#session, tenant, options);
+    const password = this.#session.resolvePassword(options.password);
+    const { names, plan, context } = await this.#rotatePlan(tenant, options, password);
+    await this.#session.runPlan(plan, context);
+    const connectionString = this.#session.tenantUrl({ username: names.username, password, database: names.schemaName });
+    return new TenantCredentials({ schemaName: names.schemaName, username: names.username, password, connectionString });
   }
 
-  /** One managed tenant, with its role's settings; undefined when there is none of that schema name. */
+  /**
+   * The statements `rotatePassword` would run, after the same checks, without
+   * running them. The secret is that of a throwaway password, printed redacted.
+   */
+  async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
+    const { plan, context } = await this.#rotatePlan(tenant, options, this.#session.resolvePassword(undefined));
+    await this.#session.runPlan(plan, context, { checksOnly: true });
+    return plan;
+  }
+
+  /** One managed tenant, with its login's settings; undefined when there is none of that schema name. */
   async getTenant(schemaName: string): Promise<TenantDetails | undefined> {
-    if (this.#seam) return this.#seam.getTenant(schemaName);
-    return getTenant(this.#session, schemaName);
+    const record = await this.#record(schemaName);
+    if (!record) return undefined;
+    const login = record.login;
+    return {
+      ...toTenantInfo(record),
+      connectionLimit: login?.connectionLimit ?? -1,
+      validUntil: login?.validUntil ?? null,
+      settings: { ...login?.settings },
+      memberOf: [...(login?.memberOf ?? [])],
+      members: [...(login?.members ?? [])],
+    };
   }
 
   /** Whether a managed tenant with this schema name exists. */
   async tenantExists(schemaName: string): Promise<boolean> {
-    if (this.#seam) return (await this.#seam.getTenant(schemaName)) !== undefined;
-    return tenantExists(this.#session, schemaName);
+    return (await this.#record(schemaName)) !== undefined;
   }
 
-  /** Brings every managed tenant to the latest migration, one transaction per tenant. */
+  /**
+   * Brings every managed tenant to the latest migration, one transaction per
+   * tenant, each in a session handed to the tenant (never the admin's).
+   * Where a dialect cannot hand a session to a tenant (the MySQL family:
+   * Tenantry keeps no tenant's password), refused with a typed error.
+   */
   async migrateTenants(options: MigrateTenantsOptions): Promise<TenantMigrationOutcome[]> {
-    if (this.#seam) throw this.#unsupported('migrateTenants', "an existing tenant's migrations must run in a session as the tenant, and Tenantry keeps no tenant's password; migrations run at creation (createTenant with migrations).");
+    this.#requireRoleSwitching('migrateTenants');
     return migrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
 
   /**
    * What `migrateTenants` would apply to each managed tenant, applying nothing:
-   * a dry run. Each tenant's history is read only in a short-lived migrator
+   * a dry run. Each tenant's history is read only in a short-lived delegate
    * session, as the tenant's role, in a READ ONLY transaction that is rolled
    * back, never in the admin's session (a tenant can turn its history table
    * into a view over its own function).
@@ -209,34 +192,34 @@ export class DatabaseAdmin {
    * ```
    */
   async planMigrateTenants(options: PlanMigrateTenantsOptions): Promise<TenantMigrationPlan[]> {
-    if (this.#seam) throw this.#unsupported('planMigrateTenants', "reading an existing tenant's history needs a session as the tenant, and Tenantry keeps no tenant's password.");
+    this.#requireRoleSwitching('planMigrateTenants');
     return planMigrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */
   async verifyTenant(schemaName: string): Promise<VerificationReport> {
-    if (this.#seam) return this.#seam.verifyTenant(schemaName);
-    return verifyTenant(this.#session, schemaName);
+    const { dialect } = this.#session;
+    const name = dialect.rules.validateSchemaName(schemaName);
+    const facts = await this.#session.serverFacts();
+    const context: ErrorContext = { action: `verify tenant "${name}"`, schemaName: name, database: facts.database, adminRole: facts.adminRole };
+    const report = await this.#session.transaction(context, (connection) => dialect.verifyTenant(readerOf(connection), name, facts));
+    return { schemaName: report.schemaName, username: report.username, ok: report.checks.every((check) => check.ok), checks: [...report.checks] };
   }
 
   /**
-   * Removes a tenant: ends its open sessions (in every database), drops its
-   * schema with everything in it (including objects the tenant created), its
-   * privileges and default privileges, and its role. Only tenants Tenantry
-   * created, checked by their markers. What the role owns or holds in other
-   * databases of the cluster stops the removal, unless
-   * `dropOwnedInOtherDatabases` asks to drop that too.
+   * Removes a tenant: ends its open sessions, drops its schema (database) with
+   * everything in it (including objects the tenant created), its privileges,
+   * and its login. Only tenants Tenantry created, checked by their markers.
+   * On PostgreSQL, what the role owns or holds in other databases of the
+   * cluster stops the removal, unless `dropOwnedInOtherDatabases` asks to drop
+   * that too.
    *
-   * @throws TenantNotFoundError when the schema or role does not exist.
+   * @throws TenantNotFoundError when the schema or login does not exist.
    * @throws TenantNotManagedError when either was not created by Tenantry, or they do not belong together.
    * @throws PermissionError naming what the admin lacks, before anything is dropped.
    * @throws TenantRemovalBlockedError naming each other database and what the role has there; nothing is changed.
    */
   async removeTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
-    if (this.#seam) {
-      if (options.dropOwnedInOtherDatabases) throw this.#unsupported('dropOwnedInOtherDatabases', 'a MySQL-family tenant owns nothing outside its own database.');
-      return this.#seam.removeTenant(ref);
-    }
     return removeTenant(this.#session, ref, options);
   }
 
@@ -246,20 +229,10 @@ export class DatabaseAdmin {
    * unless opted in), without running them: a dry run.
    */
   async planRemoveTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
-    if (this.#seam) return this.#seam.planRemoveTenant(ref);
     return planRemoveTenant(this.#session, ref, options);
   }
 
-  /**
-   * The statements `rotatePassword` would run, after the same checks, without
-   * running them. The verifier is that of a throwaway password, printed redacted.
-   */
-  async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
-    if (this.#seam) return this.#seam.planRotatePassword(tenant, options);
-    return planRotatePassword(this.#session, tenant, options);
-  }
-
-  /** Every tenant Tenantry created in this database, ordered by schema name. */
+  /** Every tenant Tenantry created, ordered by schema name. */
   async listTenants(): Promise<TenantInfo[]> {
     const tenants: TenantInfo[] = [];
     let after: string | undefined;
@@ -273,70 +246,49 @@ export class DatabaseAdmin {
 
   /** One page of `listTenants`, for callers with many tenants. */
   async listTenantsPage(options: { limit?: number; after?: string | undefined } = {}): Promise<TenantPage> {
-    if (this.#seam) return this.#seam.listTenantsPage(options);
-    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    const limit = validatePageLimit(options.limit);
     const facts = await this.#session.serverFacts();
-    const query = planListTenants({ limit, after: options.after }, facts.dialect);
-    const { rows, roleComments } = await this.#session.inTransaction({ action: 'list tenants' }, async (client) => {
-      const schemas = await queryRows(client, query);
-      const roles = schemas.map((row) => decodeSchemaMarker(row.schema_comment)?.role).filter((role) => role !== undefined);
-      const comments = await queryRows(client, facts.dialect.roleCommentsQuery(roles));
-      return { rows: schemas, roleComments: new Map(comments.map((row) => [row.username, row.role_comment])) };
-    });
-    const tenants: TenantInfo[] = [];
-    for (const row of rows) {
-      const schemaMarker = decodeSchemaMarker(row.schema_comment);
-      if (!schemaMarker) continue;
-      const roleMarker = decodeRoleMarker(roleComments.get(schemaMarker.role));
-      tenants.push({
-        schemaName: row.schema_name,
-        username: schemaMarker.role,
-        createdAt: new Date(schemaMarker.createdAt),
-        labels: schemaMarker.labels ?? {},
-        roleIntact: roleMarker?.schema === row.schema_name && roleMarker.database === facts.row.database,
-      });
-    }
-    const last = rows.at(-1);
-    return { tenants, nextCursor: rows.length === limit && last ? last.schema_name : undefined };
+    const page = await this.#session.transaction({ action: 'list tenants' }, (connection) =>
+      this.#session.dialect.readTenantPage(readerOf(connection), { limit, after: options.after }, facts),
+    );
+    return { tenants: page.tenants.map(toTenantInfo), nextCursor: page.nextCursor };
   }
 
   /**
-   * Makes the database safe for tenants, once: PUBLIC loses every right on
-   * schema `public`, so tenants can neither create nor reach anything there.
-   * The admin and the roles in `keepPublicFor` keep USAGE. Idempotent: a
-   * second run changes nothing and says so.
+   * Makes the server safe for tenants, once. PostgreSQL: PUBLIC loses every
+   * right on schema `public`, so tenants can neither create nor reach anything
+   * there (the admin and the roles in `keepPublicFor` keep USAGE). The MySQL
+   * family: Tenantry's registry database. Idempotent: a second run changes
+   * nothing and says so.
    *
-   * @throws PermissionError when the admin cannot change schema `public` (it must own it or be superuser).
+   * @throws PermissionError when the admin cannot make the change (PostgreSQL: it must own schema `public` or be superuser).
    */
   async prepare(options: PrepareOptions = {}): Promise<PrepareReport> {
-    if (this.#seam) {
-      if ((options.keepPublicFor ?? []).length > 0) throw this.#unsupported('keepPublicFor', 'the MySQL family has no schema public to keep.');
-      return this.#seam.prepare();
-    }
+    const { dialect } = this.#session;
     const facts = await this.#session.serverFacts();
-    const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
-    const context: ErrorContext = { action: 'prepare the database', database: facts.row.database, adminRole: facts.row.admin_role };
-    return this.#session.inTransaction(context, async (client) => {
-      const { plan, before } = await preparePlan(client, facts, keep);
+    const context: ErrorContext = { action: 'prepare the database', database: facts.database, adminRole: facts.adminRole };
+    const spec = { keepPublicFor: options.keepPublicFor ?? [] };
+    return this.#session.transaction(context, async (connection) => {
+      const prepare = await dialect.planPrepare(readerOf(connection), facts, spec);
       // The plan checks its own result: a REVOKE by a non-owner only warns.
-      await executePlan(pgDriverConnection(client), plan);
+      await executePlan(connection, prepare.plan);
       return {
-        database: facts.row.database,
-        changed: plan.statements.length > 0,
-        revokedFromPublic: before.public_privileges,
-        grantedUsageTo: before.roles_missing_usage,
-        statements: plan.statements.map((statement) => `${statement.text};`),
+        database: facts.database,
+        changed: prepare.plan.statements.length > 0,
+        revokedFromPublic: [...prepare.revokedFromPublic],
+        grantedUsageTo: [...prepare.grantedUsageTo],
+        statements: prepare.plan.statements.map((statement) => `${statement.text};`),
       };
     });
   }
 
-  /** The statements `prepare` would run now, without running them; none when the database is prepared. */
+  /** The statements `prepare` would run now, without running them; none when the server is prepared. */
   async planPrepare(options: PrepareOptions = {}): Promise<Plan> {
-    if (this.#seam) return this.#seam.dialect.planPrepare();
     const facts = await this.#session.serverFacts();
-    const keep = [...new Set([facts.row.admin_role, ...(options.keepPublicFor ?? [])])];
-    const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.row.database };
-    return this.#session.inTransaction(context, async (client) => (await preparePlan(client, facts, keep)).plan);
+    const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.database };
+    const spec = { keepPublicFor: options.keepPublicFor ?? [] };
+    const prepare = await this.#session.transaction(context, (connection) => this.#session.dialect.planPrepare(readerOf(connection), facts, spec), { readOnly: true });
+    return prepare.plan;
   }
 
   /**
@@ -347,65 +299,75 @@ export class DatabaseAdmin {
    * @throws ConnectionError when the server cannot be reached or the login fails.
    */
   async serverInfo(): Promise<ServerInfo> {
-    if (this.#seam) {
-      const facts = await this.#seam.serverFacts();
-      return { versionNum: facts.versionNum, database: facts.database, adminRole: facts.adminRole, isSuperuser: facts.isSuperuser };
-    }
-    const { row } = await this.#session.serverFacts();
-    return {
-      versionNum: row.server_version_num,
-      database: row.database,
-      adminRole: row.admin_role,
-      isSuperuser: row.is_superuser,
-    };
+    const facts = await this.#session.serverFacts();
+    return { versionNum: facts.versionNum, database: facts.database, adminRole: facts.adminRole, isSuperuser: facts.isSuperuser };
   }
 
-  /** Ends the connection pool, unless the caller passed in a pool of its own. */
+  /** Ends the connections Tenantry opened; a caller's own pool stays open. */
   async close(): Promise<void> {
-    // The seam path holds no pool: each call opens and closes its connection.
-    await this.#postgres?.close();
+    await this.#session.close();
   }
 
   async #createPlan(config: TenantConfig, options: CreateTenantOptions) {
-    if (typeof config !== 'object' || config === null) {
-      throw new ValidationError({ field: 'config', rule: 'type', message: 'createTenant expects { schemaName, username, password? }.' });
-    }
-    const schemaName = validateSchemaName(config.schemaName);
-    const username = validateRoleName(config.username);
-    const creation = validateCreationOptions(config);
+    const { dialect } = this.#session;
+    const tenant = parseTenantSpec(config, dialect);
     const password = this.#session.resolvePassword(config.password);
-    const tenant = { schemaName, username, password };
-    const facts: ServerFacts = await this.#session.serverFacts();
-    const plan = planCreateTenant(
-      {
-        schemaName,
-        username,
-        ...creation,
-        passwordVerifier: await this.#session.verifierFor(password),
-        database: facts.row.database,
-        requirePreparedDatabase: options.requirePreparedDatabase ?? this.#session.options.requirePreparedDatabase,
+    const facts = await this.#session.serverFacts();
+    const passwordSecret = await this.#session.passwordSecret(password);
+    const requirePreparedDatabase = options.requirePreparedDatabase ?? this.#session.options.requirePreparedDatabase;
+    const plan = dialect.planCreateTenant({ tenant, passwordSecret, requirePreparedDatabase }, facts);
+    return { tenant, password, facts, plan };
+  }
+
+  async #rotatePlan(ref: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, password: string) {
+    const { dialect } = this.#session;
+    const names = parseTenantNames(ref, dialect.rules);
+    if (options.validUntil !== undefined && !dialect.creationOptions.has('validUntil')) throw unsupported(dialect, 'validUntil', 'password expiry');
+    const facts = await this.#session.serverFacts();
+    const passwordSecret = await this.#session.passwordSecret(password);
+    const plan = dialect.planRotatePassword({ ...names, passwordSecret, validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false }, facts);
+    const context: ErrorContext = { action: `rotate the password of tenant "${names.schemaName}"`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
+    return { names, plan, context };
+  }
+
+  async #record(schemaName: string): Promise<TenantRecord | undefined> {
+    const { dialect } = this.#session;
+    const name = dialect.rules.validateSchemaName(schemaName);
+    const facts = await this.#session.serverFacts();
+    return this.#session.transaction({ action: `look up tenant "${name}"`, schemaName: name }, (connection) => dialect.readTenant(readerOf(connection), name, facts));
+  }
+
+  /** Bulk creation's view of this admin: its connection cap, and whole tenants found by their markers. */
+  #bulkHost(): BulkCreationHost {
+    return {
+      maxConnections: this.#session.maxConnections,
+      isWholeManagedTenant: async (tenant) => {
+        const record = await this.#record(tenant.schemaName).catch(() => undefined);
+        return record !== undefined && record.username === tenant.username && record.intact;
       },
-      facts.dialect,
-    );
-    return { tenant, facts, plan };
+      mapError: (error, context) => this.#session.mapError(error, context),
+    };
+  }
+
+  #requireRoleSwitching(call: string): void {
+    const { dialect } = this.#session;
+    if (!dialect.roleSwitching) {
+      throw new ValidationError({
+        field: 'dialect',
+        rule: 'unsupported-by-dialect',
+        message: `${call} is not available for the ${dialect.name} dialect: an existing tenant's migrations must run in a session as the tenant, which this dialect cannot hand over, and Tenantry keeps no tenant's password. Migrations run at creation (createTenant with migrations). Nothing was changed.`,
+      });
+    }
   }
 }
 
-/** What `prepare` must change, read from the catalog; refuses roles to keep that do not exist. */
-async function preparePlan(client: pg.PoolClient, facts: ServerFacts, keep: string[]) {
-  const before = await queryOne(client, facts.dialect.publicSchemaStateQuery(keep));
-  if (before.unknown_roles.length > 0) {
-    throw new ValidationError({
-      field: 'keepPublicFor',
-      rule: 'unknown-role',
-      message: `keepPublicFor names roles that do not exist: ${before.unknown_roles.map((r) => `"${r}"`).join(', ')}.`,
-    });
-  }
-  const plan = planPrepareDatabase(
-    { publicPrivileges: before.public_privileges, grantUsageTo: before.roles_missing_usage, keepPublicFor: keep, adminRole: facts.row.admin_role },
-    facts.dialect,
-  );
-  return { plan, before };
+/** Catalog reads on one connection, for a dialect's readers. */
+function readerOf(connection: DriverConnection): CatalogReader {
+  return (query) => connection.query(query);
+}
+
+function toTenantInfo(record: TenantRecord): TenantInfo {
+  return { schemaName: record.schemaName, username: record.username, createdAt: record.createdAt, labels: { ...record.labels }, roleIntact: record.intact };
 }
 
 /** The options of `createTenants` that apply to each `createTenant`. */
@@ -413,17 +375,19 @@ function perTenantOptions(options: CreateTenantsOptions): CreateTenantOptions {
   return { requirePreparedDatabase: options.requirePreparedDatabase, migrations: options.migrations };
 }
 
-function checkCanCreate(facts: ServerFactsRow, context: ErrorContext): void {
-  if (facts.is_superuser) return;
-  const missing = [
-    ...(facts.can_create_role ? [] : ['CREATEROLE']),
-    ...(facts.can_create_in_database ? [] : [`CREATE on database "${facts.database}"`]),
-  ];
-  if (missing.length > 0) {
-    throw new PermissionError({
-      privilege: missing.join(' and '),
-      message: `Cannot ${context.action}: the admin role "${facts.admin_role}" lacks ${missing.join(' and ')}. Grant ${missing.length > 1 ? 'them' : 'it'} (e.g. ALTER ROLE ... CREATEROLE; GRANT CREATE ON DATABASE ...) and retry. Nothing was changed.`,
-    });
-  }
+function requireCanCreate(facts: ServerFacts, context: ErrorContext): void {
+  const missing = facts.missingToCreate;
+  if (missing.length === 0) return;
+  throw new PermissionError({
+    privilege: missing.join(' and '),
+    message: `Cannot ${context.action}: the admin role "${facts.adminRole}" lacks ${missing.join(' and ')}. Grant ${missing.length > 1 ? 'them' : 'it'} and retry. Nothing was changed.`,
+  });
 }
 
+function unsupported(dialect: TenantryDialect, field: string, what: string): ValidationError {
+  return new ValidationError({
+    field,
+    rule: 'unsupported-by-dialect',
+    message: `Invalid ${field}: ${what} is not available for the ${dialect.name} dialect; it has no counterpart Tenantry can promise yet. Nothing was changed.`,
+  });
+}

@@ -1,5 +1,5 @@
 export { DatabaseAdmin } from './database-admin.js';
-export type { AdminConnection } from './connection-source.js';
+export type { AdminConnection } from './drivers/pg-connection-source.js';
 export type {
   DatabaseAdminOptions,
   CreateTenantOptions,
@@ -21,7 +21,6 @@ export type {
   ServerInfo,
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
-export { mapDatabaseError } from './map-database-error.js';
 // Re-exported so that one import gives the whole seed API.
 export {
   TenantCredentials,

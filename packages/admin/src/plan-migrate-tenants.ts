@@ -1,17 +1,16 @@
-import { Kysely, Migrator, type MigrationProvider } from 'kysely';
-import { enterTenantStatements } from '@tenantry/sql/postgres';
-import type { AdminSession, ServerFacts } from './admin-session.js';
+import { Migrator, type MigrationProvider } from 'kysely';
+import { parseTenantNames, type ServerFacts } from '@tenantry/sql';
+import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
-import { inMigratorSession, script } from './migrator-session.js';
-import { managedTenants, validateMigrateTenantsOptions } from './tenant-migrations.js';
-import { TransactionBoundDialect } from './transaction-bound-dialect.js';
+import { inDelegateSession } from './delegate-session.js';
+import { managedTenants, requireRoleSwitching, validateMigrateTenantsOptions } from './tenant-migrations.js';
 
 /**
  * What `migrateTenants` would apply, per managed tenant, without applying
  * anything: a dry run. Each tenant's `kysely_migration` history is read the
  * way `migrateTenants` reads it (Kysely's `Migrator.getMigrations`), and only
- * in a migrator's session as the tenant's role (see `inMigratorSession`), in a
+ * in a delegate's session as the tenant's role (see `inDelegateSession`), in a
  * READ ONLY transaction that is rolled back: the table may be a view over a
  * function of the tenant's, and that function must never run as the admin.
  * Kysely's tables are not created where they are missing (the tenant has
@@ -42,14 +41,16 @@ export async function planMigrateTenants(
 /** One tenant of `planMigrateTenants`; never rejects: a failure is its report. */
 async function planTenant(session: AdminSession, facts: ServerFacts, tenant: TenantInfo, migrations: MigrationProvider): Promise<TenantMigrationPlan> {
   const { schemaName, username } = tenant;
-  const result = await inMigratorSession(
+  const names = parseTenantNames(tenant, session.dialect.rules);
+  const switching = requireRoleSwitching(session.dialect);
+  const result = await inDelegateSession(
     session,
     facts,
-    tenant,
+    names,
     { action: `read the migration history of tenant "${schemaName}"`, access: 'read-only' },
-    async (client) => {
-      await client.query(script(enterTenantStatements(schemaName, username)));
-      const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client) });
+    async (connection) => {
+      await connection.run(switching.enterTenant(names));
+      const db = connection.kyselyInTransaction!();
       try {
         const known = await new Migrator({ db, provider: migrations, migrationTableSchema: schemaName }).getMigrations();
         return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);

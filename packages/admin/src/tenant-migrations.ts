@@ -1,13 +1,11 @@
-import { Kysely, Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { DatabaseError, ValidationError } from '@tenantry/core';
-import type pg from 'pg';
-import { canSetRoleQuery, enterTenantStatements, grantSetRoleStatement, leaveTenantStatements, revokeSetRoleStatement } from '@tenantry/sql/postgres';
-import { queryOne, type AdminSession, type ServerFacts } from './admin-session.js';
+import { Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { ConnectionError, DatabaseError, ValidationError } from '@tenantry/core';
+import { parseTenantNames, type RoleSwitching, type RoleSwitchState, type ServerFacts, type TenantNames, type TenantryDialect } from '@tenantry/sql';
+import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
-import { toDatabaseError } from './map-database-error.js';
-import { inMigratorSession, script } from './migrator-session.js';
-import { TransactionBoundDialect } from './transaction-bound-dialect.js';
+import { inDelegateSession } from './delegate-session.js';
+import type { DriverConnection } from './executor/driver-connection.js';
 
 /** How many tenants `migrateTenants` migrates at once unless told otherwise. */
 export const DEFAULT_MIGRATION_CONCURRENCY = 4;
@@ -16,62 +14,70 @@ export const MAX_MIGRATION_CONCURRENCY = 64;
 
 /**
  * Runs `migrations` to the latest in the tenant's schema, as the tenant's role,
- * on `client`, which is inside the transaction that creates the tenant (or
+ * on `connection`, which is inside the transaction that creates the tenant (or
  * that holds its locks, for `migrateTenants`).
  *
- * - Every object the migrations create belongs to the tenant's role
- *   (`SET LOCAL ROLE`), and unqualified names resolve in its schema only.
- *   Kysely's bookkeeping tables (`kysely_migration`, `kysely_migration_lock`)
- *   live in that schema too, so each tenant has its own history.
- * - A non-superuser admin may switch to the tenant's role only as a member of
- *   it: the membership (SET, not INHERIT, on PostgreSQL 16+) is granted in
- *   this transaction and revoked before returning, so it is never committed.
+ * - Every object the migrations create belongs to the tenant's role (the
+ *   dialect's `enterTenant`), and unqualified names resolve in its schema
+ *   only. Kysely's bookkeeping tables (`kysely_migration`,
+ *   `kysely_migration_lock`) live in that schema too, so each tenant has its
+ *   own history.
+ * - A login that may not switch to the tenant's role yet is let switch (SET,
+ *   not INHERIT) in this transaction and stops before returning, so the
+ *   grant is never committed.
  * - The Migrator never begins or commits: its transaction is a savepoint in
  *   the caller's. On a failing migration this throws, and the caller must roll
- *   back: nothing of the tenant, its migrations or the membership remains.
+ *   back: nothing of the tenant, its migrations or the grant remains.
  *
- * WARNING: `SET ROLE` is not a security boundary. Code that runs under it can
- * `RESET ROLE` and act as the admin. Migrations are the caller's own code; but
- * in an existing tenant's schema, objects the tenant made (a trigger, a
- * function, a view) run too when a migration touches them.
+ * WARNING: switching roles is not a security boundary. Code that runs after
+ * it can switch back and act as the session's login. Migrations are the
+ * caller's own code; but in an existing tenant's schema, objects the tenant
+ * made (a trigger, a function, a view) run too when a migration touches them:
+ * hence `inDelegateSession` for existing tenants.
  *
  * @returns the names of the migrations applied, in order.
  * @throws DatabaseError naming the migration that failed (or the server's error as is, when the connection broke).
  */
 export async function migrateTenantInTransaction(
-  client: pg.ClientBase,
+  connection: DriverConnection,
+  dialect: TenantryDialect,
   facts: ServerFacts,
-  tenant: { schemaName: string; username: string },
+  tenant: TenantNames,
   migrations: MigrationProvider,
 ): Promise<string[]> {
-  const admin = facts.row.admin_role;
-  let grant: { roleGrantOptions: boolean; ownGrant: boolean } | undefined;
-  if (!facts.row.is_superuser) {
-    const roleGrantOptions = facts.dialect.capabilities.roleGrantOptions;
-    const state = await queryOne(client, canSetRoleQuery(tenant.username, roleGrantOptions));
-    if (!state.can_set_role) grant = { roleGrantOptions, ownGrant: state.has_own_grant };
+  const switching = requireRoleSwitching(dialect);
+  if (!connection.kyselyInTransaction) throw new Error(`The ${dialect.client} driver cannot run Kysely inside its transaction.`);
+  let grant: RoleSwitchState | undefined;
+  if (!facts.isSuperuser) {
+    const [state] = await connection.query(switching.switchStateQuery(tenant.username, facts));
+    if (state && !state.can_set_role) grant = state;
   }
-  await client.query(script([...(grant ? [grantSetRoleStatement(tenant.username, admin, grant)] : []), ...enterTenantStatements(tenant.schemaName, tenant.username)]));
+  await connection.run([...(grant ? [switching.grantSwitch(tenant.username, facts.adminRole, grant, facts)] : []), ...switching.enterTenant(tenant)]);
 
-  const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client) });
+  const db = connection.kyselyInTransaction();
   let result: MigrationResultSet;
   try {
     result = await new Migrator({ db, provider: migrations, migrationTableSchema: tenant.schemaName }).migrateToLatest();
   } finally {
     await db.destroy();
   }
-  if (result.error !== undefined) throw migrationError(result, tenant.schemaName);
+  if (result.error !== undefined) throw migrationError(dialect, result, tenant.schemaName);
 
   // Check the role before leaving it: objects made after a switch away would not be the tenant's.
-  const leave = [...leaveTenantStatements(), ...(grant ? [revokeSetRoleStatement(tenant.username, admin, grant)] : [])];
-  const results = (await client.query(`SELECT current_user AS role;\n${script(leave)}`)) as unknown as pg.QueryResult<{ role: string }>[];
-  const role = results[0]?.rows[0]?.role;
-  if (role !== tenant.username) {
+  const [current] = await connection.query(switching.currentRoleQuery());
+  await connection.run([...switching.leaveTenant(), ...(grant ? [switching.revokeSwitch(tenant.username, facts.adminRole, grant, facts)] : [])]);
+  if (current?.role !== tenant.username) {
     throw new DatabaseError({
-      message: `Could not migrate tenant "${tenant.schemaName}": the migrations switched from the tenant role "${tenant.username}" to "${role}"; they must not change roles.`,
+      message: `Could not migrate tenant "${tenant.schemaName}": the migrations switched from the tenant role "${tenant.username}" to "${current?.role}"; they must not change roles.`,
     });
   }
   return (result.results ?? []).filter((migration) => migration.status === 'Success').map((migration) => migration.migrationName);
+}
+
+/** The dialect's role switching; the callers checked it is there. */
+export function requireRoleSwitching(dialect: TenantryDialect): RoleSwitching {
+  if (!dialect.roleSwitching) throw new Error(`The ${dialect.name} dialect cannot hand a session to a tenant.`);
+  return dialect.roleSwitching;
 }
 
 /**
@@ -114,8 +120,8 @@ export async function migrateTenants(
  * One tenant of `migrateTenants`; never rejects: a failure is its outcome.
  *
  * The migrations of an EXISTING tenant touch objects the tenant made, which
- * can run code (triggers, functions, views), so they run in a migrator's
- * session (`inMigratorSession`), never in the admin's. A migrator that could
+ * can run code (triggers, functions, views), so they run in a delegate's
+ * session (`inDelegateSession`), never in the admin's. A delegate that could
  * not be dropped afterwards is reported in the outcome.
  */
 async function migrateTenant(
@@ -125,12 +131,13 @@ async function migrateTenant(
   migrations: MigrationProvider,
 ): Promise<TenantMigrationOutcome> {
   const { schemaName, username } = tenant;
-  const result = await inMigratorSession(
+  const names = parseTenantNames(tenant, session.dialect.rules);
+  const result = await inDelegateSession(
     session,
     facts,
-    tenant,
+    names,
     { action: `migrate tenant "${schemaName}"`, access: 'read-write' },
-    (client, migratorFacts) => migrateTenantInTransaction(client, migratorFacts, { schemaName, username }, migrations),
+    (connection, delegateFacts) => migrateTenantInTransaction(connection, session.dialect, delegateFacts, names, migrations),
   );
   const cleanup = result.leftoverRole === undefined ? {} : { leftoverRole: result.leftoverRole, cleanupError: result.cleanupError };
   if (!result.ok) return { schemaName, username, status: 'failed', applied: [], error: result.error, ...cleanup };
@@ -176,17 +183,10 @@ export function validateMigrateTenantsOptions(options: MigrateTenantsOptions, ca
  * Server errors keep their SQLSTATE but are not mapped further: a 42710 from a
  * migration is some object of the tenant's that exists, not the tenant's role.
  */
-function migrationError(result: MigrationResultSet, schemaName: string): unknown {
+function migrationError(dialect: TenantryDialect, result: MigrationResultSet, schemaName: string): unknown {
   const error = result.error;
-  if (isConnectionFailure(error)) return error;
+  if (dialect.mapError(error, { action: `migrate tenant "${schemaName}"` }) instanceof ConnectionError) return error;
   const failed = result.results?.find((migration) => migration.status === 'Error')?.migrationName;
   const where = failed === undefined ? '' : `migration "${failed}" failed: `;
-  return toDatabaseError(`Could not migrate tenant "${schemaName}": ${where}`, error);
-}
-
-function isConnectionFailure(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (/^(08|57P)/.test(code) || /^E[A-Z]+$/.test(code))) return true;
-  return typeof message === 'string' && /Connection terminated|not queryable/i.test(message);
+  return dialect.toDatabaseError(`Could not migrate tenant "${schemaName}": ${where}`, error);
 }

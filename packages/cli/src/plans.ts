@@ -1,21 +1,19 @@
-import { generatePassword, scramSha256Verifier } from '@tenantry/core';
+import { generatePassword } from '@tenantry/core';
 import { formatPlan, type Plan } from '@tenantry/sql';
 
 /*
  * Dry runs: the plans come from DatabaseAdmin (planCreateTenant, planRemoveTenant,
  * planRotatePassword, planPrepare), which make the same checks as the real calls.
- * `tenantry plan` does not connect, and needs only a verifier of the right shape.
+ * `tenantry plan` does not connect, and needs only a password secret of the right shape.
  */
-
-let placeholder: Promise<string> | undefined;
 
 /**
- * A SCRAM verifier of a throwaway generated password: the statements have
- * exactly the shape of the real ones, and print redacted like them.
+ * A throwaway generated password: its secret (a SCRAM verifier, a hash) gives
+ * the statements exactly the shape of the real ones, and prints redacted like
+ * them.
  */
-export function placeholderVerifier(): Promise<string> {
-  placeholder ??= scramSha256Verifier(generatePassword());
-  return placeholder;
+export function placeholderPassword(): string {
+  return generatePassword();
 }
 
 /** A plan as the one JSON document of a dry run. */

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { TenantBusyError } from '@tenantry/core';
-import { advisoryLockKey } from '@tenantry/sql';
+import { advisoryLockKey } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from '../database-admin.js';
 import { connectAs, uniqueName, useAdminFixture } from '../test-support/tenant-fixture.js';
 

@@ -1,7 +1,8 @@
-import type { CompiledQuery } from 'kysely';
+import { Kysely, type CompiledQuery } from 'kysely';
 import type pg from 'pg';
 import type { Statement } from '@tenantry/sql';
 import type { DriverConnection } from '../executor/driver-connection.js';
+import { TransactionBoundDialect } from './pg-transaction-bound-dialect.js';
 
 /**
  * A `pg` client as the executor's `DriverConnection`: statements go in one
@@ -9,13 +10,16 @@ import type { DriverConnection } from '../executor/driver-connection.js';
  * open), catalog queries with bind parameters.
  */
 export function pgDriverConnection(client: pg.ClientBase): DriverConnection {
+  const run = async (statements: readonly Statement[]): Promise<void> => {
+    if (statements.length > 0) await client.query(statements.map((statement) => statement.sql).join(';\n'));
+  };
   return {
-    async run(statements: readonly Statement[]): Promise<void> {
-      if (statements.length > 0) await client.query(statements.map((statement) => statement.sql).join(';\n'));
-    },
+    run,
+    runAtomically: run,
     async query<Row>(query: CompiledQuery<Row>): Promise<Row[]> {
       const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
       return result.rows;
     },
+    kyselyInTransaction: () => new Kysely<any>({ dialect: new TransactionBoundDialect(client) }),
   };
 }

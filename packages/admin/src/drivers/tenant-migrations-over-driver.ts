@@ -1,6 +1,6 @@
 import { Kysely, Migrator, MysqlDialect, type MigrationProvider } from 'kysely';
 import { DatabaseError } from '@tenantry/core';
-import type { SeamDialect } from '@tenantry/sql';
+import type { TenantryDialect } from '@tenantry/sql';
 
 /**
  * Runs Kysely migrations to the latest in a session AS THE TENANT (its own
@@ -11,7 +11,7 @@ import type { SeamDialect } from '@tenantry/sql';
  *
  * @throws DatabaseError naming the migration that failed.
  */
-export async function runMigrationsAsTenant(dialect: SeamDialect, tenantConnectionString: string, migrations: MigrationProvider): Promise<string[]> {
+export async function runMigrationsAsTenant(dialect: TenantryDialect, tenantConnectionString: string, migrations: MigrationProvider): Promise<string[]> {
   if (dialect.client !== 'mysql2') throw new Error(`No Kysely dialect for the ${dialect.client} client here.`);
   const parts = dialect.adminConnection(tenantConnectionString);
   const { createPool } = await import('mysql2');

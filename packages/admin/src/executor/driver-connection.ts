@@ -1,4 +1,4 @@
-import type { CompiledQuery } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import type { Statement } from '@tenantry/sql';
 
 /**
@@ -14,4 +14,15 @@ export interface DriverConnection {
   run(statements: readonly Statement[]): Promise<void>;
   /** Runs a compiled (parameterised) query and returns its rows. */
   query<Row>(query: CompiledQuery<Row>): Promise<Row[]>;
+  /**
+   * Where the driver can: runs statements as one implicit transaction in one
+   * round trip, outside any open transaction (pg's simple query protocol).
+   */
+  readonly runAtomically?: ((statements: readonly Statement[]) => Promise<void>) | undefined;
+  /**
+   * Where the driver can: a Kysely instance over this connection, inside the
+   * transaction it has open (Kysely's own transactions become savepoints), for
+   * migrations that must commit or roll back with it. The caller destroys it.
+   */
+  readonly kyselyInTransaction?: (() => Kysely<any>) | undefined;
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConnectionError, type TenantRef } from '@tenantry/core';
-import { planRemoveTenant } from '@tenantry/sql';
+import { parseTenantNames } from '@tenantry/sql';
 import { PostgresDialect, REMOVABLE_TENANT_CHECK } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from '../database-admin.js';
 import { catalogSnapshot, currentLane, uniqueName, useAdminFixture } from '../test-support/tenant-fixture.js';
@@ -282,8 +282,13 @@ describe('the admin connection killed in the middle of a plan', () => {
           const beforeRemove = await fullCatalogSnapshot(superuser);
           const footprintBeforeRemove = await tenantFootprint(superuser, tenant);
 
-          const dialect = new PostgresDialect({ serverVersionNum: inject('tenantryServerVersion') });
-          const plan = planRemoveTenant({ ...tenant, nonSuperuserAdmin: lane === 'least-privilege' ? adminRole : undefined }, dialect);
+          // The plan the admin runs, built from the server's facts as it builds it.
+          const dialect = new PostgresDialect();
+          const info = await admin.serverInfo();
+          const facts = { ...info, version: String(info.versionNum), missingToCreate: [] };
+          expect(info.isSuperuser).toBe(lane !== 'least-privilege');
+          expect(info.adminRole).toBe(adminRole);
+          const plan = dialect.planRemoveTenant({ ...parseTenantNames(tenant, dialect.rules), dropOwnedInOtherDatabases: false }, facts);
           // The plan says what runs where: its statements, and its catalog checks between them.
           const steps = plan.steps.flatMap((step): Step[] =>
             step.kind === 'run'

@@ -6,7 +6,7 @@ import { mariadbAdminGrants, mysqlNativePasswordHash as harnessHash, parseMysqlU
 import { Mysql2DriverConnection } from '../drivers/mysql2-driver.js';
 import { executePlan } from '../executor/execute-plan.js';
 import { InterceptingConnection } from '../test-support/intercepting-connection.js';
-import { serverSnapshot, useMariadbFixture } from '../test-support/mariadb-fixture.js';
+import { serverSnapshot, useMariadbFixture, createPlan, removePlan } from '../test-support/mariadb-fixture.js';
 
 describe('create is all or nothing on MariaDB (compensation)', () => {
   const fx = useMariadbFixture();
@@ -98,7 +98,7 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
     const before = await serverSnapshot(fx);
     await withMysqlConnection(squatter.connectionString, async (c) => {
       expect(await queryRows(c, 'SELECT GET_LOCK(?, 0) AS got', [databaseLock!])).toEqual([{ got: 1 }]);
-      const plan = impatient.planCreateTenant({ schemaName: name, username: name, passwordSecret: await impatient.passwordSecret(generatePassword()) });
+      const plan = createPlan(impatient, name, name, await impatient.passwordSecret(generatePassword()));
       const error = await fx.run(plan, `create tenant "${name}"`, { schemaName: name, username: name }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TenantBusyError);
     });
@@ -120,7 +120,7 @@ describe('create is all or nothing on MariaDB (compensation)', () => {
     const { host, port } = parseMysqlUrl(fx.rootUrl);
     const admin = await Mysql2DriverConnection.connect({ host, port, user: weak, password });
     await withMysqlConnection(tenant.connectionString, async (session) => {
-      const raw = await executePlan(admin, fx.dialect.planRemoveTenant({ schemaName: tenant.schemaName, username: tenant.username })).catch((e: unknown) => e);
+      const raw = await executePlan(admin, removePlan(fx.dialect, tenant.schemaName, tenant.username)).catch((e: unknown) => e);
       await admin.close();
       const error = fx.dialect.mapError(raw, { action: 'remove' });
       expect(error).toBeInstanceOf(PermissionError);

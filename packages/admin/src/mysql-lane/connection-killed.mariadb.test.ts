@@ -5,7 +5,7 @@ import { generatePassword } from '@tenantry/core';
 import { queryRows } from '@tenantry/testing';
 import { executePlan } from '../executor/execute-plan.js';
 import { InterceptingConnection, type Operation } from '../test-support/intercepting-connection.js';
-import { loginError, useMariadbFixture, type MariadbFixture } from '../test-support/mariadb-fixture.js';
+import { loginError, useMariadbFixture, type MariadbFixture, createPlan, removePlan } from '../test-support/mariadb-fixture.js';
 
 /*
  * The admin's connection dies in the middle of a create. The executor sends
@@ -56,7 +56,7 @@ describe('the admin connection killed at each step of create (MariaDB)', () => {
     for (let target = 0; target < operations.length; target++) {
       const name = fx.scratch.name(`kill_${target}`);
       const password = generatePassword();
-      const plan = fx.dialect.planCreateTenant({ schemaName: name, username: name, passwordSecret: await fx.dialect.passwordSecret(password) });
+      const plan = createPlan(fx.dialect, name, name, await fx.dialect.passwordSecret(password));
       const admin = await fx.connectAdmin();
       const connection = new InterceptingConnection(admin, async (_operation, index) => {
         if (index === target) await killAndWait(fx, Number(admin.threadId));
@@ -108,7 +108,7 @@ describe('the admin connection killed at each step of create (MariaDB)', () => {
     const connection = new InterceptingConnection(admin, async (_operation, index) => {
       if (index === target) await killAndWait(fx, Number(admin.threadId));
     });
-    await executePlan(connection, fx.dialect.planCreateTenant({ schemaName: name, username: name, passwordSecret: await fx.dialect.passwordSecret(password) })).catch(() => undefined);
+    await executePlan(connection, createPlan(fx.dialect, name, name, await fx.dialect.passwordSecret(password))).catch(() => undefined);
     await admin.close();
     const state = await fx.asRoot((c) => queryRows<{ state: string }>(c, `SELECT state FROM \`${fx.scratch.registryDatabase}\`.tenants WHERE schema_name = ?`, [name]));
     expect(state).toEqual([{ state: 'unlocking' }]);
@@ -122,7 +122,7 @@ describe('the admin connection killed at each step of create (MariaDB)', () => {
     await fx.createTenant(probe, probe);
     const recorderAdmin = await fx.connectAdmin();
     const recorder = new InterceptingConnection(recorderAdmin, async () => undefined);
-    await fx.run(fx.dialect.planRemoveTenant({ schemaName: probe, username: probe }), 'remove', {}, recorder);
+    await fx.run(removePlan(fx.dialect, probe, probe), 'remove', {}, recorder);
     await recorderAdmin.close();
     const operations = recorder.operations;
     const markAt = operations.findIndex((op) => /SET state = 'removing'/.test(op.text));
@@ -137,7 +137,7 @@ describe('the admin connection killed at each step of create (MariaDB)', () => {
       const connection = new InterceptingConnection(admin, async (_operation, index) => {
         if (index === target) await killAndWait(fx, Number(admin.threadId));
       });
-      const raw = await executePlan(connection, fx.dialect.planRemoveTenant({ schemaName: name, username: name })).catch((e: unknown) => e);
+      const raw = await executePlan(connection, removePlan(fx.dialect, name, name)).catch((e: unknown) => e);
       await admin.close();
       const listed = (await fx.listedSchemas()).includes(name);
       const login = await loginError(fx, name, tenant.password, name);

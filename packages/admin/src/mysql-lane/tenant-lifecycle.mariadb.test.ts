@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TenantAlreadyExistsError, TenantNotFoundError, TenantNotManagedError, TenantryError } from '@tenantry/core';
 import { Statement } from '@tenantry/sql';
 import { parseMysqlUrl, queryRows, withMysqlConnection, type MysqlConnection } from '@tenantry/testing';
-import { loginError, useMariadbFixture } from '../test-support/mariadb-fixture.js';
+import { loginError, useMariadbFixture, removePlan } from '../test-support/mariadb-fixture.js';
 
 /** The server's error number for `work`, or 0 when it succeeds. */
 async function errnoOf(work: Promise<unknown>): Promise<number> {
@@ -147,7 +147,7 @@ describe('MariaDB tenants through the MySQL dialect and the mysql2 driver', () =
         expect(await queryRows<{ d: string; u: string }>(c, 'SELECT DATABASE() AS d, CURRENT_USER() AS u')).toEqual([{ d: schemaName, u: `${username}@%` }]);
       });
       expect(fx.dialect.readVerification(await admin.query(fx.dialect.verificationQuery(schemaName, username)))).toEqual([]);
-      await fx.run(fx.dialect.planRemoveTenant({ schemaName, username }), 'remove', {}, admin);
+      await fx.run(removePlan(fx.dialect, schemaName, username), 'remove', {}, admin);
     } finally {
       await admin.close();
     }

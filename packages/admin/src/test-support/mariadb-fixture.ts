@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, inject } from 'vitest';
 import { generatePassword, type TenantryError } from '@tenantry/core';
-import type { ExecutablePlan } from '@tenantry/sql';
+import { parseTenantNames, parseTenantSpec, type ExecutablePlan } from '@tenantry/sql';
 import { MysqlDialect } from '@tenantry/sql/mysql';
 import { createMariadbScratch, parseMysqlUrl, withMysqlConnection, queryRows, type MariadbAdminLane, type MariadbScratch, type MysqlConnection } from '@tenantry/testing';
 import type {} from '@tenantry/testing/mariadb-vitest-context';
@@ -75,16 +75,17 @@ export function useMariadbFixture(): MariadbFixture {
       run,
       async createTenant(schemaName: string, username: string, connection?: DriverConnection) {
         const password = generatePassword();
-        const plan = dialect.planCreateTenant({ schemaName, username, passwordSecret: await dialect.passwordSecret(password) });
+        const plan = createPlan(dialect, schemaName, username, await dialect.passwordSecret(password));
         await run(plan, `create tenant "${schemaName}"`, { schemaName, username }, connection);
         return { schemaName, username, password, connectionString: dialect.tenantConnectionString(scratch.adminUrl, { username, password, database: schemaName }) };
       },
       async removeTenant(schemaName: string, username: string) {
-        await run(dialect.planRemoveTenant({ schemaName, username }), `remove tenant "${schemaName}"`, { schemaName, username });
+        await run(removePlan(dialect, schemaName, username), `remove tenant "${schemaName}"`, { schemaName, username });
       },
       async rotatePassword(schemaName: string, username: string, options: { terminateSessions?: boolean } = {}) {
         const password = generatePassword();
-        await run(dialect.planRotatePassword({ schemaName, username, passwordSecret: await dialect.passwordSecret(password), ...options }), `rotate the password of "${schemaName}"`, { schemaName, username });
+        const names = parseTenantNames({ schemaName, username }, dialect.rules);
+        await run(dialect.planRotatePassword({ ...names, passwordSecret: await dialect.passwordSecret(password), terminateSessions: options.terminateSessions ?? false }), `rotate the password of "${schemaName}"`, { schemaName, username });
         return password;
       },
       async listedSchemas() {
@@ -97,12 +98,22 @@ export function useMariadbFixture(): MariadbFixture {
       },
       asRoot: <T>(work: (c: MysqlConnection) => Promise<T>) => withMysqlConnection(rootUrl, work),
     } satisfies MariadbFixture);
-    await run(dialect.planPrepare(), 'prepare');
+    await run(dialect.planPrepareOffline().plan, 'prepare');
   });
   afterAll(async () => {
     await fixture.scratch?.cleanup();
   });
   return fixture;
+}
+
+/** The create plan `DatabaseAdmin` builds, from names it parsed. */
+export function createPlan(dialect: MysqlDialect, schemaName: string, username: string, passwordSecret: string): ExecutablePlan {
+  return dialect.planCreateTenant({ tenant: parseTenantSpec({ schemaName, username }, dialect), passwordSecret, requirePreparedDatabase: true });
+}
+
+/** The remove plan `DatabaseAdmin` builds, from names it parsed. */
+export function removePlan(dialect: MysqlDialect, schemaName: string, username: string): ExecutablePlan {
+  return dialect.planRemoveTenant({ ...parseTenantNames({ schemaName, username }, dialect.rules), dropOwnedInOtherDatabases: false });
 }
 
 /** What the server holds under a prefix: accounts (with their JSON), database grants, databases, registry rows. */

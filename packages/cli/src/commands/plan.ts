@@ -1,4 +1,3 @@
-import { validateCreationOptions, validateRoleName, validateSchemaName, type TenantConfig } from '@tenantry/core';
 import type { Plan } from '@tenantry/sql';
 import { booleanValue, dateValue, helpOption, integerValue, jsonOption, listValue, requireString, stringValue, type ParsedArgs } from '../args.js';
 import type { CommandContext, CommandDefinition } from '../command.js';
@@ -35,42 +34,37 @@ export interface PlanOptions {
  */
 export async function printPlan(options: PlanOptions, context: CommandContext): Promise<number> {
   const { output, command } = context;
-  const { createDialect, planCreateTenant, planPrepareDatabase, planRemoveTenant, planRotatePassword } = await import('@tenantry/sql');
-  const { placeholderVerifier, planText } = await import('../plans.js');
+  const { createDialect, parseTenantNames, parseTenantSpec } = await import('@tenantry/sql');
+  const { placeholderPassword, planText } = await import('../plans.js');
   const major = options.serverMajor ?? 18;
-  const dialect = createDialect('postgres', { serverVersionNum: major * 10_000 });
+  const dialect = createDialect(OFFLINE_DIALECT);
+  // The server's facts, as the command line gives them: no server to read them from.
+  const facts = {
+    versionNum: major * 10_000,
+    version: String(major),
+    database: options.database ?? '',
+    adminRole: options.adminRole ?? 'the admin',
+    isSuperuser: options.adminRole === undefined,
+    missingToCreate: [],
+  };
   const ref = () => ({ schemaName: options.schemaName!, username: options.username! });
-  const passwordVerifier = await placeholderVerifier();
+  const passwordSecret = await dialect.passwordSecret(placeholderPassword(), { scramIterations: 4096 });
   const plan: Plan = asUsage(command, () => {
     switch (options.action) {
       case 'create': {
-        const config: TenantConfig = { ...ref(), ...options.fields };
-        validateSchemaName(config.schemaName);
-        validateRoleName(config.username);
-        return planCreateTenant({ ...ref(), ...validateCreationOptions(config), database: options.database!, passwordVerifier }, dialect);
+        const tenant = parseTenantSpec({ ...ref(), ...options.fields }, dialect);
+        return dialect.planCreateTenant({ tenant, passwordSecret, requirePreparedDatabase: true }, facts);
       }
       case 'remove':
-        return planRemoveTenant({ ...ref(), nonSuperuserAdmin: options.adminRole }, dialect);
+        return dialect.planRemoveTenant({ ...parseTenantNames(ref(), dialect.rules), dropOwnedInOtherDatabases: false }, facts);
       case 'rotate-password':
-        return planRotatePassword(
-          {
-            ...ref(),
-            passwordVerifier,
-            validUntil: options.validUntil,
-            terminateSessions: options.terminateSessions ?? false,
-            nonSuperuserAdmin: options.adminRole,
-          },
-          dialect,
+        return dialect.planRotatePassword(
+          { ...parseTenantNames(ref(), dialect.rules), passwordSecret, validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false },
+          facts,
         );
       case 'init':
         // What prepare runs on a database nobody prepared yet: PUBLIC holds the defaults of that version.
-        return planPrepareDatabase(
-          {
-            publicPrivileges: dialect.capabilities.publicSchemaLockedByDefault ? ['USAGE'] : ['CREATE', 'USAGE'],
-            grantUsageTo: [...new Set(options.keepPublicFor ?? [])],
-          },
-          dialect,
-        );
+        return dialect.planPrepareOffline(facts, { keepPublicFor: [...new Set(options.keepPublicFor ?? [])] }).plan;
     }
   });
   if (options.json) {
@@ -84,6 +78,9 @@ export async function printPlan(options: PlanOptions, context: CommandContext): 
   );
   return ExitCode.ok;
 }
+
+/** `tenantry plan` plans for PostgreSQL: the dialect whose plans depend on no state but the version. */
+const OFFLINE_DIALECT = 'postgres';
 
 /** The majors @tenantry/sql plans for (its SUPPORTED_POSTGRES_MAJORS; a test keeps them equal). Here so --help needs no import of it. */
 export const PLAN_MAJORS: readonly number[] = [14, 15, 16, 17, 18];

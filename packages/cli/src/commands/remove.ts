@@ -46,12 +46,13 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
       return ExitCode.ok;
     }
     if (!options.yes) {
-      // Check it exists and is Tenantry's before asking (the same checks removeTenant makes again).
-      await handle.admin.planRemoveTenant(ref, removeOptions);
-      const elsewhere = removeOptions.dropOwnedInOtherDatabases ? `, DROP OWNED BY ${JSON.stringify(ref.username)} in the other databases where it has objects` : '';
+      // Check it exists and is Tenantry's before asking (the same checks removeTenant makes again), and show what would run.
+      const plan = await handle.admin.planRemoveTenant(ref, removeOptions);
+      const elsewhere = removeOptions.dropOwnedInOtherDatabases ? ', what its login owns or holds in other databases,' : '';
       const answer = await ask(
         context,
-        `Remove tenant ${output.errStyle.bold(ref.schemaName)}: DROP SCHEMA ${JSON.stringify(ref.schemaName)} CASCADE (every table and row in it)${elsewhere} and DROP ROLE ${JSON.stringify(ref.username)}?\n` +
+        `Remove tenant ${output.errStyle.bold(ref.schemaName)}: its schema with every table and row in it${elsewhere} and its login ${JSON.stringify(ref.username)}? It runs:\n` +
+          planText(plan, 'nothing to run') +
           `This cannot be undone. Type the schema name to confirm: `,
       );
       if (answer !== ref.schemaName) {
@@ -62,7 +63,7 @@ export async function removeTenant(options: RemoveOptions, context: CommandConte
     }
     await handle.admin.removeTenant(ref, removeOptions);
     if (options.json) await output.json({ removed: true, ...ref });
-    else await output.out(`${output.style.green('✔')} Removed tenant ${output.style.bold(ref.schemaName)} (schema and everything in it, role ${JSON.stringify(ref.username)}).\n`);
+    else await output.out(`${output.style.green('✔')} Removed tenant ${output.style.bold(ref.schemaName)} (its schema with everything in it, and its login ${JSON.stringify(ref.username)}).\n`);
     return ExitCode.ok;
   });
 }

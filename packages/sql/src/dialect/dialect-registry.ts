@@ -1,27 +1,9 @@
-import type { TenantryDialect } from './tenantry-dialect.js';
-import type { TenantryDialect as SeamDialect } from './dialect.js';
+import type { TenantryDialect } from './dialect.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
 import { MysqlDialect } from './mysql/mysql-dialect.js';
 
 /** The dialects Tenantry ships, by name. */
 export type DialectName = 'postgres' | 'mysql';
-
-/** What a dialect is built for: the server's version (e.g. 180004), which changes some statements. */
-export interface DialectServer {
-  serverVersionNum: number;
-}
-
-const FACTORIES: Readonly<Record<'postgres', (server: DialectServer) => TenantryDialect>> = {
-  postgres: (server) => new PostgresDialect(server),
-};
-
-/** URL schemes and the dialect each selects. */
-const SCHEMES: Readonly<Record<string, DialectName>> = {
-  'postgres:': 'postgres',
-  'postgresql:': 'postgres',
-  'mysql:': 'mysql',
-  'mariadb:': 'mysql',
-};
 
 /** Options of the MySQL family's dialect that an admin may set. */
 export interface MysqlFamilyOptions {
@@ -35,16 +17,36 @@ export interface MysqlFamilyOptions {
   lockTimeoutMillis?: number;
 }
 
+/** Options of every dialect, each read by its own. */
+export interface DialectOptions {
+  mysql?: MysqlFamilyOptions | undefined;
+}
+
+/** The registry: one line per dialect. A dialect is a folder under `dialect/` and a line here. */
+const FACTORIES: Readonly<Record<DialectName, (options: DialectOptions) => TenantryDialect>> = {
+  postgres: () => new PostgresDialect(),
+  mysql: (options) => new MysqlDialect(options.mysql),
+};
+
+/** URL schemes and the dialect each selects. */
+const SCHEMES: Readonly<Record<string, DialectName>> = {
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+  'mysql:': 'mysql',
+  'mariadb:': 'mysql',
+};
+
 /**
- * The dialect `name` for a server of that version. A dialect is a folder under
- * `dialect/` and a line in this registry.
+ * The dialect `name`, with its options.
  *
  * ```ts
- * const dialect = createDialect('postgres', { serverVersionNum: 180004 });
+ * const dialect = createDialect('mysql', { mysql: { flavor: 'mariadb' } });
  * ```
  */
-export function createDialect(name: 'postgres', server: DialectServer): TenantryDialect {
-  return FACTORIES[name](server);
+export function createDialect(name: DialectName, options: DialectOptions = {}): TenantryDialect {
+  const factory = FACTORIES[name];
+  if (factory === undefined) throw new RangeError(`Unknown dialect "${String(name)}": expected one of ${Object.keys(FACTORIES).join(', ')}.`);
+  return factory(options);
 }
 
 /** The dialect a connection URL's scheme selects, or undefined for a scheme Tenantry does not run. */
@@ -53,11 +55,8 @@ export function dialectNameForUrl(url: string): DialectName | undefined {
   return scheme === undefined ? undefined : SCHEMES[scheme];
 }
 
-/**
- * The dialect behind the seam for a URL of a family that runs there (MySQL,
- * MariaDB); undefined for PostgreSQL, which `DatabaseAdmin` still runs on its
- * own path until it moves behind the seam too.
- */
-export function seamDialectForUrl(url: string, options: MysqlFamilyOptions = {}): SeamDialect | undefined {
-  return dialectNameForUrl(url) === 'mysql' ? new MysqlDialect(options) : undefined;
+/** The dialect for a connection URL, by its scheme; undefined for a scheme Tenantry does not run. */
+export function dialectForUrl(url: string, options: DialectOptions = {}): TenantryDialect | undefined {
+  const name = dialectNameForUrl(url);
+  return name === undefined ? undefined : createDialect(name, options);
 }

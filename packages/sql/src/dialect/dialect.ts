@@ -1,28 +1,29 @@
 import type { CompiledQuery } from 'kysely';
-import type { TenantryError } from '@tenantry/core';
-import type { ExecutablePlan } from '../executable-plan.js';
+import type { RemovalBlocker, TenantryError } from '@tenantry/core';
+import type { CheckStep, ExecutablePlan } from '../executable-plan.js';
+import type { Plan } from '../plan.js';
+import type { Statement } from '../statement.js';
+import type { CreationOptionName, NameRules, TenantNames, TenantSpec } from './tenant-spec.js';
 
 /*
- * The seam every database family stands behind (the MySQL family today; the
- * PostgreSQL dialect still implements the older `tenantry-dialect.ts` and
- * moves here next, see docs/architecture/dialect-seam.md), after Kysely's `Dialect`: a
- * small factory of pure parts (rules, secrets, plans, catalog queries, error
- * mapping). The I/O half, one driver per client library (`pg`, `mysql2`),
- * lives in @tenantry/admin and knows no dialect; the orchestrator runs the
- * plans a dialect returns with one executor. A new dialect is a folder under
- * `dialect/` and a line in `dialect-registry.ts`.
+ * The seam every database family stands behind (PostgreSQL, the MySQL
+ * family), after Kysely's `Dialect`: a small factory of pure parts (rules,
+ * secrets, plans, catalog readers, error mapping). The I/O half, one driver
+ * per client library (`pg`, `mysql2`), lives in @tenantry/admin and knows no
+ * dialect; the orchestrator runs the plans a dialect returns with one
+ * executor. A new dialect is a folder under `dialect/` and a line in
+ * `dialect-registry.ts`. See docs/architecture/dialect-seam.md.
  */
 
 /** The client library a dialect's plans run through; admin loads it lazily. */
 export type DialectClient = 'pg' | 'mysql2';
 
-/** A dialect's identifier rules: each returns the name or throws `ValidationError` naming the rule. */
-export interface NameRules {
-  /** The tenant's schema (PostgreSQL) or database (MySQL) name. */
-  validateSchemaName(value: unknown, field?: string): string;
-  /** The tenant's login name. */
-  validateUsername(value: unknown, field?: string): string;
-}
+/**
+ * Runs one catalog query where the caller stands (a transaction or a
+ * connection of the admin's) and returns its rows. A dialect's readers take
+ * one and do no I/O of their own, as Kysely's `DatabaseIntrospector` does.
+ */
+export type CatalogReader = <Row>(query: CompiledQuery<Row>) => Promise<Row[]>;
 
 /** What the orchestrator knows about the server and the admin, read once per `DatabaseAdmin`. */
 export interface ServerFacts {
@@ -35,6 +36,8 @@ export interface ServerFacts {
   /** The admin as the server names it: a role, or `'user'@'host'`. */
   readonly adminRole: string;
   readonly isSuperuser: boolean;
+  /** What the admin lacks to create tenants, each with how to grant it; empty when it can. */
+  readonly missingToCreate: readonly string[];
 }
 
 /** What an error is about, so the mapped error names the object and the fix. */
@@ -46,46 +49,6 @@ export interface ErrorContext {
   adminRole?: string | undefined;
   /** The admin's lock timeout, for the message of a lock timeout. */
   lockTimeoutMillis?: number | undefined;
-}
-
-/**
- * A database family's way of doing each tenant lifecycle step: statements,
- * catalog queries and their readers, never I/O.
- */
-export interface TenantryDialect {
-  /** `postgres`, `mysql`, ... */
-  readonly name: string;
-  readonly client: DialectClient;
-  readonly rules: NameRules;
-  /** The query whose one row `readServerFacts` reads. */
-  serverFactsQuery(): CompiledQuery<unknown>;
-  readServerFacts(row: unknown): ServerFacts;
-  /** What the server stores for a password (a SCRAM verifier, a mysql_native_password hash): the plaintext never reaches SQL. */
-  passwordSecret(password: string, options: { scramIterations: number }): Promise<string>;
-  /** Maps a driver error to a typed Tenantry error whose message names the fix and holds no secret. */
-  mapError(error: unknown, context: ErrorContext): TenantryError;
-  /** Where and as whom the admin connects, from its URL (the driver's input). WARNING: holds the password. */
-  adminConnection(adminUrl: string): AdminConnectionParts;
-  /** The connection string a tenant gets: the admin's server, the tenant's login and schema. */
-  tenantConnectionString(adminUrl: string, tenant: { username: string; password: string; database: string }): string;
-  /** Whether `prepare` already ran: the query, and its reader. */
-  preparedQuery(): CompiledQuery<unknown>;
-  readPrepared(rows: readonly unknown[]): boolean;
-  /** What `prepare` runs (idempotent). */
-  planPrepare(): ExecutablePlan;
-  planCreateTenant(spec: { schemaName: string; username: string; passwordSecret: string }): ExecutablePlan;
-  planRemoveTenant(spec: { schemaName: string; username: string }): ExecutablePlan;
-  planRotatePassword(spec: { schemaName: string; username: string; passwordSecret: string; terminateSessions?: boolean }): ExecutablePlan;
-  /** One page of listed tenants, keyset on the schema name; rows read by `readTenant`. */
-  listTenantsQuery(spec: { limit?: number; after?: string | undefined }): CompiledQuery<unknown>;
-  /** The row of one schema name, read by `readTenant`. */
-  tenantQuery(schemaName: string): CompiledQuery<unknown>;
-  /** A listed tenant, or undefined for a row that is not one (half made, half removed). */
-  readTenant(row: unknown): TenantRecord | undefined;
-  /** The catalog facts of one tenant's isolation, read by `readVerification`. */
-  verificationQuery(schemaName: string, username: string): CompiledQuery<unknown>;
-  /** Each broken promise in words; empty when the tenant is isolated as promised. */
-  readVerification(rows: readonly unknown[]): string[];
 }
 
 /** Where and as whom to connect. */
@@ -106,6 +69,214 @@ export interface TenantRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** The login and the schema are there and belong together. */
   readonly intact: boolean;
+  /** The login's settings, where the dialect keeps any (PostgreSQL's role attributes). */
+  readonly login?: TenantLoginDetails | undefined;
+}
+
+/** A tenant login's attributes (PostgreSQL). */
+export interface TenantLoginDetails {
+  /** -1 for no limit. */
+  readonly connectionLimit: number;
+  readonly validUntil: Date | null;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly memberOf: readonly string[];
+  readonly members: readonly string[];
+}
+
+/** One page of tenants, keyset on the schema name. */
+export interface TenantRecordPage {
+  readonly tenants: readonly TenantRecord[];
+  /** The schema name to continue after; undefined on the last page. */
+  readonly nextCursor: string | undefined;
+}
+
+/** One promise of a tenant's isolation, checked against the catalog. */
+export interface VerificationCheck {
+  /** Stable identifier, e.g. `role.not-superuser`, `schema.no-public-access`. */
+  id: string;
+  /** The promise checked, in words. */
+  description: string;
+  ok: boolean;
+  /** What was found where the promise does not hold. */
+  detail?: string;
+}
+
+/** A tenant's isolation report. */
+export interface TenantVerification {
+  readonly schemaName: string;
+  readonly username: string;
+  readonly checks: readonly VerificationCheck[];
+}
+
+/** What `prepare` would run now, and what it found. */
+export interface PreparePlan {
+  readonly plan: ExecutablePlan;
+  /** Privileges PUBLIC held and loses (PostgreSQL's schema `public`); empty elsewhere. */
+  readonly revokedFromPublic: readonly string[];
+  /** Roles that keep USAGE on schema `public` by a grant of their own now (PostgreSQL). */
+  readonly grantedUsageTo: readonly string[];
+}
+
+/** Options of `prepare` that a dialect may read. */
+export interface PrepareSpec {
+  /** PostgreSQL: roles (the admin included) that keep USAGE on schema `public`. */
+  readonly keepPublicFor: readonly string[];
+}
+
+/** A tenant to create: validated names and options, and the secret the server stores for its password. */
+export interface CreateTenantPlanSpec {
+  readonly tenant: TenantSpec;
+  /** What the server stores for the password (`passwordSecret`): never the plaintext. */
+  readonly passwordSecret: string;
+  /** Stop when `prepare` never ran. */
+  readonly requirePreparedDatabase: boolean;
+  /** Recorded as the tenant's creation time; now when absent. */
+  readonly createdAt?: Date | undefined;
+}
+
+/** A tenant to remove. */
+export interface RemoveTenantPlanSpec extends TenantNames {
+  /** The caller drops what the login has elsewhere first (`OtherDatabases`), so the plan does not stop on it. */
+  readonly dropOwnedInOtherDatabases: boolean;
+}
+
+/** A tenant's new password. */
+export interface RotatePasswordPlanSpec extends TenantNames {
+  readonly passwordSecret: string;
+  /** PostgreSQL: the new `VALID UNTIL`; null for never; undefined to keep it. */
+  readonly validUntil?: Date | null | undefined;
+  /** Also end the tenant's open sessions. */
+  readonly terminateSessions: boolean;
+}
+
+/**
+ * A database family's way of doing each tenant lifecycle step: statements,
+ * catalog readers and plans, never I/O of its own. `facts` are the server's,
+ * read once with `serverFactsQuery`; plans that differ by version read them.
+ */
+export interface TenantryDialect {
+  /** `postgres`, `mysql`, ... */
+  readonly name: string;
+  readonly client: DialectClient;
+  readonly rules: NameRules;
+  /** The creation options (`TenantConfig` fields) this dialect has; others are refused, naming the dialect. */
+  readonly creationOptions: ReadonlySet<CreationOptionName>;
+  /** The query whose one row `readServerFacts` reads. */
+  serverFactsQuery(): CompiledQuery<unknown>;
+  readServerFacts(row: unknown): ServerFacts;
+  /** What the server stores for a password (a SCRAM verifier, a mysql_native_password hash): the plaintext never reaches SQL. */
+  passwordSecret(password: string, options: { scramIterations: number }): Promise<string>;
+  /** Maps a driver error to a typed Tenantry error whose message names the fix and holds no secret. */
+  mapError(error: unknown, context: ErrorContext): TenantryError;
+  /** Where and as whom the admin connects, from its URL (the driver's input). WARNING: holds the password. */
+  adminConnection(adminUrl: string): AdminConnectionParts;
+  /** The connection string a tenant gets: the admin's server, the tenant's login and schema. */
+  tenantConnectionString(adminUrl: string, tenant: { username: string; password: string; database: string }): string;
+  /**
+   * A `DatabaseError` whose message is `prefix` plus the error's: the server's
+   * own errors kept whole, anything else (an error a migration throws) with
+   * its connection URLs redacted and not kept as cause.
+   */
+  toDatabaseError(prefix: string, error: unknown): TenantryError;
+  /** What `prepare` would run now (nothing when the server is prepared), read where it will run. */
+  planPrepare(read: CatalogReader, facts: ServerFacts, spec: PrepareSpec): Promise<PreparePlan>;
+  /** What `prepare` runs on a server never prepared, for previews without a connection. */
+  planPrepareOffline(facts: ServerFacts, spec: PrepareSpec): PreparePlan;
+  planCreateTenant(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
+  planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
+  planRotatePassword(spec: RotatePasswordPlanSpec, facts: ServerFacts): ExecutablePlan;
+  /** One page of managed tenants (those Tenantry created), ordered by schema name. */
+  readTenantPage(read: CatalogReader, page: { limit: number; after: string | undefined }, facts: ServerFacts): Promise<TenantRecordPage>;
+  /** One managed tenant by its schema name, with its login's details where the dialect keeps any; undefined when there is none. */
+  readTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantRecord | undefined>;
+  /**
+   * The isolation report of one managed tenant, read from the catalog.
+   * @throws TenantNotFoundError, TenantNotManagedError
+   */
+  verifyTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantVerification>;
+  /** Present where DDL is transactional: admin work runs in transactions (PostgreSQL). */
+  readonly transactions?: TransactionalSessions | undefined;
+  /** Present where a session can be handed to the tenant's login (PostgreSQL's SET ROLE). */
+  readonly roleSwitching?: RoleSwitching | undefined;
+  /** Present where a tenant's login can own or hold things in other databases of the server (PostgreSQL). */
+  readonly otherDatabases?: OtherDatabases | undefined;
+}
+
+/**
+ * A dialect whose DDL is transactional: plans run in one transaction, opened
+ * by the driver with these settings.
+ */
+export interface TransactionalSessions {
+  /**
+   * What every admin transaction sets first (its own, till it ends): names
+   * resolve in the system catalog only, literals are standard, lock waits end.
+   */
+  transactionSettings(options: { lockTimeoutMillis: number }): Statement[];
+  /** Opens a transaction: `BEGIN`, read-only for dry runs. */
+  begin(options: { readOnly: boolean }): Statement;
+  commit(): Statement;
+  rollback(): Statement;
+}
+
+/**
+ * A dialect that can hand a session to a tenant's login, so that code the
+ * tenant made (a trigger, a view over its function) never runs as the admin:
+ * the admin creates a short-lived delegate login that can only switch to the
+ * tenant and holds no rights of its own, and drops it afterwards.
+ */
+export interface RoleSwitching {
+  /** A fresh delegate login name. */
+  newDelegateName(): string;
+  /** Takes the tenant's locks until the transaction ends (the same as create and remove take). */
+  lockTenant(tenant: TenantNames): Statement;
+  /** Stops unless the tenant is whole and Tenantry's. */
+  wholeTenantCheck(tenant: TenantNames, facts: ServerFacts): CheckStep;
+  createDelegate(spec: { delegate: string; tenantRole: string; passwordSecret: string; validUntil: Date }, facts: ServerFacts): Statement[];
+  dropDelegate(delegate: string, facts: ServerFacts): Statement[];
+  /** What a delegate that could not be dropped can still do, and how to drop it by hand. */
+  leftoverDelegateAdvice(delegate: string, tenantRole: string, validUntil: Date): string;
+  /** What a delegate's session sets at the start of its transaction. */
+  delegateSettings(): Statement[];
+  /** Whether the current login can switch to `tenantRole` already, and whether it holds a grant of its own there. */
+  switchStateQuery(tenantRole: string, facts: ServerFacts): CompiledQuery<RoleSwitchState>;
+  /** Lets `member` switch to `tenantRole` (never committed: revoked in the same transaction). */
+  grantSwitch(tenantRole: string, member: string, state: RoleSwitchState, facts: ServerFacts): Statement;
+  revokeSwitch(tenantRole: string, member: string, state: RoleSwitchState, facts: ServerFacts): Statement;
+  /** Act as the tenant: what is created belongs to it, names resolve in its schema. */
+  enterTenant(tenant: TenantNames): Statement[];
+  /** Act as the session's own login again. */
+  leaveTenant(): Statement[];
+  /** The login the session acts as now. */
+  currentRoleQuery(): CompiledQuery<{ role: string }>;
+}
+
+/** What `RoleSwitching.switchStateQuery` reads. */
+export interface RoleSwitchState {
+  can_set_role: boolean;
+  has_own_grant: boolean;
+}
+
+/**
+ * A dialect where a tenant's login can own or hold things in other databases
+ * of the server, which its removal must find, describe and (on request) drop.
+ * The admin connects to each such database and runs these there; never a
+ * tenant's object.
+ */
+export interface OtherDatabases {
+  /** What the login has in other databases, from the shared catalog; read by `databasesOf` and `countedBlockers`. */
+  dependenciesQuery(username: string): CompiledQuery<unknown>;
+  databasesOf(rows: readonly unknown[]): string[];
+  /** One blocker per database, by counts (all the shared catalog tells). */
+  countedBlockers(rows: readonly unknown[]): RemovalBlocker[];
+  /** Run in one other database: its objects in words, at most `limit`; read by `readDescriptions`. */
+  describeQuery(username: string, limit: number): CompiledQuery<unknown>;
+  readDescriptions(rows: readonly unknown[]): { objects: string[]; total: number } | undefined;
+  /** Run in one other database: drops what the login owns and holds there. */
+  dropOwnedStatements(username: string, database: string, facts: ServerFacts): Statement[];
+  /** The database a connection reached. */
+  currentDatabaseQuery(): CompiledQuery<{ database: string }>;
+  /** The remove plan for a dry run, with what would run in each other database shown where it runs in order. */
+  previewRemoval(plan: ExecutablePlan, username: string, databases: readonly string[], facts: ServerFacts): Plan;
 }
 
 /** A plan builder's output, for the executor. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { TenantRef } from '@tenantry/core';
-import { advisoryLockKey } from '@tenantry/sql';
+import { advisoryLockKey } from '@tenantry/sql/postgres';
 
 /**
  * A lock a blocker session takes so that one statement of a plan, and no

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../plans/plan-specs.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../page-size.js';
 import type { MysqlFlavor } from './mysql-dialect-config.js';
 import { accountsTable, globalPrivilegeExpression, lockedExpression, pluginExpression } from './mysql-accounts.js';
 import { escapeGrantDatabase } from './mysql-identifiers.js';

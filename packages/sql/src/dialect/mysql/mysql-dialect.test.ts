@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@tenantry/core';
 import { formatPlan } from '../../plan.js';
+import { parseTenantNames, parseTenantSpec } from '../tenant-spec.js';
 import {
   CACHING_SHA2_HASH,
   MysqlDialect,
@@ -14,6 +15,11 @@ import {
 } from './index.js';
 
 const fixedSalt = Buffer.from('saltstringsaltstring', 'latin1');
+
+/** A create spec as `DatabaseAdmin` parses it. */
+function createSpec(dialect: MysqlDialect, schemaName: string, username: string, passwordSecret: string) {
+  return { tenant: parseTenantSpec({ schemaName, username }, dialect), passwordSecret, requirePreparedDatabase: true };
+}
 
 describe('password secrets', () => {
   it('mysql_native_password: * + upper hex of SHA1(SHA1(pw)) (vector measured on MariaDB 10.11, docs/dialects/mysql-facts.md)', () => {
@@ -101,7 +107,7 @@ describe('generated SQL, golden', () => {
   it.each(['mariadb', 'mysql'] as const)('create (%s; mysql is golden on paper only: MySQL 8 was not run)', async (flavor) => {
     const dialect = new MysqlDialect({ flavor });
     const secret = await secretFor(dialect);
-    const plan = dialect.planCreateTenant({ schemaName: 't_1', username: 'u1', passwordSecret: secret });
+    const plan = dialect.planCreateTenant(createSpec(dialect, 't_1', 'u1', secret));
     expect(plan.atomicity).toBe('compensation');
     const text = plan.statements.map((s) => s.text);
     const identified = flavor === 'mariadb' ? "IDENTIFIED BY PASSWORD '<redacted>'" : "IDENTIFIED WITH caching_sha2_password AS '<redacted>'";
@@ -131,7 +137,7 @@ describe('generated SQL, golden', () => {
 
   it.each(['mariadb', 'mysql'] as const)('remove and rotate (%s; mysql on paper only)', async (flavor) => {
     const dialect = new MysqlDialect({ flavor, tenantHost: '10.0.0.%' });
-    const remove = dialect.planRemoveTenant({ schemaName: 'acme', username: 'acme' }).statements.map((s) => s.text);
+    const remove = dialect.planRemoveTenant({ ...parseTenantNames({ schemaName: 'acme', username: 'acme' }, dialect.rules), dropOwnedInOtherDatabases: false }).statements.map((s) => s.text);
     expect(remove).toContain("ALTER USER IF EXISTS `acme`@`10.0.0.%` ACCOUNT LOCK");
     expect(remove.includes('KILL CONNECTION USER `acme`@`10.0.0.%`')).toBe(flavor === 'mariadb');
     expect(remove.slice(-5, -2)).toEqual([
@@ -139,7 +145,7 @@ describe('generated SQL, golden', () => {
       'DROP USER IF EXISTS `acme`@`10.0.0.%`',
       "DELETE FROM `tenantry`.`tenants` WHERE schema_name = 'acme' AND username = 'acme'",
     ]);
-    const rotate = dialect.planRotatePassword({ schemaName: 'acme', username: 'acme', passwordSecret: await secretFor(dialect) });
+    const rotate = dialect.planRotatePassword({ ...parseTenantNames({ schemaName: 'acme', username: 'acme' }, dialect.rules), passwordSecret: await secretFor(dialect), terminateSessions: false });
     expect(rotate.statements.map((s) => s.text)).toContain(
       flavor === 'mariadb' ? "ALTER USER `acme`@`10.0.0.%` IDENTIFIED BY PASSWORD '<redacted>'" : "ALTER USER `acme`@`10.0.0.%` IDENTIFIED WITH caching_sha2_password AS '<redacted>'",
     );
@@ -148,13 +154,13 @@ describe('generated SQL, golden', () => {
   it('redacts the hash in every printable form, and refuses a plaintext password', async () => {
     const dialect = new MysqlDialect();
     const secret = mysqlNativePasswordHash('pw');
-    const plan = dialect.planCreateTenant({ schemaName: 'acme', username: 'acme', passwordSecret: secret });
+    const plan = dialect.planCreateTenant(createSpec(dialect, 'acme', 'acme', secret));
     for (const printed of [formatPlan(plan), JSON.stringify(plan), inspect(plan, { depth: 10 }), JSON.stringify(plan.statements)]) {
       expect(printed).not.toContain(secret.slice(1));
     }
     expect(plan.statements.some((s) => s.sql.includes(secret))).toBe(true);
-    expect(() => dialect.planCreateTenant({ schemaName: 'acme', username: 'acme', passwordSecret: 'plaintext' })).toThrow(ValidationError);
-    expect(() => new MysqlDialect({ flavor: 'mysql' }).planCreateTenant({ schemaName: 'acme', username: 'acme', passwordSecret: secret })).toThrow(ValidationError);
+    expect(() => dialect.planCreateTenant(createSpec(dialect, 'acme', 'acme', 'plaintext'))).toThrow(ValidationError);
+    expect(() => new MysqlDialect({ flavor: 'mysql' }).planCreateTenant(createSpec(new MysqlDialect({ flavor: 'mysql' }), 'acme', 'acme', secret))).toThrow(ValidationError);
   });
 });
 

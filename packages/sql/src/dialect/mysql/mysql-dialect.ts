@@ -1,12 +1,26 @@
 import { sql, type CompiledQuery } from 'kysely';
-import type { TenantryError } from '@tenantry/core';
-import type { ExecutablePlan } from '../../executable-plan.js';
+import { TenantNotFoundError, type TenantryError } from '@tenantry/core';
+import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
-import type { AdminConnectionParts, ErrorContext, ServerFacts, TenantRecord, TenantryDialect } from '../dialect.js';
+import type {
+  AdminConnectionParts,
+  CatalogReader,
+  CreateTenantPlanSpec,
+  ErrorContext,
+  PreparePlan,
+  RemoveTenantPlanSpec,
+  RotatePasswordPlanSpec,
+  ServerFacts,
+  TenantRecord,
+  TenantRecordPage,
+  TenantryDialect,
+  TenantVerification,
+} from '../dialect.js';
+import type { CreationOptionName } from '../tenant-spec.js';
 import * as catalog from './mysql-catalog-queries.js';
 import { DEFAULT_MYSQL_LOCK_TIMEOUT_MILLIS, DEFAULT_MYSQL_REGISTRY_DATABASE, type MysqlDialectConfig, type MysqlFlavor } from './mysql-dialect-config.js';
 import { mysqlAdminConnection, mysqlServerAddress, mysqlTenantConnectionString } from './mysql-connection-string.js';
-import { mapMysqlError } from './mysql-error-mapping.js';
+import { mapMysqlError, mysqlToDatabaseError } from './mysql-error-mapping.js';
 import { MysqlNameRules } from './mysql-name-rules.js';
 import { mysqlPasswordSecret } from './mysql-password-secret.js';
 import { compileMysqlDdl } from './mysql-query-compiler.js';
@@ -15,10 +29,7 @@ import {
   planMysqlPrepare,
   planMysqlRemoveTenant,
   planMysqlRotatePassword,
-  type MysqlCreateTenantSpec,
   type MysqlPlanContext,
-  type MysqlRemoveTenantSpec,
-  type MysqlRotatePasswordSpec,
 } from './mysql-tenant-plans.js';
 
 /**
@@ -31,7 +42,8 @@ import {
  * ```ts
  * const dialect = new MysqlDialect({ flavor: 'mariadb' });
  * const secret = await dialect.passwordSecret(password, { scramIterations: 0 });
- * const plan = dialect.planCreateTenant({ schemaName: 'acme', username: 'acme', passwordSecret: secret });
+ * const tenant = parseTenantSpec({ schemaName: 'acme', username: 'acme' }, dialect);
+ * const plan = dialect.planCreateTenant({ tenant, passwordSecret: secret, requirePreparedDatabase: true }, facts);
  * ```
  *
  * The generated SQL (MariaDB), create, the central steps:
@@ -50,6 +62,8 @@ export class MysqlDialect implements TenantryDialect {
   readonly registryDatabase: string;
   readonly lockTimeoutMillis: number;
   readonly rules: MysqlNameRules;
+  /** None yet: connection limits, expiry and labels have no counterpart Tenantry promises here. */
+  readonly creationOptions: ReadonlySet<CreationOptionName> = new Set();
   readonly #context: MysqlPlanContext;
 
   constructor(config: MysqlDialectConfig = {}) {
@@ -83,6 +97,8 @@ export class MysqlDialect implements TenantryDialect {
       database: facts.database ?? '',
       adminRole: facts.admin,
       isSuperuser: Number(facts.is_super) > 0,
+      // What the admin lacks shows where it fails, named by the server (MySQL grants are many-shaped).
+      missingToCreate: Object.freeze([]),
     });
   }
 
@@ -95,30 +111,61 @@ export class MysqlDialect implements TenantryDialect {
     return mapMysqlError(error, { ...context, lockTimeoutMillis: context.lockTimeoutMillis ?? this.lockTimeoutMillis });
   }
 
-  /** Whether the registry is there already: read by `readPrepared`. */
-  preparedQuery(): CompiledQuery<unknown> {
-    return catalog.registryExistsQuery(this.#context);
+  toDatabaseError(prefix: string, error: unknown): TenantryError {
+    return mysqlToDatabaseError(prefix, error);
   }
 
-  readPrepared(rows: readonly unknown[]): boolean {
-    return Number((rows[0] as { prepared?: unknown } | undefined)?.prepared ?? 0) > 0;
+  /** The registry database and table, unless they are there already (nothing to run then). */
+  async planPrepare(read: CatalogReader): Promise<PreparePlan> {
+    const [row] = await read(catalog.registryExistsQuery(this.#context));
+    const prepared = Number((row as { prepared?: unknown } | undefined)?.prepared ?? 0) > 0;
+    return { plan: prepared ? executablePlan('prepare-database', 'compensation', []) : planMysqlPrepare(this.#context), revokedFromPublic: [], grantedUsageTo: [] };
   }
 
   /** The registry database and table (idempotent). */
-  planPrepare(): ExecutablePlan {
-    return planMysqlPrepare(this.#context);
+  planPrepareOffline(): PreparePlan {
+    return { plan: planMysqlPrepare(this.#context), revokedFromPublic: [], grantedUsageTo: [] };
   }
 
-  planCreateTenant(spec: MysqlCreateTenantSpec): ExecutablePlan {
-    return planMysqlCreateTenant(this.#context, this.#validated(spec));
+  planCreateTenant(spec: CreateTenantPlanSpec): ExecutablePlan {
+    const { schemaName, username } = spec.tenant;
+    return planMysqlCreateTenant(this.#context, { schemaName, username, passwordSecret: spec.passwordSecret });
   }
 
-  planRemoveTenant(spec: MysqlRemoveTenantSpec): ExecutablePlan {
-    return planMysqlRemoveTenant(this.#context, this.#validated(spec));
+  planRemoveTenant(spec: RemoveTenantPlanSpec): ExecutablePlan {
+    return planMysqlRemoveTenant(this.#context, { schemaName: spec.schemaName, username: spec.username });
   }
 
-  planRotatePassword(spec: MysqlRotatePasswordSpec): ExecutablePlan {
-    return planMysqlRotatePassword(this.#context, this.#validated(spec));
+  planRotatePassword(spec: RotatePasswordPlanSpec): ExecutablePlan {
+    const { schemaName, username, passwordSecret, terminateSessions } = spec;
+    return planMysqlRotatePassword(this.#context, { schemaName, username, passwordSecret, terminateSessions });
+  }
+
+  async readTenantPage(read: CatalogReader, page: { limit: number; after: string | undefined }): Promise<TenantRecordPage> {
+    const rows = await read(this.listTenantsQuery(page));
+    const tenants = rows.map((row) => this.tenantFromRow(row)).filter((tenant) => tenant !== undefined);
+    return { tenants, nextCursor: rows.length === page.limit ? rows.at(-1)?.schema_name : undefined };
+  }
+
+  async readTenant(read: CatalogReader, schemaName: string): Promise<TenantRecord | undefined> {
+    const [row] = await read(this.tenantQuery(schemaName));
+    return row === undefined ? undefined : this.tenantFromRow(row);
+  }
+
+  /** One check: the account's privileges are its own database's, and the registry agrees. */
+  async verifyTenant(read: CatalogReader, schemaName: string): Promise<TenantVerification> {
+    const record = await this.readTenant(read, schemaName);
+    if (!record) throw new TenantNotFoundError({ objectKind: 'schema', objectName: schemaName });
+    const problems = this.readVerification(await read(this.verificationQuery(record.schemaName, record.username)));
+    const check = {
+      id: 'account.isolation',
+      description: 'The account has every privilege on its own database and nothing else (no global privilege, no other database, no GRANT OPTION), and matches the registry.',
+    };
+    return {
+      schemaName: record.schemaName,
+      username: record.username,
+      checks: [problems.length === 0 ? { ...check, ok: true } : { ...check, ok: false, detail: problems.join(' ') }],
+    };
   }
 
   /** One page of listed tenants, keyset on the database name. */
@@ -157,7 +204,7 @@ export class MysqlDialect implements TenantryDialect {
   }
 
   /** A listed tenant from a row of `listTenantsQuery` or `tenantQuery`; undefined for one that is not listed. */
-  readTenant(row: unknown): TenantRecord | undefined {
+  tenantFromRow(row: unknown): TenantRecord | undefined {
     const tenant = row as catalog.MysqlTenantRow & { listed?: number };
     if (tenant.listed !== undefined && Number(tenant.listed) !== 1) return undefined;
     return Object.freeze({
@@ -172,9 +219,5 @@ export class MysqlDialect implements TenantryDialect {
   /** `mysql://user:password@host:port/database` on the admin URL's host and port, percent-encoded. */
   tenantConnectionString(adminUrl: string, tenant: { username: string; password: string; database: string }): string {
     return mysqlTenantConnectionString(mysqlServerAddress(adminUrl), tenant);
-  }
-
-  #validated<T extends { schemaName: string; username: string }>(spec: T): T {
-    return { ...spec, schemaName: this.rules.validateSchemaName(spec.schemaName), username: this.rules.validateUsername(spec.username) };
   }
 }

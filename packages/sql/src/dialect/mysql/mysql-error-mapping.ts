@@ -1,4 +1,4 @@
-import { ConnectionError, DatabaseError, PermissionError, TenantAlreadyExistsError, TenantBusyError, TenantryError } from '@tenantry/core';
+import { ConnectionError, DatabaseError, PermissionError, redactConnectionString, TenantAlreadyExistsError, TenantBusyError, TenantryError } from '@tenantry/core';
 import type { ErrorContext } from '../dialect.js';
 
 /** The fields of a mysql2 error that the mapping reads. */
@@ -80,4 +80,22 @@ export function mapMysqlError(error: unknown, context: ErrorContext): TenantryEr
     return new DatabaseError({ message: `Could not ${context.action}: Tenantry's registry is missing (${message}). Run \`await admin.prepare()\` (CLI: \`tenantry init\`) once.`, ...base });
   }
   return new DatabaseError({ message: `Could not ${context.action}: ${message}`, ...base });
+}
+
+/**
+ * A `DatabaseError` whose message is `prefix` plus the error's. A server's
+ * error (errno and SQLSTATE) is kept as cause, its message scrubbed; anything
+ * else (an error a migration throws) might carry a secret, so its URLs are
+ * redacted and it is not kept.
+ */
+export function mysqlToDatabaseError(prefix: string, error: unknown): DatabaseError {
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as MysqlDriverError;
+  const fromServer = typeof fields.errno === 'number' && typeof fields.sqlState === 'string';
+  const message = typeof fields.message === 'string' ? fields.message : String(error);
+  if (fromServer && 'sql' in fields) delete fields.sql;
+  return new DatabaseError({
+    sqlState: fromServer ? fields.sqlState : undefined,
+    cause: fromServer ? error : undefined,
+    message: prefix + scrubMysqlMessage(message.replace(/(?:mysql|mariadb):\/\/\S*/gi, (url) => redactConnectionString(url))),
+  });
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '@tenantry/core';
-import type { NameRules } from '../dialect.js';
+import type { NameRules } from '../tenant-spec.js';
 import type { MysqlFlavor } from './mysql-dialect-config.js';
 import { escapeGrantDatabase } from './mysql-identifiers.js';
 

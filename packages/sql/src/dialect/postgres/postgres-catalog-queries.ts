@@ -1,7 +1,8 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { compiler } from '../../compile-sql.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
-import { DEFAULT_PAGE_SIZE, type ListTenantsSpec } from '../../plans/plan-specs.js';
+import { DEFAULT_PAGE_SIZE } from '../../page-size.js';
+import type { ListTenantsSpec } from './postgres-plan-specs.js';
 import type {
   ManagedSchemaRow,
   RoleCommentRow,
@@ -10,7 +11,7 @@ import type {
   PublicSchemaStateRow,
   ServerFactsRow,
   TenantStateRow,
-} from '../tenantry-dialect.js';
+} from './postgres-catalog-rows.js';
 
 
 export function serverFactsQuery(): CompiledQuery<ServerFactsRow> {

@@ -1,11 +1,15 @@
-/** Options of the PostgreSQL dialect. */
-export interface PostgresDialectConfig {
-  /**
-   * The server's `server_version_num` (e.g. 160004). Version differences are
-   * decided here and nowhere else. Default: 160000, the rules of PostgreSQL 16+.
-   */
-  serverVersionNum?: number;
-}
-
 /** The oldest and newest majors Tenantry is tested against. */
 export const SUPPORTED_POSTGRES_MAJORS = [14, 15, 16, 17, 18] as const;
+
+/**
+ * `GRANT role TO r WITH SET ..., INHERIT ...` is understood, and CREATEROLE
+ * drops only roles it holds ADMIN OPTION on: PostgreSQL 16 and later.
+ */
+export function hasRoleGrantOptions(serverVersionNum: number): boolean {
+  return serverVersionNum >= 160000;
+}
+
+/** A new database's `public` schema already denies CREATE to PUBLIC: PostgreSQL 15 and later. */
+export function publicSchemaLockedByDefault(serverVersionNum: number): boolean {
+  return serverVersionNum >= 150000;
+}

@@ -10,7 +10,7 @@ import {
   redactConnectionString,
 } from '@tenantry/core';
 import type { ErrorContext } from '../dialect.js';
-import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '../../plans/plan-specs.js';
+import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from './postgres-plan-specs.js';
 
 interface PgErrorShape {
   code?: string;

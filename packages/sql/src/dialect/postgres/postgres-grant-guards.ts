@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
-import { PRIVILEGED_SETTING_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from '../../plans/plan-specs.js';
+import { PRIVILEGED_SETTING_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from './postgres-plan-specs.js';
 
 /*
  * Guards on what a new tenant is given besides its schema: per-role settings

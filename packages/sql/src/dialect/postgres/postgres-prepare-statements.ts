@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { PermissionError } from '@tenantry/core';
-import type { PrepareDatabaseSpec } from '../../plans/plan-specs.js';
+import type { PrepareDatabaseSpec } from './postgres-plan-specs.js';
 import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
 import { publicSchemaStateQuery } from './postgres-catalog-queries.js';
 

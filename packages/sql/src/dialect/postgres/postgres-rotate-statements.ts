@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
-import type { RotatePasswordSpec } from '../../plans/plan-specs.js';
+import type { RotatePasswordSpec } from './postgres-plan-specs.js';
 import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
 import { tenantStateQuery } from './postgres-catalog-queries.js';
 import { checkManagedTenant } from './postgres-tenant-checks.js';

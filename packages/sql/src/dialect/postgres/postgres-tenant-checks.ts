@@ -1,6 +1,6 @@
 import { PermissionError, TenantNotFoundError, TenantNotManagedError } from '@tenantry/core';
 import { decodeRoleMarker, decodeSchemaMarker } from '../../tenant-marker.js';
-import type { TenantStateRow } from '../tenantry-dialect.js';
+import type { TenantStateRow } from './postgres-catalog-rows.js';
 
 /**
  * Refuses anything that is not a whole tenant created by Tenantry in this

@@ -15,7 +15,7 @@ import {
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
   type CreateTenantSpec,
   type RemoveTenantSpec,
-} from '../../plans/plan-specs.js';
+} from './postgres-plan-specs.js';
 
 /** What a dry run shows in place of a password verifier. */
 export const REDACTED_VERIFIER = '[redacted SCRAM-SHA-256 verifier]';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError } from '@tenantry/core';
-import { adminConfigForDatabase } from './other-database-connection.js';
+import { adminConfigForDatabase } from './pg-driver-pool.js';
 
 /** A pool that is never connected: only its options are read. */
 const poolOf = (config: pg.PoolConfig) => new pg.Pool(config);

@@ -10,7 +10,7 @@ import {
   type PgSslSetting,
   type TenantTlsOptions,
 } from '@tenantry/core';
-import { listenToPoolClients } from './client-error-listener.js';
+import { listenToPoolClients } from './pg-client-error-listener.js';
 
 /**
  * What `DatabaseAdmin` accepts: the seed's URL, a `pg` pool config, or a pool

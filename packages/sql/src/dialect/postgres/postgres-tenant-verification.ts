@@ -1,9 +1,7 @@
-import { TenantNotFoundError, TenantNotManagedError, validateSchemaName } from '@tenantry/core';
-import { decodeRoleMarker, decodeSchemaMarker, MARKER_PREFIX } from '@tenantry/sql';
-import { tenantVerificationQuery, type ReachableRole, type TenantVerificationRow } from '@tenantry/sql/postgres';
-import type { AdminSession } from './admin-session.js';
-import type { VerificationCheck, VerificationReport } from './database-admin-options.js';
-import type { ErrorContext } from './map-database-error.js';
+import { TenantNotFoundError, TenantNotManagedError } from '@tenantry/core';
+import { decodeRoleMarker, decodeSchemaMarker, MARKER_PREFIX } from '../../tenant-marker.js';
+import type { CatalogReader, TenantVerification, VerificationCheck } from '../dialect.js';
+import { tenantVerificationQuery, type ReachableRole, type TenantVerificationRow } from './postgres-verification-queries.js';
 
 /**
  * The isolation report of one managed tenant, read from the catalog (one
@@ -25,29 +23,22 @@ import type { ErrorContext } from './map-database-error.js';
  * migrator) or is predefined (`pg_*`): memberships recorded in the marker
  * (`memberOf`) are no exception.
  *
- * @throws ValidationError for a bad schema name, before any I/O.
  * @throws TenantNotFoundError when the schema, or the role its marker names, does not exist.
  * @throws TenantNotManagedError when the schema carries no Tenantry marker.
  */
-export async function verifyTenant(session: AdminSession, schemaName: string): Promise<VerificationReport> {
-  const schema = validateSchemaName(schemaName);
-  const facts = await session.serverFacts();
-  const context: ErrorContext = { action: `verify tenant "${schema}"`, schemaName: schema, database: facts.row.database, adminRole: facts.row.admin_role };
-  const spec = { schemaName: schema, roleGrantOptions: facts.dialect.capabilities.roleGrantOptions };
-
-  let [row] = await session.read(tenantVerificationQuery(spec), context);
+export async function verifyPostgresTenant(read: CatalogReader, schemaName: string, roleGrantOptions: boolean): Promise<TenantVerification> {
+  const spec = { schemaName, roleGrantOptions };
+  let [row] = await read(tenantVerificationQuery(spec));
   const marker = decodeSchemaMarker(row?.schema_comment);
   if (row && marker && row.role_name !== marker.role) {
     // The query reads the role's name from the marker only when it needs no
     // JSON escapes, and never decides alone: ask again, naming the role.
-    [row] = await session.read(tenantVerificationQuery({ ...spec, username: marker.role }), { ...context, username: marker.role });
+    [row] = await read(tenantVerificationQuery({ ...spec, username: marker.role }));
   }
-  if (!row?.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: schema });
-  if (!marker) throw new TenantNotManagedError({ objectKind: 'schema', objectName: schema, reason: 'it carries no Tenantry marker' });
+  if (!row?.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: schemaName });
+  if (!marker) throw new TenantNotManagedError({ objectKind: 'schema', objectName: schemaName, reason: 'it carries no Tenantry marker' });
   if (row.role_name === null) throw new TenantNotFoundError({ objectKind: 'role', objectName: marker.role });
-
-  const checks = buildChecks(row as VerifiedRow, schema, marker.role);
-  return { schemaName: schema, username: marker.role, ok: checks.every((check) => check.ok), checks };
+  return { schemaName, username: marker.role, checks: buildChecks(row as VerifiedRow, schemaName, marker.role) };
 }
 
 /** The row once schema and role are known to exist: their columns are not null. */

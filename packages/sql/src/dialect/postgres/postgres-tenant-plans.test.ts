@@ -1,9 +1,45 @@
 import { inspect } from 'node:util';
 import { scramSha256Verifier, ValidationError } from '@tenantry/core';
 import { describe, expect, it } from 'vitest';
-import { formatPlan, planToScript } from '../plan.js';
-import { decodeRoleMarker, decodeSchemaMarker } from '../tenant-marker.js';
-import { planCreateTenant, planListTenants, planPrepareDatabase, planRemoveTenant } from './tenant-plans.js';
+import type { TenantConfig } from '@tenantry/core';
+import { executablePlan } from '../../executable-plan.js';
+import { validatePageLimit } from '../../page-size.js';
+import { formatPlan, planToScript } from '../../plan.js';
+import { decodeRoleMarker, decodeSchemaMarker } from '../../tenant-marker.js';
+import type { ServerFacts } from '../dialect.js';
+import { parseTenantNames, parseTenantSpec } from '../tenant-spec.js';
+import { listTenantsQuery } from './postgres-catalog-queries.js';
+import { PostgresDialect } from './postgres-dialect.js';
+import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
+
+// Golden tests of the PostgreSQL plans, built as `DatabaseAdmin` builds them:
+// the input parsed into a spec, the server's facts given.
+const dialect = new PostgresDialect();
+
+function factsFor(over: Partial<ServerFacts> = {}): ServerFacts {
+  return { versionNum: 180000, version: '180000', database: 'app', adminRole: 'admin', isSuperuser: true, missingToCreate: [], ...over };
+}
+
+function planCreateTenant(spec: TenantConfig & { passwordVerifier: string; database: string; createdAt?: Date; requirePreparedDatabase?: boolean }) {
+  const { passwordVerifier, database, createdAt, requirePreparedDatabase = true, ...config } = spec;
+  const tenant = parseTenantSpec(config, dialect);
+  return dialect.planCreateTenant({ tenant, passwordSecret: passwordVerifier, requirePreparedDatabase, createdAt }, factsFor({ database }));
+}
+
+/** A remove plan; `nonSuperuserAdmin` is the admin's role when it is not superuser. */
+function planRemoveTenant(spec: { schemaName: string; username: string; nonSuperuserAdmin?: string; dropOwnedInOtherDatabases?: boolean }, versionNum = 180000) {
+  const admin = { isSuperuser: spec.nonSuperuserAdmin === undefined, adminRole: spec.nonSuperuserAdmin ?? 'admin', versionNum };
+  return dialect.planRemoveTenant({ ...parseTenantNames(spec, dialect.rules), dropOwnedInOtherDatabases: spec.dropOwnedInOtherDatabases ?? false }, factsFor(admin));
+}
+
+function planRotatePassword(
+  spec: { schemaName: string; username: string; passwordVerifier: string; validUntil?: Date | null; terminateSessions?: boolean; nonSuperuserAdmin?: string },
+  versionNum = 180000,
+) {
+  const admin = { isSuperuser: spec.nonSuperuserAdmin === undefined, adminRole: spec.nonSuperuserAdmin ?? 'admin', versionNum };
+  const names = parseTenantNames(spec, dialect.rules);
+  return dialect.planRotatePassword({ ...names, passwordSecret: spec.passwordVerifier, validUntil: spec.validUntil, terminateSessions: spec.terminateSessions ?? false }, factsFor(admin));
+}
 
 const verifier = await scramSha256Verifier('correct horse battery staple', { iterations: 4096 });
 const createdAt = new Date('2026-01-02T03:04:05.000Z');
@@ -85,7 +121,7 @@ describe('planCreateTenant', () => {
     expect(guard.text).toContain('TRY02'); // the role-shadowing check always stays
   });
 
-  it('refuses a plaintext password and invalid names before building anything', () => {
+  it('refuses a plaintext password, and invalid names while parsing the spec', () => {
     expect(() =>
       planCreateTenant({ schemaName: 's', username: 'u', passwordVerifier: 'hunter2', database: 'app' }),
     ).toThrow(/plaintext passwords are refused/);
@@ -142,7 +178,9 @@ describe('planRemoveTenant', () => {
   });
 });
 
-describe('planPrepareDatabase', () => {
+describe('the prepare plan', () => {
+  const planPrepareDatabase = (spec: { publicPrivileges: string[]; grantUsageTo: string[] }) => executablePlan('prepare-database', 'transaction', prepareDatabaseSteps(spec));
+
   it('revokes from PUBLIC and keeps named roles, or does nothing when nothing is needed', () => {
     const plan = planPrepareDatabase({ publicPrivileges: ['CREATE', 'USAGE'], grantUsageTo: ['app', 'Reporting Role'] });
     expect(plan.statements.map((s) => s.text)).toEqual([
@@ -153,25 +191,25 @@ describe('planPrepareDatabase', () => {
   });
 });
 
-describe('planListTenants', () => {
+describe('the listing query', () => {
   it('binds the cursor and limit as parameters', () => {
-    const query = planListTenants({ limit: 50, after: `x' OR 1=1 --` });
+    const query = listTenantsQuery({ limit: 50, after: `x' OR 1=1 --` });
     expect(query.parameters).toContain(`x' OR 1=1 --`);
     expect(query.parameters).toContain(50);
     expect(query.sql).not.toContain('OR 1=1');
   });
 
   it('rejects out-of-range page sizes', () => {
-    expect(() => planListTenants({ limit: 0 })).toThrow(ValidationError);
-    expect(() => planListTenants({ limit: 10_001 })).toThrow(ValidationError);
+    expect(() => validatePageLimit(0)).toThrow(ValidationError);
+    expect(() => validatePageLimit(10_001)).toThrow(ValidationError);
+    expect(validatePageLimit(undefined)).toBe(100);
   });
 });
 
 describe('planRemoveTenant for an admin that is not superuser', () => {
   it('grants the admin the tenant role before ending its sessions and DROP OWNED BY, with INHERIT on PostgreSQL 16+', async () => {
-    const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
     const spec = { schemaName: 'tenant_acme', username: 'acme_user', nonSuperuserAdmin: 'cloud admin' };
-    const texts16 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 160000 })).statements.map((s) => s.text);
+    const texts16 = planRemoveTenant(spec, 160000).statements.map((s) => s.text);
     expect(texts16.slice(2)).toEqual([
       'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
       expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 5000\)/),
@@ -180,7 +218,7 @@ describe('planRemoveTenant for an admin that is not superuser', () => {
       expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 0\)/),
       'DROP ROLE "acme_user"',
     ]);
-    const texts15 = planRemoveTenant(spec, new PostgresDialect({ serverVersionNum: 150004 })).statements.map((s) => s.text);
+    const texts15 = planRemoveTenant(spec, 150004).statements.map((s) => s.text);
     expect(texts15).toContain('GRANT "acme_user" TO "cloud admin"');
   });
 });
@@ -210,7 +248,7 @@ describe('creation options in planCreateTenant', () => {
     expect(texts.find((t) => t.startsWith('COMMENT ON SCHEMA'))).toContain(`"labels":{"tier":"gold''s"}`);
   });
 
-  it('re-checks setting names, since they are spliced as identifiers', () => {
+  it('refuses setting names that are not identifiers while parsing the spec (they are spliced as identifiers)', () => {
     expect(() =>
       planCreateTenant({ schemaName: 's', username: 'u', passwordVerifier: verifier, database: 'app', settings: { 'x = 1; DROP': 'y' } }),
     ).toThrow(ValidationError);
@@ -219,11 +257,9 @@ describe('creation options in planCreateTenant', () => {
 
 describe('planRotatePassword', () => {
   it('sets the verifier (redacted in print), optionally ends sessions with a borrowed membership', async () => {
-    const { PostgresDialect } = await import('../dialect/postgres/postgres-dialect.js');
-    const { planRotatePassword } = await import('./tenant-plans.js');
     const plan = planRotatePassword(
       { schemaName: 'tenant_acme', username: 'acme_user', passwordVerifier: verifier, validUntil: null, terminateSessions: true, nonSuperuserAdmin: 'cloud' },
-      new PostgresDialect({ serverVersionNum: 170000 }),
+      170000,
     );
     const texts = plan.statements.map((s) => s.text);
     expect(texts.slice(2)).toEqual([

@@ -1,4 +1,4 @@
-/** Input of `planCreateTenant`. Names are validated again by the plan. */
+/** The PostgreSQL create plan's input, filled in by `PostgresDialect` from the parsed spec and the server's facts. */
 export interface CreateTenantSpec {
   schemaName: string;
   username: string;
@@ -62,10 +62,6 @@ export interface PrepareDatabaseSpec {
   /** The admin role, for messages. */
   adminRole?: string | undefined;
 }
-
-/** Tenants per page of `listTenantsPage` unless told otherwise, and the most it takes. */
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 10_000;
 
 /** One page of `listTenants`: keyset pagination on the schema name. */
 export interface ListTenantsSpec {

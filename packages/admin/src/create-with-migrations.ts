@@ -1,0 +1,53 @@
+import type { MigrationProvider } from 'kysely';
+import { DatabaseError, TenantryError } from '@tenantry/core';
+import type { ErrorContext, ExecutablePlan, ServerFacts, TenantNames } from '@tenantry/sql';
+import type { AdminSession } from './admin-session.js';
+import { executePlan } from './executor/execute-plan.js';
+import { runMigrationsAsTenant } from './drivers/tenant-migrations-over-driver.js';
+import { migrateTenantInTransaction } from './tenant-migrations.js';
+
+/** A tenant about to be created, with what creating it needs. */
+export interface TenantToCreate {
+  readonly plan: ExecutablePlan;
+  readonly tenant: TenantNames;
+  /** WARNING: the new tenant's password. */
+  readonly password: string;
+  readonly facts: ServerFacts;
+  readonly context: ErrorContext;
+}
+
+/**
+ * Creates a tenant and runs its first migrations as the tenant, so that the
+ * tables are the tenant's and nothing is left if a migration fails.
+ *
+ * - Where DDL is transactional and a session can switch to the tenant's role
+ *   (PostgreSQL), the migrations run in the creating transaction, as the new
+ *   role: a failure rolls everything back.
+ * - Elsewhere (the MySQL family), the tenant is created, then migrated in a
+ *   session of its own new login; if that fails, it is removed again.
+ */
+export async function createWithMigrations(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<void> {
+  const { plan, tenant, password, facts, context } = toCreate;
+  if (session.dialect.transactions && session.dialect.roleSwitching) {
+    await session.transaction(context, async (connection) => {
+      await executePlan(connection, plan);
+      await migrateTenantInTransaction(connection, session.dialect, facts, tenant, migrations);
+    });
+    return;
+  }
+  await session.runPlan(plan, context);
+  try {
+    await runMigrationsAsTenant(session.dialect, session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName }), migrations);
+  } catch (error) {
+    await removeAgain(session, tenant, facts);
+    throw TenantryError.isInstance(error)
+      ? error
+      : new DatabaseError({ message: `Could not create tenant "${tenant.schemaName}": its migrations failed and the tenant was removed again: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+/** Undoes a creation whose migrations failed; a failure here leaves what `removeTenant` can finish later. */
+async function removeAgain(session: AdminSession, tenant: TenantNames, facts: ServerFacts): Promise<void> {
+  const plan = session.dialect.planRemoveTenant({ ...tenant, dropOwnedInOtherDatabases: false }, facts);
+  await session.runPlan(plan, { action: `remove tenant "${tenant.schemaName}" again`, schemaName: tenant.schemaName, username: tenant.username }).catch(() => undefined);
+}
