@@ -1,8 +1,7 @@
 import { DatabaseError, generatePassword, TenantryError } from '@tenantry/core';
-import type { ErrorContext, RoleSwitching, ServerFacts, TenantNames } from '@tenantry/sql';
+import type { ErrorContext, RoleSwitching, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import type { DriverConnection } from './executor/driver-connection.js';
-import { requireRoleSwitching } from './tenant-migrations.js';
 
 /** How long a delegate login may log in: enough for one tenant's migrations, useless if left behind. */
 const DELEGATE_LIFETIME_MS = 15 * 60_000;
@@ -110,4 +109,10 @@ function leftoverError(mapped: unknown, advice: string): TenantryError {
     cause: error,
     message: `${error.message.replace(/\.$/, '')}${typeof detail === 'string' ? ` (${detail})` : ''}. ${advice}`,
   });
+}
+
+/** The dialect's role switching; the callers checked it is there. */
+export function requireRoleSwitching(dialect: TenantryDialect): RoleSwitching {
+  if (!dialect.roleSwitching) throw new Error(`The ${dialect.name} dialect cannot hand a session to a tenant.`);
+  return dialect.roleSwitching;
 }

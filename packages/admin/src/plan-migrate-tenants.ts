@@ -3,8 +3,8 @@ import { parseTenantNames, type ServerFacts } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
-import { inDelegateSession } from './delegate-session.js';
-import { managedTenants, requireRoleSwitching, validateMigrateTenantsOptions } from './tenant-migrations.js';
+import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
+import { managedTenants, validateMigrateTenantsOptions } from './tenant-migrations.js';
 
 /**
  * What `migrateTenants` would apply, per managed tenant, without applying

@@ -1,10 +1,10 @@
 import { Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import { ConnectionError, DatabaseError, ValidationError } from '@tenantry/core';
-import { parseTenantNames, type RoleSwitching, type RoleSwitchState, type ServerFacts, type TenantNames, type TenantryDialect } from '@tenantry/sql';
+import { parseTenantNames, type RoleSwitchState, type ServerFacts, type TenantNames, type TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
-import { inDelegateSession } from './delegate-session.js';
+import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 
 /** How many tenants `migrateTenants` migrates at once unless told otherwise. */
@@ -72,12 +72,6 @@ export async function migrateTenantInTransaction(
     });
   }
   return (result.results ?? []).filter((migration) => migration.status === 'Success').map((migration) => migration.migrationName);
-}
-
-/** The dialect's role switching; the callers checked it is there. */
-export function requireRoleSwitching(dialect: TenantryDialect): RoleSwitching {
-  if (!dialect.roleSwitching) throw new Error(`The ${dialect.name} dialect cannot hand a session to a tenant.`);
-  return dialect.roleSwitching;
 }
 
 /**

@@ -1,17 +1,16 @@
 import { ValidationError } from '@tenantry/core';
 import type { TenantryDialect } from '@tenantry/sql';
-import type { ResolvedAdminOptions } from '../admin-session.js';
 import type { DriverPool } from './driver-pool.js';
 import { Mysql2DriverPool } from './mysql2-driver-pool.js';
 import { PgDriverPool } from './pg-driver-pool.js';
-import type { AdminConnection } from './pg-connection-source.js';
+import type { AdminConnection, ConnectionSourceOptions } from './pg-connection-source.js';
 
 /**
  * The driver pool of the client library the dialect names. Each library is
  * loaded on first use (an optional peer), so an application installs only the
  * one it uses.
  */
-export function openDriverPool(dialect: TenantryDialect, connection: AdminConnection, options: ResolvedAdminOptions): DriverPool {
+export function openDriverPool(dialect: TenantryDialect, connection: AdminConnection, options: ConnectionSourceOptions): DriverPool {
   switch (dialect.client) {
     case 'pg':
       return new PgDriverPool(connection, options);

@@ -13,3 +13,12 @@ export function hasRoleGrantOptions(serverVersionNum: number): boolean {
 export function publicSchemaLockedByDefault(serverVersionNum: number): boolean {
   return serverVersionNum >= 150000;
 }
+
+/**
+ * The admin role when it is not superuser: such an admin borrows a tenant
+ * role's privileges for the statements that need them (DROP OWNED BY, ending
+ * its sessions). Undefined for a superuser.
+ */
+export function nonSuperuserAdmin(facts: { isSuperuser: boolean; adminRole: string }): string | undefined {
+  return facts.isSuperuser ? undefined : facts.adminRole;
+}

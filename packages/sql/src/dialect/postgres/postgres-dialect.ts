@@ -29,7 +29,7 @@ import type {
 import type { CreationOptionName, NameRules } from '../tenant-spec.js';
 import * as catalog from './postgres-catalog-queries.js';
 import type { ServerFactsRow } from './postgres-catalog-rows.js';
-import { hasRoleGrantOptions, publicSchemaLockedByDefault } from './postgres-dialect-config.js';
+import { hasRoleGrantOptions, nonSuperuserAdmin, publicSchemaLockedByDefault } from './postgres-dialect-config.js';
 import { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';
 import { postgresOtherDatabases } from './postgres-other-databases.js';
 import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
@@ -158,7 +158,7 @@ export class PostgresDialect implements TenantryDialect {
         username: spec.username,
         database: facts.database,
         adminRole: facts.adminRole,
-        nonSuperuserAdmin: facts.isSuperuser ? undefined : facts.adminRole,
+        nonSuperuserAdmin: nonSuperuserAdmin(facts),
         dropOwnedInOtherDatabases: spec.dropOwnedInOtherDatabases,
       },
       hasRoleGrantOptions(facts.versionNum),
@@ -175,7 +175,7 @@ export class PostgresDialect implements TenantryDialect {
         passwordVerifier: spec.passwordSecret,
         validUntil: spec.validUntil,
         terminateSessions: spec.terminateSessions,
-        nonSuperuserAdmin: facts.isSuperuser ? undefined : facts.adminRole,
+        nonSuperuserAdmin: nonSuperuserAdmin(facts),
         database: facts.database,
       },
       hasRoleGrantOptions(facts.versionNum),

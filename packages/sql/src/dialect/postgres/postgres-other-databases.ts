@@ -5,7 +5,7 @@ import type { ExecutablePlan } from '../../executable-plan.js';
 import { freezePlan, type Plan } from '../../plan.js';
 import type { Statement } from '../../statement.js';
 import type { OtherDatabases, ServerFacts } from '../dialect.js';
-import { hasRoleGrantOptions } from './postgres-dialect-config.js';
+import { hasRoleGrantOptions, nonSuperuserAdmin } from './postgres-dialect-config.js';
 import { dropOwnedElsewhereStatements } from './postgres-drop-owned-elsewhere-statements.js';
 import {
   countedBlockers,
@@ -17,7 +17,7 @@ import {
 
 /** The statements run in `database` (connected there) that drop what the role owns and holds there. */
 function dropOwnedIn(username: string, database: string, facts: ServerFacts): Statement[] {
-  return dropOwnedElsewhereStatements({ username, database, nonSuperuserAdmin: facts.isSuperuser ? undefined : facts.adminRole }, hasRoleGrantOptions(facts.versionNum));
+  return dropOwnedElsewhereStatements({ username, database, nonSuperuserAdmin: nonSuperuserAdmin(facts) }, hasRoleGrantOptions(facts.versionNum));
 }
 
 /**

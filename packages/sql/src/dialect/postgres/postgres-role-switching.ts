@@ -6,7 +6,7 @@ import type { Statement } from '../../statement.js';
 import type { RoleSwitching, RoleSwitchState, ServerFacts } from '../dialect.js';
 import type { TenantNames } from '../tenant-spec.js';
 import { tenantStateQuery } from './postgres-catalog-queries.js';
-import { hasRoleGrantOptions } from './postgres-dialect-config.js';
+import { hasRoleGrantOptions, nonSuperuserAdmin } from './postgres-dialect-config.js';
 import { checkManagedTenant } from './postgres-tenant-checks.js';
 import {
   canSetRoleQuery,
@@ -40,7 +40,7 @@ export const postgresRoleSwitching: RoleSwitching = Object.freeze({
       roleGrantOptions: hasRoleGrantOptions(facts.versionNum),
     }),
   dropDelegate: (delegate: string, facts: ServerFacts): Statement[] =>
-    dropMigratorRoleStatements({ migrator: delegate, nonSuperuserAdmin: facts.isSuperuser ? undefined : facts.adminRole, roleGrantOptions: hasRoleGrantOptions(facts.versionNum) }),
+    dropMigratorRoleStatements({ migrator: delegate, nonSuperuserAdmin: nonSuperuserAdmin(facts), roleGrantOptions: hasRoleGrantOptions(facts.versionNum) }),
   leftoverDelegateAdvice: (delegate: string, tenantRole: string, validUntil: Date): string =>
     `The role was left behind: it holds no rights of its own, may SET ROLE to "${tenantRole}", and cannot log in after ${validUntil.toISOString()}. ` +
     `Drop it as a superuser: DROP OWNED BY "${delegate}" in each database where it still holds something, then DROP ROLE "${delegate}".`,
