@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
 import { tenantryCreateScript } from './tenantry-plan.js';
-import { TenantCredentials, tenantConnectionString, validateCreationOptions, validatePassword, validateRoleName, validateSchemaName } from '@tenantry/core';
+import { TenantCredentials, tenantConnectionString, validatePassword } from '@tenantry/core';
 import { createScript, minimalCreateTenant, randomPassword, scramVerifier, type TenantNames } from './minimal-client.js';
 import { BENCH_DATABASE, connectedClient, tenantName } from './setup.js';
 import { rotated } from './stats.js';

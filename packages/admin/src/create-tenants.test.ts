@@ -11,7 +11,6 @@ import {
 import { createDialect } from '@tenantry/sql';
 import { mapConcurrent } from './bounded-concurrency.js';
 import { createTenants, createTenantsStream, type BulkCreationHost, type CreateOne } from './create-tenants.js';
-import { DatabaseAdmin } from './database-admin.js';
 import type { BulkProgress, TenantCreationResult } from './database-admin-options.js';
 import { connectAs, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 

@@ -4,6 +4,7 @@ import { stringValue, type OptionDefs, type ParsedArgs } from './args.js';
 import { resolveConnection } from './connection.js';
 import type { CliIo } from './io.js';
 import type { Output } from './output.js';
+import type { TenantryDialect } from '@tenantry/sql';
 
 /** What a command runs with: the environment, its output, and a way to connect. */
 export interface CommandContext {
@@ -18,6 +19,12 @@ export interface CommandContext {
    * variables) and runs `work`; the pool is closed afterwards.
    */
   withAdmin<T>(databaseUrl: string | undefined, work: (handle: AdminHandle) => Promise<T>, options?: { poolSize?: number }): Promise<T>;
+  /**
+   * The dialect `withAdmin` will run for this target (by the URL's scheme;
+   * PostgreSQL for the libpq variables), to check a tenant's input by its
+   * rules before connecting.
+   */
+  targetDialect(databaseUrl: string | undefined): Promise<TenantryDialect>;
 }
 
 /** A `tenantry` command: its parser and help, and the function that does the work. */
@@ -43,6 +50,12 @@ export function createContext(io: CliIo, output: Output, command: string): Comma
     output,
     command,
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(cwd, path)),
+    async targetDialect(databaseUrl) {
+      const url = databaseUrl ?? io.env['DATABASE_URL'];
+      const { createDialect, dialectForUrl } = await import('@tenantry/sql');
+      const registryDatabase = io.env['TENANTRY_MYSQL_REGISTRY'] || undefined;
+      return (url ? dialectForUrl(url, { mysql: { registryDatabase } }) : undefined) ?? createDialect(LIBPQ_DIALECT);
+    },
     async withAdmin(databaseUrl, work, options = {}) {
       const connection = resolveConnection(databaseUrl, io.env, command);
       for (const warning of connection.warnings) output.warn(warning);
@@ -62,6 +75,9 @@ export function createContext(io: CliIo, output: Output, command: string): Comma
     },
   };
 }
+
+/** The dialect of a target named by the libpq variables, which have no URL scheme. */
+const LIBPQ_DIALECT = 'postgres';
 
 /** For a connection failure, where it tried to connect, without the password: main prints it after the error. */
 export const connectionTargets = new WeakMap<object, string>();

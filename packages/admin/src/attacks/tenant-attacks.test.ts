@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, type TenantCredentials } from '@tenantry/core';
 import { DatabaseAdmin } from '../database-admin.js';
 import { connectAs, uniqueName, useAdminFixture } from '../test-support/tenant-fixture.js';

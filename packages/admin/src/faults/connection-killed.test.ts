@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, type TenantRef } from '@tenantry/core';
 import { parseTenantNames } from '@tenantry/sql';
 import { PostgresDialect, REMOVABLE_TENANT_CHECK } from '@tenantry/sql/postgres';

@@ -1,16 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  redactConnectionString,
-  TenantryError,
-  validateCreationOptions,
-  validatePassword,
-  validateRoleName,
-  validateSchemaName,
-  type TenantConfig,
-} from '@tenantry/core';
-import { formatPlan } from '@tenantry/sql';
+import { redactConnectionString, TenantryError, validatePassword, type TenantConfig } from '@tenantry/core';
+import { formatPlan, parseTenantSpec, type TenantryDialect } from '@tenantry/sql';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -86,6 +78,8 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
     throw new UsageError(`cannot tell the format of ${options.from === '-' ? 'standard input' : options.from}: add --format csv, json or jsonl.`, { command });
   }
   const inputPath = options.from === '-' ? undefined : context.resolvePath(options.from);
+  // Rows are checked by the rules of the dialect the admin will run.
+  const dialect = await context.targetDialect(options.databaseUrl);
   if (inputPath !== undefined) {
     const info = await stat(inputPath).catch(() => undefined);
     if (!info?.isFile()) throw new UsageError(`--from: ${options.from} is not a readable file.`, { command });
@@ -135,7 +129,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
           return;
         }
         summary.rows++;
-        const config = checkRow(row, options.defaults ?? {});
+        const config = checkRow(dialect, row, options.defaults ?? {});
         if (!config.ok) {
           fail(config.failure);
           continue;
@@ -244,8 +238,8 @@ function clipped(failure: RowFailure): RowFailure {
 
 type RowCheck = { ok: true; config: TenantConfig } | { ok: false; failure: RowFailure };
 
-/** The row with the command-line defaults applied, checked as createTenant would check it (names, options, password). */
-function checkRow(row: TenantRow, defaults: CreationFields): RowCheck {
+/** The row with the command-line defaults applied, checked as createTenant would check it (names and options by the target dialect's rules, password). */
+function checkRow(dialect: TenantryDialect, row: TenantRow, defaults: CreationFields): RowCheck {
   if (!row.ok) return { ok: false, failure: { line: row.line, schemaName: row.schemaName, username: row.username, code: 'INPUT', message: row.error } };
   const config: TenantConfig = {
     ...defaults,
@@ -253,9 +247,7 @@ function checkRow(row: TenantRow, defaults: CreationFields): RowCheck {
     ...(defaults.labels || row.config.labels ? { labels: { ...defaults.labels, ...row.config.labels } } : {}),
   };
   try {
-    validateSchemaName(config.schemaName);
-    validateRoleName(config.username);
-    validateCreationOptions(config);
+    parseTenantSpec(config, dialect);
     if (config.password !== undefined && config.password !== '') validatePassword(config.password);
     return { ok: true, config };
   } catch (error) {

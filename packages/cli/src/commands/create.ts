@@ -1,11 +1,4 @@
-import {
-  redactConnectionString,
-  validateCreationOptions,
-  validateRoleName,
-  validateSchemaName,
-  type TenantConfig,
-  type TenantCredentials,
-} from '@tenantry/core';
+import { redactConnectionString, type TenantConfig, type TenantCredentials } from '@tenantry/core';
 import {
   booleanValue,
   connectionOptions,
@@ -50,7 +43,7 @@ export async function createTenant(options: CreateOptions, context: CommandConte
     password: options.password ?? '',
     ...options.fields,
   };
-  validateConfigUpFront(config, context.command);
+  await validateConfigUpFront(config, options.databaseUrl, context);
   const { migrationFolder } = await import('../migrations.js');
   const migrations = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context);
   return context.withAdmin(options.databaseUrl, async ({ admin }) => {
@@ -116,13 +109,11 @@ export async function printCredentials(
   }
 }
 
-/** Names and options checked before connecting: a bad value is a usage error (exit 2), nothing is done. */
-function validateConfigUpFront(config: TenantConfig, command: string): void {
-  asUsage(command, () => {
-    validateSchemaName(config.schemaName);
-    validateRoleName(config.username);
-    validateCreationOptions(config);
-  });
+/** Names and options checked before connecting, by the target dialect's rules: a bad value is a usage error (exit 2), nothing is done. */
+async function validateConfigUpFront(config: TenantConfig, databaseUrl: string | undefined, context: CommandContext): Promise<void> {
+  const dialect = await context.targetDialect(databaseUrl);
+  const { parseTenantSpec } = await import('@tenantry/sql');
+  asUsage(context.command, () => parseTenantSpec(config, dialect));
 }
 
 const bulkOptions = {

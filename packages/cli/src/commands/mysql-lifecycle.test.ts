@@ -53,6 +53,22 @@ describe('tenantry with a mysql:// DATABASE_URL', () => {
     expect(JSON.stringify(JSON.parse((await tenantry(['list', '--json'], { env })).stdout))).not.toContain(name);
   });
 
+  it("checks a tenant's names by MySQL's rules, not PostgreSQL's, before connecting", async () => {
+    // A 70-character user name: MariaDB takes up to 128, PostgreSQL refuses more than 63 bytes.
+    const name = scratch.name('cli_n');
+    const user = scratch.name('cli_long_user').padEnd(70, 'x');
+    const created = await tenantry(['create', '--schema', name, '--username', user, '--json'], { env });
+    expect(created.code, created.stderr).toBe(0);
+    expect((await tenantry(['show', name], { env })).code).toBe(0);
+    const removed = await tenantry(['remove', '--schema', name, '--username', user, '--yes'], { env });
+    expect(removed.code, removed.stderr).toBe(0);
+    // `mysql` is a fine PostgreSQL schema name, and MySQL's system database: a usage error (exit 2), nothing done.
+    const reserved = await tenantry(['create', '--schema', 'mysql', '--username', user], { env });
+    expect(reserved.code).toBe(2);
+    expect(reserved.stderr).toMatch(/schemaName/);
+    expect((await tenantry(['rotate-password', '--schema', 'mysql', '--username', user], { env })).code).toBe(2);
+  });
+
   it('migrate refuses with a typed error that says why, and exits 1', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'tenantry-mysql-migrations-'));
     await writeFile(join(folder, '001_accounts.mjs'), 'export async function up(db) { await db.schema.createTable("accounts").addColumn("id", "integer").execute(); }\n');

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
-import { validateRoleName, validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { asUsage, UsageError } from '../usage-error.js';
+import { usableTenantNames } from '../tenant-arguments.js';
+import { UsageError } from '../usage-error.js';
 
 export interface RemoveOptions {
   databaseUrl?: string | undefined;
@@ -24,10 +24,7 @@ export interface RemoveOptions {
  */
 export async function removeTenant(options: RemoveOptions, context: CommandContext): Promise<number> {
   const { output, io, command } = context;
-  asUsage(command, () => {
-    validateSchemaName(options.schemaName);
-    validateRoleName(options.username);
-  });
+  await usableTenantNames(options, options.databaseUrl, context);
   const ref = { schemaName: options.schemaName, username: options.username };
   const removeOptions = { dropOwnedInOtherDatabases: options.dropOwnedInOtherDatabases === true };
   if (!options.dryRun && !options.yes && !io.stdinIsTTY) {

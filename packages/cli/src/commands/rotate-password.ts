@@ -1,9 +1,8 @@
-import { validateRoleName, validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, dateValue, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { usableTenantNames } from '../tenant-arguments.js';
 import { passwordOptions, readGivenPassword } from '../secrets.js';
-import { asUsage } from '../usage-error.js';
 import { printCredentials } from './create.js';
 
 export interface RotatePasswordCommandOptions {
@@ -22,11 +21,8 @@ export interface RotatePasswordCommandOptions {
 
 /** Gives a tenant a new password (`admin.rotatePassword`); a generated one is shown once. */
 export async function rotateTenantPassword(options: RotatePasswordCommandOptions, context: CommandContext): Promise<number> {
-  const { output, command } = context;
-  asUsage(command, () => {
-    validateSchemaName(options.schemaName);
-    validateRoleName(options.username);
-  });
+  const { output } = context;
+  await usableTenantNames(options, options.databaseUrl, context);
   const ref = { schemaName: options.schemaName, username: options.username };
   return context.withAdmin(options.databaseUrl, async (handle) => {
     if (options.dryRun) {

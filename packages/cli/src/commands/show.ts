@@ -1,9 +1,8 @@
-import { validateSchemaName } from '@tenantry/core';
 import { booleanValue, connectionOptions, helpOption, jsonOption, type ParsedArgs } from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { usableSchemaName } from '../tenant-arguments.js';
 import { formatFields } from '../output.js';
-import { asUsage } from '../usage-error.js';
 import { formatLabels } from './list.js';
 
 export interface ShowOptions {
@@ -15,7 +14,7 @@ export interface ShowOptions {
 /** One tenant with its role's settings (`admin.getTenant`). Exit 1 when there is no such tenant. */
 export async function showTenant(options: ShowOptions, context: CommandContext): Promise<number> {
   const { output } = context;
-  usableSchemaName(options.schemaName, context.command);
+  await usableSchemaName(options.schemaName, options.databaseUrl, context);
   return context.withAdmin(options.databaseUrl, async ({ admin }) => {
     const tenant = await admin.getTenant(options.schemaName);
     if (tenant === undefined) {
@@ -50,11 +49,6 @@ export async function showTenant(options: ShowOptions, context: CommandContext):
     );
     return ExitCode.ok;
   });
-}
-
-/** A schema name as an argument: a bad one is a usage error (exit 2), before connecting. */
-export function usableSchemaName(schemaName: string, command: string): string {
-  return asUsage(command, () => validateSchemaName(schemaName));
 }
 
 export const show: CommandDefinition = {

@@ -2,7 +2,7 @@ import { booleanValue, connectionOptions, helpOption, jsonOption, type ParsedArg
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatTable } from '../output.js';
-import { usableSchemaName } from './show.js';
+import { usableSchemaName } from '../tenant-arguments.js';
 
 export interface VerifyOptions {
   databaseUrl?: string | undefined;
@@ -13,7 +13,7 @@ export interface VerifyOptions {
 /** The isolation report of one tenant (`admin.verifyTenant`). Exit 1 when any check fails. */
 export async function verifyTenant(options: VerifyOptions, context: CommandContext): Promise<number> {
   const { output } = context;
-  usableSchemaName(options.schemaName, context.command);
+  await usableSchemaName(options.schemaName, options.databaseUrl, context);
   return context.withAdmin(options.databaseUrl, async ({ admin }) => {
     const report = await admin.verifyTenant(options.schemaName);
     if (options.json) {
