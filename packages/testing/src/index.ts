@@ -42,3 +42,9 @@ export { escapeMysqlGrantDatabase, quoteMysqlIdentifier } from './mysql-identifi
 export { mysqlNativePasswordHash } from './mysql-native-password.js';
 export { queryRows, withMysqlConnection, type MysqlConnection } from './with-mysql-connection.js';
 export type { TenantryMysqlProvidedContext } from './mariadb-vitest-context.js';
+// The Citus lane: a throwaway coordinator and two workers.
+export { startCitusCluster, type CitusCluster, type CitusClusterOptions, type CitusNode, type CitusWorker } from './citus-cluster.js';
+export { CITUS_PG_BIN_ENV, findCitusBinaries, type CitusBinaries } from './citus-binaries.js';
+export { CITUS_NODE_CERTIFICATE_CN, type CertificateFiles } from './citus-certificates.js';
+export { describeUnavailableCitusLane, startCitusLane, type CitusLane } from './citus-lane.js';
+export type { TenantryCitusProvidedContext } from './citus-vitest-context.js';

@@ -1,0 +1,100 @@
+import type { GlobalSetupProject } from './global-setup.js';
+import { describeUnavailableCitusLane, startCitusLane, type CitusLane } from './citus-lane.js';
+import type {} from './citus-vitest-context.js';
+
+/** Environment variable: `1` makes a Citus lane that cannot run fail the run; `0` only prints. Default: `1` when `CI=true`. */
+export const CITUS_REQUIRED_ENV = 'TENANTRY_CITUS_REQUIRED';
+
+/**
+ * vitest `globalSetup` module for the Citus lane: starts one Citus cluster
+ * (a coordinator and two workers, {@link startCitusLane}) per run, provides
+ * `tenantryCitusUrl`, `tenantryCitusWorkerUrls` and `tenantryCitusUnavailable`,
+ * and stops the cluster after the last project.
+ *
+ * Where Citus is not installed it prints on stderr that the lane did not run
+ * and why, and provides the reason in `tenantryCitusUnavailable`; with
+ * `TENANTRY_CITUS_REQUIRED=1` (the default under `CI=true`) it throws
+ * instead, failing the run.
+ *
+ * @example
+ * ```ts
+ * // vitest.config.ts
+ * export default defineConfig({ test: { globalSetup: ['@tenantry/testing/citus-global-setup'] } });
+ * // some.test.ts
+ * import { inject } from 'vitest';
+ * const coordinatorUrl = inject('tenantryCitusUrl');
+ * const workerUrls: string[] = JSON.parse(inject('tenantryCitusWorkerUrls'));
+ * ```
+ */
+export default async function setup(project: GlobalSetupProject): Promise<() => Promise<void>> {
+  if (project.isRootProject?.() && project.vitest && !project.vitest.projects.includes(project)) {
+    return async () => undefined;
+  }
+  const { lane, release } = await acquireCitusLane();
+  if (!lane.available) {
+    const message = describeUnavailableCitusLane(lane);
+    if (citusLaneRequired()) {
+      await release();
+      throw new Error(`${message}\n!!! ${CITUS_REQUIRED_ENV}=1 (the default under CI=true): failing the run.`);
+    }
+    process.stderr.write(`\n${message}\n\n`);
+  }
+  project.provide('tenantryCitusUrl', lane.available ? lane.cluster.coordinatorUrl : '');
+  project.provide('tenantryCitusWorkerUrls', JSON.stringify(lane.available ? lane.cluster.workers.map((worker) => worker.url) : []));
+  project.provide('tenantryCitusUnavailable', lane.available ? '' : lane.reason);
+  return release;
+}
+
+/** Whether a Citus lane that cannot run fails the run: `TENANTRY_CITUS_REQUIRED`, else `CI=true`. */
+export function citusLaneRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[CITUS_REQUIRED_ENV]?.trim();
+  if (value === '1') return true;
+  if (value === '0') return false;
+  return env['CI'] === 'true';
+}
+
+interface SharedLane {
+  users: number;
+  readonly ready: Promise<CitusLane>;
+}
+
+/** One lane per process: vitest loads this module once per project, and the projects share it. */
+const LANE_KEY = Symbol.for('@tenantry/testing/citus-global-setup/lane');
+
+/**
+ * Returns the run's lane, starting it for the first user, and the function
+ * that gives it back: the last one back stops the cluster. Exported for tests.
+ */
+export async function acquireCitusLane(): Promise<{ lane: CitusLane; release: () => Promise<void> }> {
+  const holder = globalThis as { [LANE_KEY]?: SharedLane };
+  let shared = holder[LANE_KEY];
+  if (shared === undefined) {
+    const created: SharedLane = { users: 0, ready: startCitusLane() };
+    shared = created;
+    holder[LANE_KEY] = created;
+    // A failed start is not cached: the next project may try again.
+    created.ready.catch(() => {
+      if (holder[LANE_KEY] === created) delete holder[LANE_KEY];
+    });
+  }
+  const acquired = shared;
+  acquired.users++;
+  let lane: CitusLane;
+  try {
+    lane = await acquired.ready;
+  } catch (error) {
+    acquired.users--;
+    throw error;
+  }
+  let released = false;
+  return {
+    lane,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--acquired.users > 0) return;
+      if (holder[LANE_KEY] === acquired) delete holder[LANE_KEY];
+      if (lane.available) await lane.cluster.stop();
+    },
+  };
+}
