@@ -14,8 +14,8 @@ const lanes = (process.env['TENANTRY_ADMIN_LANES'] ?? 'superuser,least-privilege
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    // The MariaDB lane has its own config (vitest.mariadb.config.ts).
-    exclude: [...configDefaults.exclude, 'src/**/*.mariadb.test.ts'],
+    // The MariaDB and Citus lanes have their own configs (vitest.mariadb.config.ts, vitest.citus.config.ts).
+    exclude: [...configDefaults.exclude, 'src/**/*.mariadb.test.ts', 'src/**/*.citus.test.ts'],
     globalSetup: ['@tenantry/testing/global-setup'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

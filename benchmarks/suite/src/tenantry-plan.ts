@@ -5,7 +5,7 @@ const dialect = new PostgresDialect();
 
 /** The facts of a superuser admin on PostgreSQL 18, in `database`. */
 function factsFor(database: string): ServerFacts {
-  return { versionNum: 180000, version: '18', database, adminRole: 'postgres', isSuperuser: true, missingToCreate: [] };
+  return { versionNum: 180000, version: '18', database, adminRole: 'postgres', isSuperuser: true, missingToCreate: [], extensions: [] };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { DEFAULT_PASSWORD_LENGTH, DEFAULT_SCRAM_ITERATIONS, generatePassword, TenantryError, validatePassword, ValidationError, type TenantTlsOptions } from '@tenantry/core';
-import type { ErrorContext, ExecutablePlan, ServerFacts, Statement, TenantryDialect } from '@tenantry/sql';
+import { dialectForServer, type ErrorContext, type ExecutablePlan, type ServerFacts, type Statement, type TenantryDialect } from '@tenantry/sql';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
 import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
 import type { DriverConnection } from './executor/driver-connection.js';
@@ -27,6 +27,12 @@ export function resolveAdminOptions(options: DatabaseAdminOptions): ResolvedAdmi
   };
 }
 
+/** The server as read once per admin, and the dialect for it (a variant of the admin's: Citus for PostgreSQL with the extension). */
+export interface ServerOf {
+  readonly facts: ServerFacts;
+  readonly dialect: TenantryDialect;
+}
+
 /** How a transaction of `AdminSession` starts and ends. */
 interface TransactionOptions {
   /** READ ONLY, and rolled back at the end whatever happened: for dry runs. */
@@ -43,15 +49,24 @@ interface TransactionOptions {
  * driver pool of the dialect's client library. Internal to `@tenantry/admin`.
  */
 export class AdminSession {
-  readonly dialect: TenantryDialect;
   readonly options: ResolvedAdminOptions;
   readonly #pool: DriverPool;
-  #facts: Promise<ServerFacts> | undefined;
+  #dialect: TenantryDialect;
+  #server: Promise<ServerOf> | undefined;
 
   constructor(dialect: TenantryDialect, pool: DriverPool, options: ResolvedAdminOptions) {
-    this.dialect = dialect;
+    this.#dialect = dialect;
     this.#pool = pool;
     this.options = options;
+  }
+
+  /**
+   * The dialect: the admin's own until the server is read, then the one for
+   * the server (`server()`). Its name rules are the same either way, so
+   * input can be checked before any I/O; plans and readers come from `server()`.
+   */
+  get dialect(): TenantryDialect {
+    return this.#dialect;
   }
 
   /** The most connections the admin opens at once; undefined when uncapped. */
@@ -74,15 +89,30 @@ export class AdminSession {
     return this.dialect.passwordSecret(password, { scramIterations: this.options.scramIterations });
   }
 
-  serverFacts(): Promise<ServerFacts> {
-    this.#facts ??= this.read(this.dialect.serverFactsQuery(), { action: 'connect to the database' }).then(
-      ([row]) => this.dialect.readServerFacts(row),
-      (error: unknown) => {
-        this.#facts = undefined; // let the next call try again
-        throw error;
-      },
-    );
-    return this.#facts;
+  /** The server's facts and the dialect for this server, read once (the first call connects). */
+  server(): Promise<ServerOf> {
+    this.#server ??= this.#readServer().catch((error: unknown) => {
+      this.#server = undefined; // let the next call try again
+      throw error;
+    });
+    return this.#server;
+  }
+
+  async serverFacts(): Promise<ServerFacts> {
+    return (await this.server()).facts;
+  }
+
+  async #readServer(): Promise<ServerOf> {
+    const context = { action: 'connect to the database' };
+    const [row] = await this.read(this.#dialect.serverFactsQuery(), context);
+    const facts = this.#dialect.readServerFacts(row);
+    const dialect = dialectForServer(this.#dialect, facts);
+    if (dialect === this.#dialect) return { facts, dialect };
+    // A variant reads what it needs besides (Citus: is this the coordinator?), and may refuse the server.
+    const [variantRow] = await this.read(dialect.serverFactsQuery(), context);
+    const variantFacts = dialect.readServerFacts(variantRow);
+    this.#dialect = dialect;
+    return { facts: variantFacts, dialect };
   }
 
   /** A Tenantry error for anything a driver or a plan threw, in the dialect's words. */

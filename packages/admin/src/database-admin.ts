@@ -93,10 +93,10 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin lacks what creating a tenant needs.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
-    const { tenant, password, facts, plan } = await this.#createPlan(config, options);
+    const { tenant, password, facts, dialect, plan } = await this.#createPlan(config, options);
     const context: ErrorContext = { action: `create tenant "${tenant.schemaName}"`, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
     requireCanCreate(facts, context);
-    if (options.migrations) await createWithMigrations(this.#session, { plan, tenant, password, facts, context }, options.migrations);
+    if (options.migrations) await createWithMigrations(this.#session, { plan, tenant, password, facts, dialect, context }, options.migrations);
     else await this.#session.runPlan(plan, context);
     const connectionString = this.#session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName });
     return new TenantCredentials({ schemaName: tenant.schemaName, username: tenant.username, password, connectionString });
@@ -198,9 +198,8 @@ export class DatabaseAdmin {
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */
   async verifyTenant(schemaName: string): Promise<VerificationReport> {
-    const { dialect } = this.#session;
-    const name = dialect.rules.validateSchemaName(schemaName);
-    const facts = await this.#session.serverFacts();
+    const name = this.#session.dialect.rules.validateSchemaName(schemaName);
+    const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: `verify tenant "${name}"`, schemaName: name, database: facts.database, adminRole: facts.adminRole };
     const report = await this.#session.transaction(context, (connection) => dialect.verifyTenant(readerOf(connection), name, facts));
     return { schemaName: report.schemaName, username: report.username, ok: report.checks.every((check) => check.ok), checks: [...report.checks] };
@@ -247,10 +246,8 @@ export class DatabaseAdmin {
   /** One page of `listTenants`, for callers with many tenants. */
   async listTenantsPage(options: { limit?: number; after?: string | undefined } = {}): Promise<TenantPage> {
     const limit = validatePageLimit(options.limit);
-    const facts = await this.#session.serverFacts();
-    const page = await this.#session.transaction({ action: 'list tenants' }, (connection) =>
-      this.#session.dialect.readTenantPage(readerOf(connection), { limit, after: options.after }, facts),
-    );
+    const { facts, dialect } = await this.#session.server();
+    const page = await this.#session.transaction({ action: 'list tenants' }, (connection) => dialect.readTenantPage(readerOf(connection), { limit, after: options.after }, facts));
     return { tenants: page.tenants.map(toTenantInfo), nextCursor: page.nextCursor };
   }
 
@@ -264,8 +261,7 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin cannot make the change (PostgreSQL: it must own schema `public` or be superuser).
    */
   async prepare(options: PrepareOptions = {}): Promise<PrepareReport> {
-    const { dialect } = this.#session;
-    const facts = await this.#session.serverFacts();
+    const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: 'prepare the database', database: facts.database, adminRole: facts.adminRole };
     const spec = { keepPublicFor: options.keepPublicFor ?? [] };
     return this.#session.transaction(context, async (connection) => {
@@ -284,10 +280,10 @@ export class DatabaseAdmin {
 
   /** The statements `prepare` would run now, without running them; none when the server is prepared. */
   async planPrepare(options: PrepareOptions = {}): Promise<Plan> {
-    const facts = await this.#session.serverFacts();
+    const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.database };
     const spec = { keepPublicFor: options.keepPublicFor ?? [] };
-    const prepare = await this.#session.transaction(context, (connection) => this.#session.dialect.planPrepare(readerOf(connection), facts, spec), { readOnly: true });
+    const prepare = await this.#session.transaction(context, (connection) => dialect.planPrepare(readerOf(connection), facts, spec), { readOnly: true });
     return prepare.plan;
   }
 
@@ -309,21 +305,19 @@ export class DatabaseAdmin {
   }
 
   async #createPlan(config: TenantConfig, options: CreateTenantOptions) {
-    const { dialect } = this.#session;
-    const tenant = parseTenantSpec(config, dialect);
+    const tenant = parseTenantSpec(config, this.#session.dialect);
     const password = this.#session.resolvePassword(config.password);
-    const facts = await this.#session.serverFacts();
+    const { facts, dialect } = await this.#session.server();
     const passwordSecret = await this.#session.passwordSecret(password);
     const requirePreparedDatabase = options.requirePreparedDatabase ?? this.#session.options.requirePreparedDatabase;
     const plan = dialect.planCreateTenant({ tenant, passwordSecret, requirePreparedDatabase }, facts);
-    return { tenant, password, facts, plan };
+    return { tenant, password, facts, dialect, plan };
   }
 
   async #rotatePlan(ref: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, password: string) {
-    const { dialect } = this.#session;
-    const names = parseTenantNames(ref, dialect.rules);
-    if (options.validUntil !== undefined && !dialect.creationOptions.has('validUntil')) throw unsupported(dialect, 'validUntil', 'password expiry');
-    const facts = await this.#session.serverFacts();
+    const names = parseTenantNames(ref, this.#session.dialect.rules);
+    if (options.validUntil !== undefined && !this.#session.dialect.creationOptions.has('validUntil')) throw unsupported(this.#session.dialect, 'validUntil', 'password expiry');
+    const { facts, dialect } = await this.#session.server();
     const passwordSecret = await this.#session.passwordSecret(password);
     const plan = dialect.planRotatePassword({ ...names, passwordSecret, validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false }, facts);
     const context: ErrorContext = { action: `rotate the password of tenant "${names.schemaName}"`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
@@ -331,9 +325,8 @@ export class DatabaseAdmin {
   }
 
   async #record(schemaName: string): Promise<TenantRecord | undefined> {
-    const { dialect } = this.#session;
-    const name = dialect.rules.validateSchemaName(schemaName);
-    const facts = await this.#session.serverFacts();
+    const name = this.#session.dialect.rules.validateSchemaName(schemaName);
+    const { facts, dialect } = await this.#session.server();
     return this.#session.transaction({ action: `look up tenant "${name}"`, schemaName: name }, (connection) => dialect.readTenant(readerOf(connection), name, facts));
   }
 

@@ -1,5 +1,5 @@
 import { TenantRemovalBlockedError, ValidationError, type TenantRef } from '@tenantry/core';
-import { parseTenantNames, type ErrorContext, type OtherDatabases, type Plan, type ServerFacts, type TenantryDialect } from '@tenantry/sql';
+import { parseTenantNames, type ErrorContext, type OtherDatabases, type Plan, type TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { describeBlockers, runDropOwnedElsewhere } from './role-in-other-databases.js';
 
@@ -72,10 +72,9 @@ async function withDescribedBlockers(session: AdminSession, username: string, wo
 }
 
 async function removePlan(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions) {
-  const { dialect } = session;
-  const names = parseTenantNames(ref, dialect.rules);
-  const elsewhere = options.dropOwnedInOtherDatabases ? requireOtherDatabases(dialect) : undefined;
-  const facts: ServerFacts = await session.serverFacts();
+  const names = parseTenantNames(ref, session.dialect.rules);
+  const elsewhere = options.dropOwnedInOtherDatabases ? requireOtherDatabases(session.dialect) : undefined;
+  const { facts, dialect } = await session.server();
   const context: ErrorContext = { action: `remove tenant "${names.schemaName}"`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
   const plan = dialect.planRemoveTenant({ ...names, dropOwnedInOtherDatabases: elsewhere !== undefined }, facts);
   return { plan, facts, context, username: names.username, elsewhere };

@@ -25,7 +25,7 @@ export interface ExecutablePlan extends Plan {
   readonly finally: readonly Statement[];
 }
 
-export type PlanStep = RunStep | CheckStep;
+export type PlanStep = RunStep | CheckStep | RemoteStep;
 
 /** Statements to run, in order. */
 export interface RunStep {
@@ -48,6 +48,20 @@ export interface CheckStep<Row = unknown> {
   readonly verify: (rows: readonly Row[]) => void;
 }
 
+/**
+ * A change made on the other nodes of a cluster through a query whose rows
+ * say, node by node, whether it worked (Citus's `run_command_on_workers`,
+ * which does not raise): `verify` throws for a node where it failed. It runs
+ * where it stands, like a check, but changes something: a dry run skips it,
+ * and `statement` is what prints.
+ */
+export interface RemoteStep<Row = unknown> {
+  readonly kind: 'remote';
+  readonly statement: Statement;
+  readonly query: CompiledQuery<Row>;
+  readonly verify: (rows: readonly Row[]) => void;
+}
+
 /** A step that runs `statements`, undone by `undo` in compensation plans. */
 export function runStep(statements: readonly Statement[], undo: readonly Statement[] = []): RunStep {
   return Object.freeze({ kind: 'run', statements: Object.freeze([...statements]), undo: Object.freeze([...undo]) });
@@ -59,14 +73,19 @@ export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verif
   return Object.freeze({ kind: 'check', purpose, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
-/** Freezes a plan; `statements` is derived from the run steps and `finally`. */
+/** A change on the cluster's other nodes: `query` runs it, `verify` reads where it failed; `statement` prints it. */
+export function remoteStep<Row>(statement: Statement, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): RemoteStep {
+  return Object.freeze({ kind: 'remote', statement, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
+}
+
+/** Freezes a plan; `statements` is derived from the run and remote steps and `finally`. */
 export function executablePlan(
   action: PlanAction,
   atomicity: ExecutablePlan['atomicity'],
   steps: readonly PlanStep[],
   finallyStatements: readonly Statement[] = [],
 ): ExecutablePlan {
-  const statements = [...steps.flatMap((step) => (step.kind === 'run' ? step.statements : [])), ...finallyStatements];
+  const statements = [...steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.kind === 'remote' ? [step.statement] : [])), ...finallyStatements];
   return Object.freeze({
     action,
     atomicity,

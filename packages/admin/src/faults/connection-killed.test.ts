@@ -285,7 +285,7 @@ describe('the admin connection killed in the middle of a plan', () => {
           // The plan the admin runs, built from the server's facts as it builds it.
           const dialect = new PostgresDialect();
           const info = await admin.serverInfo();
-          const facts = { ...info, version: String(info.versionNum), missingToCreate: [] };
+          const facts = { ...info, version: String(info.versionNum), missingToCreate: [], extensions: [] };
           expect(info.isSuperuser).toBe(lane !== 'least-privilege');
           expect(info.adminRole).toBe(adminRole);
           const plan = dialect.planRemoveTenant({ ...parseTenantNames(tenant, dialect.rules), dropOwnedInOtherDatabases: false }, facts);
@@ -293,7 +293,7 @@ describe('the admin connection killed in the middle of a plan', () => {
           const steps = plan.steps.flatMap((step): Step[] =>
             step.kind === 'run'
               ? step.statements.map((s) => ({ text: s.text, sql: s.sql }))
-              : [{ text: step.purpose, sql: step.query.sql, parameters: step.query.parameters }],
+              : [{ text: step.kind === 'check' ? step.purpose : step.statement.text, sql: step.query.sql, parameters: step.query.parameters }],
           );
 
           const { outcome } = await killWhileBlocked(

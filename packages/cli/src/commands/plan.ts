@@ -46,6 +46,7 @@ export async function printPlan(options: PlanOptions, context: CommandContext): 
     adminRole: options.adminRole ?? 'the admin',
     isSuperuser: options.adminRole === undefined,
     missingToCreate: [],
+    extensions: [],
   };
   const ref = () => ({ schemaName: options.schemaName!, username: options.username! });
   const passwordSecret = await dialect.passwordSecret(placeholderPassword(), { scramIterations: 4096 });

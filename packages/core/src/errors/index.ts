@@ -7,5 +7,6 @@ export { TenantRemovalBlockedError, type RemovalBlocker } from './tenant-removal
 export { TenantBusyError } from './tenant-busy-error.js';
 export { PermissionError } from './permission-error.js';
 export { ConnectionError } from './connection-error.js';
+export { ClusterNodeError } from './cluster-node-error.js';
 export { DatabaseNotPreparedError } from './database-not-prepared-error.js';
 export { DatabaseError } from './database-error.js';

@@ -6,9 +6,9 @@ export class TenantAlreadyExistsError extends TenantryError {
   readonly objectKind: 'schema' | 'role';
   readonly objectName: string;
 
-  constructor(options: { objectKind: 'schema' | 'role'; objectName: string; sqlState?: string; cause?: unknown }) {
+  constructor(options: { objectKind: 'schema' | 'role'; objectName: string; where?: string; sqlState?: string; cause?: unknown }) {
     super('TENANT_ALREADY_EXISTS', {
-      message: `A ${options.objectKind} named "${options.objectName}" already exists; nothing was changed. Choose another name, or remove the existing tenant first.`,
+      message: `A ${options.objectKind} named "${options.objectName}" already exists${options.where === undefined ? '' : ` ${options.where}`}; nothing was changed. Choose another name, or remove the existing tenant first.`,
       sqlState: options.sqlState,
       cause: options.cause,
     });

@@ -10,6 +10,7 @@ export type TenantryErrorCode =
   | 'TENANT_BUSY'
   | 'PERMISSION_DENIED'
   | 'CONNECTION'
+  | 'CLUSTER_NODE'
   | 'DATABASE_NOT_PREPARED'
   | 'DATABASE';
 

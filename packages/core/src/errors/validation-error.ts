@@ -15,7 +15,8 @@ export type ValidationRule =
   | 'schema-named-like-role'
   | 'unsafe-role'
   | 'privileged-setting'
-  | 'unsupported-by-dialect';
+  | 'unsupported-by-dialect'
+  | 'not-coordinator';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

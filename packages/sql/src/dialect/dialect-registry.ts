@@ -1,6 +1,8 @@
 import type { TenantryDialect } from './dialect.js';
 import { PostgresDialect } from './postgres/postgres-dialect.js';
 import { MysqlDialect } from './mysql/mysql-dialect.js';
+import { CitusDialect } from './citus/citus-dialect.js';
+import type { ServerFacts } from './dialect.js';
 
 /** The dialects Tenantry ships, by name. */
 export type DialectName = 'postgres' | 'mysql';
@@ -59,4 +61,22 @@ export function dialectNameForUrl(url: string): DialectName | undefined {
 export function dialectForUrl(url: string, options: DialectOptions = {}): TenantryDialect | undefined {
   const name = dialectNameForUrl(url);
   return name === undefined ? undefined : createDialect(name, options);
+}
+
+/**
+ * Variants of a dialect, picked by what the server turns out to be: an
+ * extension installed in the admin's database. Each keeps its family's rules.
+ */
+const VARIANTS: Readonly<Record<string, readonly { extension: string; create: () => TenantryDialect }[]>> = {
+  postgres: [{ extension: 'citus', create: () => new CitusDialect() }],
+};
+
+/**
+ * The dialect for this server: a variant of `dialect` when the server has the
+ * extension it is for (PostgreSQL with Citus: the Citus dialect), else
+ * `dialect` itself. `DatabaseAdmin` asks once, after reading the server's facts.
+ */
+export function dialectForServer(dialect: TenantryDialect, facts: ServerFacts): TenantryDialect {
+  const variant = VARIANTS[dialect.name]?.find((candidate) => facts.extensions.includes(candidate.extension));
+  return variant === undefined ? dialect : variant.create();
 }

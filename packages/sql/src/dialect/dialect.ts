@@ -38,6 +38,8 @@ export interface ServerFacts {
   readonly isSuperuser: boolean;
   /** What the admin lacks to create tenants, each with how to grant it; empty when it can. */
   readonly missingToCreate: readonly string[];
+  /** Extensions installed in the admin's database (PostgreSQL); a variant of the dialect may be picked by one (`dialectForServer`). */
+  readonly extensions: readonly string[];
 }
 
 /** What an error is about, so the mapped error names the object and the fix. */
@@ -216,6 +218,13 @@ export interface TransactionalSessions {
   begin(options: { readOnly: boolean }): Statement;
   commit(): Statement;
   rollback(): Statement;
+  /**
+   * Whether a role created in a transaction can be used before it commits
+   * (switched to, and seen by the cluster's other nodes). False on Citus,
+   * whose workers see a new role only once it commits: migrations at creation
+   * then run after the creation commits, and undo it when they fail.
+   */
+  readonly newRoleUsableBeforeCommit: boolean;
 }
 
 /**

@@ -99,6 +99,7 @@ export class MysqlDialect implements TenantryDialect {
       isSuperuser: Number(facts.is_super) > 0,
       // What the admin lacks shows where it fails, named by the server (MySQL grants are many-shaped).
       missingToCreate: Object.freeze([]),
+      extensions: Object.freeze([]),
     });
   }
 

@@ -21,7 +21,8 @@ export function serverFactsQuery(): CompiledQuery<ServerFactsRow> {
            current_user AS admin_role,
            r.rolsuper AS is_superuser,
            r.rolcreaterole AS can_create_role,
-           has_database_privilege(current_database(), 'CREATE') AS can_create_in_database
+           has_database_privilege(current_database(), 'CREATE') AS can_create_in_database,
+           ARRAY(SELECT e.extname::text FROM pg_catalog.pg_extension e ORDER BY 1) AS extensions
     FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`.compile(compiler);
 }
 

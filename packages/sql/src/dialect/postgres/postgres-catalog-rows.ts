@@ -24,6 +24,7 @@ export interface ServerFactsRow {
   is_superuser: boolean;
   can_create_role: boolean;
   can_create_in_database: boolean;
+  extensions: string[];
 }
 
 export interface PublicSchemaStateRow {

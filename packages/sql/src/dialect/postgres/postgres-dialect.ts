@@ -9,7 +9,7 @@ import {
   ValidationError,
   type TenantryError,
 } from '@tenantry/core';
-import { executablePlan, runStep, type ExecutablePlan } from '../../executable-plan.js';
+import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
 import type {
   AdminConnectionParts,
   CatalogReader,
@@ -37,7 +37,7 @@ import { postgresRoleSwitching } from './postgres-role-switching.js';
 import { rotatePasswordSteps } from './postgres-rotate-statements.js';
 import { postgresTransactions } from './postgres-transactions.js';
 import { readPostgresTenant, readPostgresTenantPage } from './postgres-tenant-reads.js';
-import { createTenantStatements, removeTenantSteps } from './postgres-tenant-statements.js';
+import { createTenantSteps, removeTenantSteps } from './postgres-tenant-statements.js';
 import { verifyPostgresTenant } from './postgres-tenant-verification.js';
 
 /**
@@ -85,6 +85,7 @@ export class PostgresDialect implements TenantryDialect {
       adminRole: facts.admin_role,
       isSuperuser: facts.is_superuser,
       missingToCreate: Object.freeze(missing),
+      extensions: Object.freeze([...facts.extensions]),
     });
   }
 
@@ -139,7 +140,7 @@ export class PostgresDialect implements TenantryDialect {
 
   planCreateTenant(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
     requireVerifier(spec.passwordSecret);
-    const statements = createTenantStatements({
+    const steps = createTenantSteps({
       schemaName: spec.tenant.schemaName,
       username: spec.tenant.username,
       ...spec.tenant.options,
@@ -148,7 +149,7 @@ export class PostgresDialect implements TenantryDialect {
       requirePreparedDatabase: spec.requirePreparedDatabase,
       createdAt: spec.createdAt ?? new Date(),
     });
-    return executablePlan('create-tenant', 'transaction', [runStep(statements)]);
+    return executablePlan('create-tenant', 'transaction', steps);
   }
 
   planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan {

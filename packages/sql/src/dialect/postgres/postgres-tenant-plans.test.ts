@@ -17,7 +17,7 @@ import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
 const dialect = new PostgresDialect();
 
 function factsFor(over: Partial<ServerFacts> = {}): ServerFacts {
-  return { versionNum: 180000, version: '180000', database: 'app', adminRole: 'admin', isSuperuser: true, missingToCreate: [], ...over };
+  return { versionNum: 180000, version: '180000', database: 'app', adminRole: 'admin', isSuperuser: true, missingToCreate: [], extensions: [], ...over };
 }
 
 function planCreateTenant(spec: TenantConfig & { passwordVerifier: string; database: string; createdAt?: Date; requirePreparedDatabase?: boolean }) {

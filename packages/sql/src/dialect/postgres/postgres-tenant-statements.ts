@@ -48,16 +48,24 @@ export function lockStatement(schemaName: string, username: string): Statement {
   return new Statement('lock the tenant names until commit', compileDdl(sql`SELECT ${locks}`));
 }
 
-/** The statements that create one tenant, in order. */
-export function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
+/**
+ * The steps that create one tenant, sent in one round trip: the first takes
+ * the tenant's locks (with names resolved in pg_catalog only), the second
+ * makes it. A variant of the dialect (Citus) checks the cluster between them,
+ * under the locks, before anything is made.
+ */
+export function createTenantSteps(spec: FullCreateTenantSpec): PlanStep[] {
+  // No `SET LOCAL standard_conforming_strings`: the server parses the whole
+  // plan before running any of it. The compiler writes literals that mean the
+  // same under either setting instead (see SettingProofQueryCompiler).
+  return [runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]), runStep(createTenantStatements(spec))];
+}
+
+/** The statements that make one tenant, under its locks, in order. */
+function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
   const schema = sql.id(spec.schemaName);
   const role = sql.id(spec.username);
   const statements = [
-    // No `SET LOCAL standard_conforming_strings`: the server parses the whole
-    // plan before running any of it. The compiler writes literals that mean the
-    // same under either setting instead (see SettingProofQueryCompiler).
-    pinSearchPathStatement(),
-    lockStatement(spec.schemaName, spec.username),
     ...guardStatements(spec),
     ...(Object.keys(spec.settings).length > 0 ? userSettableSettingsGuard(Object.keys(spec.settings)) : []),
     ...(spec.memberOf.length > 0 || spec.grantTo.length > 0 ? safeRoleGrantsGuard(spec.memberOf, spec.grantTo) : []),

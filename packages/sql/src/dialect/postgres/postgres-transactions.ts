@@ -19,6 +19,7 @@ export const postgresTransactions: TransactionalSessions = Object.freeze({
   ],
   begin: (options: { readOnly: boolean }): Statement => new Statement('begin the transaction', options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'),
   commit: (): Statement => new Statement('commit the transaction', 'COMMIT'),
+  newRoleUsableBeforeCommit: true,
   rollback: (): Statement => new Statement('roll the transaction back', 'ROLLBACK'),
 });
 

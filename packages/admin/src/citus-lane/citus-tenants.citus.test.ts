@@ -1,0 +1,140 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { DatabaseError, TenantAlreadyExistsError, ValidationError } from '@tenantry/core';
+import { uniqueName } from '@tenantry/testing';
+import { DatabaseAdmin } from '../database-admin.js';
+import { onEachWorker, useCitusFixture, type CitusFixture } from '../test-support/citus-fixture.js';
+import { connectAs } from '../test-support/tenant-fixture.js';
+
+/*
+ * Tenantry on a Citus cluster (coordinator + two workers, schema-based
+ * sharding), both admin lanes. Each promise is checked on every node, by
+ * connecting to each worker directly as its superuser.
+ */
+
+const names = () => ({ schemaName: uniqueName('ct_s'), username: uniqueName('ct_u') });
+
+async function existsOnEveryNode(fixture: CitusFixture, tenant: { schemaName: string; username: string }): Promise<boolean[]> {
+  const sql = 'SELECT (SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_namespace WHERE nspname = $2) AS n';
+  const coordinator = Number((await fixture.superuser.query(sql, [tenant.username, tenant.schemaName])).rows[0].n);
+  const workers = (await onEachWorker(fixture, sql, [tenant.username, tenant.schemaName])).map((rows) => Number(rows[0]![0]));
+  return [coordinator, ...workers].map((count) => count === 2);
+}
+
+async function nothingOnAnyNode(fixture: CitusFixture, tenant: { schemaName: string; username: string }): Promise<boolean> {
+  const sql = 'SELECT (SELECT count(*) FROM pg_roles WHERE rolname = $1) + (SELECT count(*) FROM pg_namespace WHERE nspname = $2) AS n';
+  const coordinator = Number((await fixture.superuser.query(sql, [tenant.username, tenant.schemaName])).rows[0].n);
+  const workers = (await onEachWorker(fixture, sql, [tenant.username, tenant.schemaName])).map((rows) => Number(rows[0]![0]));
+  return [coordinator, ...workers].every((count) => count === 0);
+}
+
+describe('Tenantry on a Citus cluster', () => {
+  const fixture = useCitusFixture();
+
+  it('runs the Citus dialect on the coordinator, and refuses a worker', async () => {
+    const { admin, adminUrl, workerUrls } = fixture();
+    await admin.serverInfo();
+    expect(admin.dialectName).toBe('citus');
+    const onWorker = new URL(adminUrl);
+    onWorker.port = new URL(workerUrls[0]!).port;
+    const misplaced = new DatabaseAdmin(onWorker.toString());
+    try {
+      const error = await misplaced.serverInfo().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ rule: 'not-coordinator' });
+    } finally {
+      await misplaced.close();
+    }
+  });
+
+  it('creates a distributed tenant schema that works through the coordinator, and removes it from every node', async () => {
+    const { admin, superuser } = fixture();
+    const tenant = names();
+    const credentials = await admin.createTenant(tenant);
+    expect(await existsOnEveryNode(fixture(), tenant)).toEqual([true, true, true]);
+    const client = await connectAs(credentials.connectionString);
+    try {
+      // The coordinator opens worker connections as the tenant: the node-to-node model at work.
+      await client.query('CREATE TABLE notes (id int PRIMARY KEY, body text)');
+      await client.query(`INSERT INTO notes VALUES (1, 'kept')`);
+      expect((await client.query('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
+    } finally {
+      await client.end();
+    }
+    const distributed = await superuser.query('SELECT schema_name::text FROM citus_schemas WHERE schema_name::text = $1', [tenant.schemaName]);
+    expect(distributed.rows).toHaveLength(1);
+    await admin.removeTenant(tenant);
+    expect(await nothingOnAnyNode(fixture(), tenant)).toBe(true);
+  });
+
+  it('prepare closes schema public on every worker (Citus does not propagate it), and says so in its dry run', async () => {
+    const { admin, workers } = fixture();
+    await workers[1]!.query('GRANT USAGE, CREATE ON SCHEMA public TO PUBLIC');
+    const plan = await admin.planPrepare();
+    expect(plan.statements.map((statement) => statement.purpose)).toContain('on every worker: revoke USAGE on schema public from PUBLIC');
+    const report = await admin.prepare();
+    expect(report.changed).toBe(true);
+    const publicGrants = "SELECT count(*) FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0";
+    expect((await onEachWorker(fixture(), publicGrants)).map((rows) => Number(rows[0]![0]))).toEqual([0, 0]);
+    expect((await admin.prepare()).changed).toBe(false);
+  });
+
+  it('refuses a name already taken on a worker, naming the worker, and creates nothing anywhere', async () => {
+    const { admin, workers, workerUrls } = fixture();
+    const tenant = names();
+    // A role made on one worker only, with a right no tenant may have: Citus would adopt it as the tenant's.
+    await workers[0]!.query(`SET citus.enable_create_role_propagation = off; CREATE ROLE ${pg.escapeIdentifier(tenant.username)}; GRANT pg_read_all_data TO ${pg.escapeIdentifier(tenant.username)}`);
+    try {
+      const error = await admin.createTenant(tenant).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TenantAlreadyExistsError);
+      expect((error as Error).message).toContain(`on Citus worker 127.0.0.1:${new URL(workerUrls[0]!).port}`);
+      const { superuser } = fixture();
+      expect((await superuser.query('SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1', [tenant.schemaName])).rows[0].n).toBe(0);
+    } finally {
+      await workers[0]!.query(`DROP ROLE ${pg.escapeIdentifier(tenant.username)}`);
+    }
+  });
+
+  it('runs migrations at creation with sharding on; a failing one leaves the tenant on no node', async () => {
+    const { admin, superuser } = fixture();
+    const tenant = names();
+    const migrations = {
+      async getMigrations() {
+        return {
+          '001_accounts': {
+            async up(db: import('kysely').Kysely<any>) {
+              await db.schema.createTable('accounts').addColumn('id', 'integer', (column) => column.primaryKey()).execute();
+            },
+          },
+        };
+      },
+    };
+    const credentials = await admin.createTenant(tenant, { migrations });
+    const owner = await superuser.query(
+      `SELECT c.relowner::regrole::text AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'accounts'`,
+      [tenant.schemaName],
+    );
+    expect(owner.rows).toEqual([{ owner: tenant.username }]);
+    const client = await connectAs(credentials.connectionString);
+    await client.query('INSERT INTO accounts VALUES (1)').finally(() => client.end());
+    await admin.removeTenant(tenant);
+
+    const failing = names();
+    const broken = {
+      async getMigrations() {
+        return {
+          '001_broken': {
+            async up(db: import('kysely').Kysely<any>) {
+              await db.schema.createTable('t').addColumn('id', 'no_such_type' as 'integer').execute();
+            },
+          },
+        };
+      },
+    };
+    const error = await admin.createTenant(failing, { migrations: broken }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as Error).message).toMatch(/001_broken|no_such_type/);
+    expect((error as Error).message).toContain('removed again');
+    expect(await nothingOnAnyNode(fixture(), failing)).toBe(true);
+  });
+});

@@ -1,0 +1,186 @@
+import type { CompiledQuery } from 'kysely';
+import { ClusterNodeError, TenantAlreadyExistsError, ValidationError, type TenantryError } from '@tenantry/core';
+import { checkStep, executablePlan, runStep, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
+import { Statement } from '../../statement.js';
+import type {
+  AdminConnectionParts,
+  CatalogReader,
+  CreateTenantPlanSpec,
+  ErrorContext,
+  PreparePlan,
+  PrepareSpec,
+  RemoveTenantPlanSpec,
+  RotatePasswordPlanSpec,
+  ServerFacts,
+  TenantRecord,
+  TenantRecordPage,
+  TenantryDialect,
+  TenantVerification,
+  TransactionalSessions,
+} from '../dialect.js';
+import { PostgresDialect } from '../postgres/postgres-dialect.js';
+import type { CreationOptionName, NameRules, TenantNames } from '../tenant-spec.js';
+import { citusServerFactsQuery, namesOnWorkerCommand, publicPrivilegesOnWorkerCommand, type CitusServerFactsRow } from './citus-catalog-queries.js';
+import { onEveryWorkerQuery, onEveryWorkerStep, requireEveryWorker } from './citus-worker-commands.js';
+
+/**
+ * PostgreSQL with the Citus extension (schema-based sharding, Citus 12+):
+ * PostgreSQL's tenant, made true on every node. It runs on the coordinator
+ * only; each tenant schema is created distributed (its tables live together
+ * on one worker). What Citus does not propagate to the workers runs on each of
+ * them, and what must hold on every node is checked on every node, through
+ * `run_command_on_workers`.
+ *
+ * Picked by the registry when the admin's database has the extension
+ * (`dialectForServer`); PostgreSQL's rules, secrets and plans otherwise.
+ */
+export class CitusDialect implements TenantryDialect {
+  readonly name = 'citus';
+  readonly client = 'pg' as const;
+  readonly #postgres: PostgresDialect;
+
+  constructor(postgres: PostgresDialect = new PostgresDialect()) {
+    this.#postgres = postgres;
+    this.transactions = Object.freeze({ ...postgres.transactions, newRoleUsableBeforeCommit: false });
+  }
+
+  get rules(): NameRules {
+    return this.#postgres.rules;
+  }
+
+  get creationOptions(): ReadonlySet<CreationOptionName> {
+    return this.#postgres.creationOptions;
+  }
+
+  /** PostgreSQL's, but a new role reaches the workers only when its transaction commits. */
+  readonly transactions: TransactionalSessions;
+
+  get roleSwitching() {
+    return this.#postgres.roleSwitching;
+  }
+
+  get otherDatabases() {
+    return this.#postgres.otherDatabases;
+  }
+
+  serverFactsQuery(): CompiledQuery<CitusServerFactsRow> {
+    return citusServerFactsQuery(this.#postgres.serverFactsQuery());
+  }
+
+  /** @throws ValidationError (rule `not-coordinator`) on a worker: the cluster's metadata, and Tenantry, live on the coordinator. */
+  readServerFacts(row: unknown): ServerFacts {
+    const facts = row as CitusServerFactsRow;
+    if (!facts.is_coordinator) {
+      throw new ValidationError({
+        field: 'connection',
+        rule: 'not-coordinator',
+        message: 'This Citus node is a worker: connect Tenantry to the coordinator, which holds the cluster metadata and propagates roles and schemas to the workers.',
+      });
+    }
+    return this.#postgres.readServerFacts(row);
+  }
+
+  passwordSecret(password: string, options: { scramIterations: number }): Promise<string> {
+    return this.#postgres.passwordSecret(password, options);
+  }
+
+  mapError(error: unknown, context: ErrorContext): TenantryError {
+    return this.#postgres.mapError(error, context);
+  }
+
+  toDatabaseError(prefix: string, error: unknown): TenantryError {
+    return this.#postgres.toDatabaseError(prefix, error);
+  }
+
+  adminConnection(adminUrl: string): AdminConnectionParts {
+    return this.#postgres.adminConnection(adminUrl);
+  }
+
+  tenantConnectionString(adminUrl: string, tenant: { username: string; password: string }): string {
+    return this.#postgres.tenantConnectionString(adminUrl, tenant);
+  }
+
+  /**
+   * PostgreSQL's `prepare` on the coordinator, and on every worker too:
+   * Citus does not propagate privileges on schema `public`. Each worker's
+   * state is read first; the plan ends by checking every worker again.
+   */
+  async planPrepare(read: CatalogReader, facts: ServerFacts, spec: PrepareSpec): Promise<PreparePlan> {
+    const coordinator = await this.#postgres.planPrepare(read, facts, spec);
+    const workers = requireEveryWorker(await read(onEveryWorkerQuery(publicPrivilegesOnWorkerCommand())), 'read the privileges on schema public');
+    const workersOpen = workers.some((row) => row.result !== '');
+    if (coordinator.plan.statements.length === 0 && !workersOpen) return coordinator;
+    // On the workers, the whole of prepare runs: their state may differ from the coordinator's.
+    const offline = this.#postgres.planPrepareOffline(facts, spec);
+    return { ...coordinator, plan: withWorkerSteps(coordinator.plan, offline.plan.statements) };
+  }
+
+  planPrepareOffline(facts: ServerFacts, spec: PrepareSpec): PreparePlan {
+    const coordinator = this.#postgres.planPrepareOffline(facts, spec);
+    return { ...coordinator, plan: withWorkerSteps(coordinator.plan, coordinator.plan.statements) };
+  }
+
+  /**
+   * PostgreSQL's create, with its schema distributed, after checking under the
+   * tenant's locks that neither name is taken on any worker: Citus would
+   * otherwise adopt a worker's same-named role, with whatever it was granted
+   * there.
+   */
+  planCreateTenant(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
+    const [locks, ...creation] = this.#postgres.planCreateTenant(spec, facts).steps;
+    const steps: PlanStep[] = [
+      locks!,
+      namesFreeOnEveryWorker(spec.tenant),
+      runStep([new Statement('create the schema distributed: its tables live together on one worker', 'SET LOCAL citus.enable_schema_based_sharding = on')]),
+      ...creation,
+    ];
+    return executablePlan('create-tenant', 'transaction', steps);
+  }
+
+  planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
+    return this.#postgres.planRemoveTenant(spec, facts);
+  }
+
+  planRotatePassword(spec: RotatePasswordPlanSpec, facts: ServerFacts): ExecutablePlan {
+    return this.#postgres.planRotatePassword(spec, facts);
+  }
+
+  readTenantPage(read: CatalogReader, page: { limit: number; after: string | undefined }, facts: ServerFacts): Promise<TenantRecordPage> {
+    return this.#postgres.readTenantPage(read, page, facts);
+  }
+
+  readTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantRecord | undefined> {
+    return this.#postgres.readTenant(read, schemaName, facts);
+  }
+
+  verifyTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantVerification> {
+    return this.#postgres.verifyTenant(read, schemaName, facts);
+  }
+}
+
+/** A check step: the tenant's role and schema names exist on no worker. */
+function namesFreeOnEveryWorker(tenant: TenantNames): PlanStep {
+  return checkStep('neither name is taken on any worker', onEveryWorkerQuery(namesOnWorkerCommand(tenant.schemaName, tenant.username)), (rows) => {
+    for (const row of requireEveryWorker(rows, `check that the names of tenant "${tenant.schemaName}" are free`)) {
+      const [roles, schemas] = row.result.split(',').map(Number);
+      const node = `${row.nodename}:${row.nodeport}`;
+      const where = `on Citus worker ${node} (Citus would adopt it, with whatever it holds there)`;
+      if (roles !== 0) throw new TenantAlreadyExistsError({ objectKind: 'role', objectName: tenant.username, where });
+      if (schemas !== 0) throw new TenantAlreadyExistsError({ objectKind: 'schema', objectName: tenant.schemaName, where });
+    }
+  });
+}
+
+/** The plan, then each of `statements` on every worker (checked), in order. */
+function withWorkerSteps(plan: ExecutablePlan, statements: readonly Statement[]): ExecutablePlan {
+  const onWorkers = statements.map(onEveryWorkerStep);
+  const allClosed = checkStep('PUBLIC holds nothing on schema public on any worker', onEveryWorkerQuery(publicPrivilegesOnWorkerCommand()), (rows) => {
+    for (const row of requireEveryWorker(rows, 'read the privileges on schema public')) {
+      if (row.result !== '') {
+        const node = `${row.nodename}:${row.nodeport}`;
+        throw new ClusterNodeError({ node, message: `PUBLIC still holds ${row.result} on schema public on Citus worker ${node} after prepare: the admin must own schema public there (or be superuser).` });
+      }
+    }
+  });
+  return executablePlan(plan.action, plan.atomicity, [...plan.steps, ...onWorkers, allClosed], plan.finally);
+}
