@@ -37,7 +37,7 @@ import { openDriverPool } from './drivers/open-driver-pool.js';
 import type { AdminConnection } from './drivers/pg-connection-source.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
-import { createWithMigrations } from './create-with-migrations.js';
+import { createTenantFromPlan } from './create-tenant.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import { migrateTenants } from './tenant-migrations.js';
@@ -93,11 +93,10 @@ export class DatabaseAdmin {
    * @throws PermissionError when the admin lacks what creating a tenant needs.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
-    const { tenant, password, facts, dialect, plan } = await this.#createPlan(config, options);
+    const { spec, tenant, password, facts, dialect, plan } = await this.#createPlan(config, options);
     const context: ErrorContext = { action: `create tenant "${tenant.schemaName}"`, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
     requireCanCreate(facts, context);
-    if (options.migrations) await createWithMigrations(this.#session, { plan, tenant, password, facts, dialect, context }, options.migrations);
-    else await this.#session.runPlan(plan, context);
+    await createTenantFromPlan(this.#session, { spec, plan, tenant, password, facts, dialect, context }, options.migrations);
     const connectionString = this.#session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName });
     return new TenantCredentials({ schemaName: tenant.schemaName, username: tenant.username, password, connectionString });
   }
@@ -310,8 +309,9 @@ export class DatabaseAdmin {
     const { facts, dialect } = await this.#session.server();
     const passwordSecret = await this.#session.passwordSecret(password);
     const requirePreparedDatabase = options.requirePreparedDatabase ?? this.#session.options.requirePreparedDatabase;
-    const plan = dialect.planCreateTenant({ tenant, passwordSecret, requirePreparedDatabase }, facts);
-    return { tenant, password, facts, dialect, plan };
+    // One creation time for every plan of this tenant (its marker records it).
+    const spec = { tenant, passwordSecret, requirePreparedDatabase, createdAt: new Date() };
+    return { spec, tenant, password, facts, dialect, plan: dialect.planCreateTenant(spec, facts) };
   }
 
   async #rotatePlan(ref: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, password: string) {

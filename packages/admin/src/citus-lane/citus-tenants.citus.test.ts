@@ -63,6 +63,14 @@ describe('Tenantry on a Citus cluster', () => {
     }
     const distributed = await superuser.query('SELECT schema_name::text FROM citus_schemas WHERE schema_name::text = $1', [tenant.schemaName]);
     expect(distributed.rows).toHaveLength(1);
+    // What Citus does not propagate is made on every worker once the schema is there: default privileges and the marker.
+    const defaults = 'SELECT count(*) FROM pg_default_acl d JOIN pg_namespace n ON n.oid = d.defaclnamespace WHERE n.nspname = $1';
+    expect((await onEachWorker(fixture(), defaults, [tenant.schemaName])).map((rows) => Number(rows[0]![0]))).toEqual([4, 4]);
+    const marker = "SELECT obj_description(oid, 'pg_namespace') LIKE 'tenantry:{%' FROM pg_namespace WHERE nspname = $1";
+    expect((await onEachWorker(fixture(), marker, [tenant.schemaName])).map((rows) => rows[0]![0])).toEqual([true, true]);
+    const report = await admin.verifyTenant(tenant.schemaName);
+    expect(report.checks.filter((check) => !check.ok)).toEqual([]);
+    expect(report.checks.every((check) => check.description.endsWith('(on the coordinator and every worker)'))).toBe(true);
     await admin.removeTenant(tenant);
     expect(await nothingOnAnyNode(fixture(), tenant)).toBe(true);
   });
@@ -136,5 +144,41 @@ describe('Tenantry on a Citus cluster', () => {
     expect((error as Error).message).toMatch(/001_broken|no_such_type/);
     expect((error as Error).message).toContain('removed again');
     expect(await nothingOnAnyNode(fixture(), failing)).toBe(true);
+  });
+
+  it('verify reads every worker: a right granted on one worker alone fails the checks, naming the worker', async () => {
+    const { admin, workers, workerUrls } = fixture();
+    const tenant = names();
+    await admin.createTenant(tenant);
+    const role = pg.escapeIdentifier(tenant.username);
+    await workers[1]!.query(`SET citus.enable_create_role_propagation = off; GRANT pg_read_all_data TO ${role}`);
+    try {
+      const report = await admin.verifyTenant(tenant.schemaName);
+      expect(report.ok).toBe(false);
+      const failed = report.checks.filter((check) => !check.ok);
+      expect(failed.map((check) => check.id)).toContain('role.reachable-roles');
+      expect(failed.every((check) => check.detail!.includes(`On Citus worker 127.0.0.1:${new URL(workerUrls[1]!).port}`))).toBe(true);
+    } finally {
+      await workers[1]!.query(`SET citus.enable_create_role_propagation = off; REVOKE pg_read_all_data FROM ${role}`);
+      await admin.removeTenant(tenant);
+    }
+  });
+
+  it("rotatePassword with terminateSessions ends the tenant's own sessions on the workers too", async () => {
+    const { admin, workers, workerUrls, lane, superuser, adminRole } = fixture();
+    if (lane === 'least-privilege') await superuser.query(`GRANT pg_signal_backend TO ${pg.escapeIdentifier(adminRole)}`);
+    const tenant = names();
+    const credentials = await admin.createTenant(tenant);
+    // A tenant's role and password are on every worker: it can log in there directly.
+    const onWorker = new URL(credentials.connectionString);
+    onWorker.port = new URL(workerUrls[0]!).port;
+    const direct = await connectAs(onWorker.toString());
+    direct.on('error', () => undefined);
+    const sessions = 'SELECT count(*) FROM pg_stat_activity WHERE usename = $1';
+    expect(Number((await workers[0]!.query(sessions, [tenant.username])).rows[0].count)).toBe(1);
+    await admin.rotatePassword(tenant, { terminateSessions: true });
+    expect(Number((await workers[0]!.query(sessions, [tenant.username])).rows[0].count)).toBe(0);
+    await direct.end().catch(() => undefined);
+    await admin.removeTenant(tenant);
   });
 });

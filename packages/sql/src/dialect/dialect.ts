@@ -185,6 +185,13 @@ export interface TenantryDialect {
   /** What `prepare` runs on a server never prepared, for previews without a connection. */
   planPrepareOffline(facts: ServerFacts, spec: PrepareSpec): PreparePlan;
   planCreateTenant(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
+  /**
+   * What only a committed tenant can take (Citus: the statements Citus does
+   * not propagate, on every worker, once the schema exists there); absent
+   * where there is none. `DatabaseAdmin` runs it after the creation commits
+   * and removes the tenant again if it fails.
+   */
+  planAfterCreate?(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
   planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
   planRotatePassword(spec: RotatePasswordPlanSpec, facts: ServerFacts): ExecutablePlan;
   /** One page of managed tenants (those Tenantry created), ordered by schema name. */

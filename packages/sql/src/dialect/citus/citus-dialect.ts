@@ -1,4 +1,5 @@
-import type { CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import { compileDdl } from '../../compile-sql.js';
 import { ClusterNodeError, TenantAlreadyExistsError, ValidationError, type TenantryError } from '@tenantry/core';
 import { checkStep, executablePlan, runStep, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
@@ -19,9 +20,14 @@ import type {
   TransactionalSessions,
 } from '../dialect.js';
 import { PostgresDialect } from '../postgres/postgres-dialect.js';
+import { defaultPrivilegeStatements, schemaMarkerStatement } from '../postgres/postgres-tenant-statements.js';
 import type { CreationOptionName, NameRules, TenantNames } from '../tenant-spec.js';
+import { mapCitusError } from './citus-error-mapping.js';
 import { citusServerFactsQuery, namesOnWorkerCommand, publicPrivilegesOnWorkerCommand, type CitusServerFactsRow } from './citus-catalog-queries.js';
-import { onEveryWorkerQuery, onEveryWorkerStep, requireEveryWorker } from './citus-worker-commands.js';
+import { onEveryWorkerQuery, onEveryWorkerStep, requireEveryWorker, withParametersInlined } from './citus-worker-commands.js';
+import { hasRoleGrantOptions } from '../postgres/postgres-dialect-config.js';
+import { verificationChecksOf } from '../postgres/postgres-tenant-verification.js';
+import { tenantVerificationQuery, type TenantVerificationRow } from '../postgres/postgres-verification-queries.js';
 
 /**
  * PostgreSQL with the Citus extension (schema-based sharding, Citus 12+):
@@ -85,7 +91,7 @@ export class CitusDialect implements TenantryDialect {
   }
 
   mapError(error: unknown, context: ErrorContext): TenantryError {
-    return this.#postgres.mapError(error, context);
+    return mapCitusError(error, context);
   }
 
   toDatabaseError(prefix: string, error: unknown): TenantryError {
@@ -137,12 +143,32 @@ export class CitusDialect implements TenantryDialect {
     return executablePlan('create-tenant', 'transaction', steps);
   }
 
-  planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
-    return this.#postgres.planRemoveTenant(spec, facts);
+  /**
+   * On every worker, once the schema exists there: the default privileges
+   * and the schema's marker, which Citus does not propagate.
+   */
+  planAfterCreate(spec: CreateTenantPlanSpec): ExecutablePlan {
+    const { schemaName, username, options } = spec.tenant;
+    const statements = [
+      ...defaultPrivilegeStatements(schemaName, username),
+      schemaMarkerStatement({ schemaName, username, createdAt: spec.createdAt ?? new Date(), labels: options.labels, memberOf: options.memberOf }),
+    ];
+    return executablePlan('create-tenant', 'transaction', statements.map(onEveryWorkerStep));
   }
 
+  /** PostgreSQL's removal, with the tenant's sessions on every worker ended before the drops (its checks passed). */
+  planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
+    const plan = this.#postgres.planRemoveTenant(spec, facts);
+    const drops = plan.steps.length - 1; // PostgreSQL's removal ends with the step that drops
+    const steps = [...plan.steps.slice(0, drops), endSessionsOnEveryWorker(spec.username), ...plan.steps.slice(drops)];
+    return executablePlan(plan.action, plan.atomicity, steps, plan.finally);
+  }
+
+  /** PostgreSQL's rotation; with `terminateSessions`, the tenant's sessions on every worker end too. */
   planRotatePassword(spec: RotatePasswordPlanSpec, facts: ServerFacts): ExecutablePlan {
-    return this.#postgres.planRotatePassword(spec, facts);
+    const plan = this.#postgres.planRotatePassword(spec, facts);
+    if (!spec.terminateSessions) return plan;
+    return executablePlan(plan.action, plan.atomicity, [...plan.steps, endSessionsOnEveryWorker(spec.username)], plan.finally);
   }
 
   readTenantPage(read: CatalogReader, page: { limit: number; after: string | undefined }, facts: ServerFacts): Promise<TenantRecordPage> {
@@ -153,8 +179,30 @@ export class CitusDialect implements TenantryDialect {
     return this.#postgres.readTenant(read, schemaName, facts);
   }
 
-  verifyTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantVerification> {
-    return this.#postgres.verifyTenant(read, schemaName, facts);
+  /**
+   * PostgreSQL's checks, on every node: the same verification query is read on
+   * each worker, and a check holds only where it holds on all of them (its
+   * detail names the node where it does not).
+   */
+  async verifyTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantVerification> {
+    const coordinator = await this.#postgres.verifyTenant(read, schemaName, facts);
+    const query = tenantVerificationQuery({ schemaName, username: coordinator.username, roleGrantOptions: hasRoleGrantOptions(facts.versionNum) });
+    const rows = requireEveryWorker(await read(onEveryWorkerQuery(`SELECT row_to_json(v)::text FROM (${withParametersInlined(query)}) v`)), `verify tenant "${schemaName}"`);
+    const onWorkers = rows.map((row) => ({
+      node: `${row.nodename}:${row.nodeport}`,
+      checks: verificationChecksOf(row.result === '' ? undefined : (JSON.parse(row.result) as TenantVerificationRow), schemaName, coordinator.username),
+    }));
+    const checks = coordinator.checks.map((check) => {
+      const problems = onWorkers.flatMap(({ node, checks: workerChecks }) => {
+        if (workerChecks === undefined) return [`On Citus worker ${node}: the schema or the role is missing.`];
+        const there = workerChecks.find((candidate) => candidate.id === check.id);
+        return there === undefined || there.ok ? [] : [`On Citus worker ${node}: ${there.detail ?? 'does not hold'}`];
+      });
+      const description = `${check.description} (on the coordinator and every worker)`;
+      if (problems.length === 0) return { ...check, description };
+      return { ...check, description, ok: false, detail: [...(check.ok ? [] : [`On the coordinator: ${check.detail ?? 'does not hold'}`]), ...problems].join(' ') };
+    });
+    return { ...coordinator, checks };
   }
 }
 
@@ -169,6 +217,21 @@ function namesFreeOnEveryWorker(tenant: TenantNames): PlanStep {
       if (schemas !== 0) throw new TenantAlreadyExistsError({ objectKind: 'schema', objectName: tenant.schemaName, where });
     }
   });
+}
+
+/**
+ * Ends the tenant's sessions on every worker (a tenant can log in to a worker
+ * directly: its role and password are there too). A least-privilege admin
+ * needs `pg_signal_backend` for it: the membership it borrows on the
+ * coordinator reaches the workers only at commit.
+ */
+function endSessionsOnEveryWorker(username: string): PlanStep {
+  return onEveryWorkerStep(
+    new Statement(
+      "end the tenant's sessions on this worker",
+      compileDdl(sql`SELECT count(pg_catalog.pg_terminate_backend(a.pid)) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = ${sql.lit(username)}`),
+    ),
+  );
 }
 
 /** The plan, then each of `statements` on every worker (checked), in order. */

@@ -53,3 +53,20 @@ export function requireEveryWorker(rows: readonly WorkerCommandRow[], what: stri
   }
   return rows;
 }
+
+/**
+ * A parameterised catalog query as one SQL text, for `onEveryWorkerQuery`
+ * (which takes text only): each `$n` becomes its value as a literal written
+ * by Tenantry's compiler. Only for catalog queries whose values are names and
+ * numbers: refused for anything else.
+ */
+export function withParametersInlined(query: CompiledQuery<unknown>): string {
+  return query.sql.replace(/\$(\d+)\b/g, (_placeholder, index: string) => {
+    const value: unknown = query.parameters[Number(index) - 1];
+    if (value === null) return 'NULL';
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (typeof value === 'string') return compileDdl(sql`${sql.lit(value)}`);
+    throw new Error(`Cannot write parameter $${index} of a catalog query as a literal (${typeof value}).`);
+  });
+}

@@ -61,6 +61,36 @@ export function createTenantSteps(spec: FullCreateTenantSpec): PlanStep[] {
   return [runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]), runStep(createTenantStatements(spec))];
 }
 
+/** Default privileges: the tenant gets all rights on what the admin creates in its schema. */
+export function defaultPrivilegeStatements(schemaName: string, username: string): Statement[] {
+  return DEFAULT_PRIVILEGE_KINDS.map(
+    (kind) =>
+      new Statement(
+        `give the tenant all rights on ${kind.toLowerCase()} the admin creates in its schema`,
+        compileDdl(sql`ALTER DEFAULT PRIVILEGES IN SCHEMA ${sql.id(schemaName)} GRANT ALL ON ${sql.raw(kind)} TO ${sql.id(username)}`),
+      ),
+  );
+}
+
+/** The schema's marker: Tenantry's, naming the role (and the labels and memberships asked for). */
+export function schemaMarkerStatement(spec: Pick<FullCreateTenantSpec, 'schemaName' | 'username' | 'createdAt' | 'labels' | 'memberOf'>): Statement {
+  const schema = sql.id(spec.schemaName);
+  return new Statement(
+      'mark the schema as a Tenantry tenant',
+      compileDdl(
+        sql`COMMENT ON SCHEMA ${schema} IS ${sql.lit(
+          encodeMarker({
+            v: MARKER_VERSION,
+            role: spec.username,
+            createdAt: spec.createdAt.toISOString(),
+            ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+            ...(spec.memberOf.length > 0 ? { memberOf: [...spec.memberOf] } : {}),
+          }),
+        )}`,
+      ),
+    );
+}
+
 /** The statements that make one tenant, under its locks, in order. */
 function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
   const schema = sql.id(spec.schemaName);
@@ -82,13 +112,7 @@ function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
     // pg_database row, so concurrent creates fail with "tuple concurrently updated".
     // Tenants connect through PUBLIC's CONNECT, as every role does by default.
     new Statement('let the tenant use and create objects in its schema', compileDdl(sql`GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${role}`)),
-    ...DEFAULT_PRIVILEGE_KINDS.map(
-      (kind) =>
-        new Statement(
-          `give the tenant all rights on ${kind.toLowerCase()} the admin creates in its schema`,
-          compileDdl(sql`ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT ALL ON ${sql.raw(kind)} TO ${role}`),
-        ),
-    ),
+    ...defaultPrivilegeStatements(spec.schemaName, spec.username),
     new Statement(
       "resolve the tenant's unqualified names in its own schema only",
       compileDdl(sql`ALTER ROLE ${role} IN DATABASE ${sql.id(spec.database)} SET search_path = ${schema}`),
@@ -106,20 +130,7 @@ function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
     ...spec.grantTo.map(
       (other) => new Statement(`give ${other} the tenant's rights`, compileDdl(sql`GRANT ${role} TO ${sql.id(other)}`)),
     ),
-    new Statement(
-      'mark the schema as a Tenantry tenant',
-      compileDdl(
-        sql`COMMENT ON SCHEMA ${schema} IS ${sql.lit(
-          encodeMarker({
-            v: MARKER_VERSION,
-            role: spec.username,
-            createdAt: spec.createdAt.toISOString(),
-            ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
-            ...(spec.memberOf.length > 0 ? { memberOf: [...spec.memberOf] } : {}),
-          }),
-        )}`,
-      ),
-    ),
+    schemaMarkerStatement(spec),
     new Statement(
       'mark the role as a Tenantry tenant',
       compileDdl(

@@ -49,6 +49,16 @@ type VerifiedRow = { [K in keyof TenantVerificationRow]: NonNullable<TenantVerif
   role_wide_search_path: string | null;
 };
 
+/**
+ * The checks of one node's verification row (the coordinator's, or a Citus
+ * worker's read there): `undefined` when the schema or the role is not on
+ * that node at all.
+ */
+export function verificationChecksOf(row: TenantVerificationRow | undefined, schema: string, role: string): VerificationCheck[] | undefined {
+  if (!row?.schema_exists || row.role_name === null) return undefined;
+  return buildChecks(row as VerifiedRow, schema, role);
+}
+
 function buildChecks(row: VerifiedRow, schema: string, role: string): VerificationCheck[] {
   const checks: VerificationCheck[] = [];
   const check = (id: string, description: string, problem: string | undefined): void => {

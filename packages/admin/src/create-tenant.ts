@@ -1,6 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import { DatabaseError, TenantryError } from '@tenantry/core';
-import type { ErrorContext, ExecutablePlan, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
+import type { CreateTenantPlanSpec, ErrorContext, ExecutablePlan, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { executePlan } from './executor/execute-plan.js';
 import { runMigrationsAsTenant } from './drivers/tenant-migrations-over-driver.js';
@@ -9,6 +9,8 @@ import { migrateTenantInTransaction } from './tenant-migrations.js';
 
 /** A tenant about to be created, with what creating it needs. */
 export interface TenantToCreate {
+  /** What the plans were made from. */
+  readonly spec: CreateTenantPlanSpec;
   readonly plan: ExecutablePlan;
   readonly tenant: TenantNames;
   /** WARNING: the new tenant's password. */
@@ -20,36 +22,58 @@ export interface TenantToCreate {
 }
 
 /**
- * Creates a tenant and runs its first migrations as the tenant, so that the
- * tables are the tenant's and nothing is left if a migration fails.
+ * Creates a tenant as its dialect plans it, then runs its first migrations,
+ * if any, as the tenant, so that the tables are the tenant's. Nothing is left
+ * when any part fails.
  *
- * - Where DDL is transactional and a session can switch to the tenant's role
- *   (PostgreSQL), the migrations run in the creating transaction, as the new
- *   role: a failure rolls everything back.
- * - Elsewhere (the MySQL family), the tenant is created, then migrated in a
- *   session of its own new login; if that fails, it is removed again.
+ * - Where DDL is transactional and a new role can be switched to before it
+ *   commits (PostgreSQL), the migrations run in the creating transaction, as
+ *   the new role: a failure rolls everything back.
+ * - A dialect's `planAfterCreate` (Citus: what does not propagate, on every
+ *   worker) runs once the creation committed.
+ * - Where the new role is usable only once committed (Citus), the migrations
+ *   run after that, in a delegate's session as for `migrateTenants`.
+ * - Elsewhere (the MySQL family), in a session of the new tenant's own login.
+ * - After the commit, a failure removes the tenant again.
  */
-export async function createWithMigrations(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<void> {
-  const { plan, tenant, password, facts, dialect, context } = toCreate;
-  if (dialect.transactions?.newRoleUsableBeforeCommit && dialect.roleSwitching) {
+export async function createTenantFromPlan(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider | undefined): Promise<void> {
+  const { plan, tenant, facts, dialect, context } = toCreate;
+  if (migrations && dialect.transactions?.newRoleUsableBeforeCommit && dialect.roleSwitching) {
     await session.transaction(context, async (connection) => {
       await executePlan(connection, plan);
       await migrateTenantInTransaction(connection, dialect, facts, tenant, migrations);
     });
+    await completeAfterCommit(session, toCreate);
     return;
   }
   await session.runPlan(plan, context);
+  await completeAfterCommit(session, toCreate);
+  if (!migrations) return;
   if (dialect.roleSwitching) {
     await migrateAfterCommit(session, toCreate, migrations);
     return;
   }
   try {
-    await runMigrationsAsTenant(dialect, session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName }), migrations);
+    await runMigrationsAsTenant(dialect, session.tenantUrl({ username: tenant.username, password: toCreate.password, database: tenant.schemaName }), migrations);
   } catch (error) {
     await removeAgain(session, dialect, tenant, facts);
     throw TenantryError.isInstance(error)
       ? error
       : new DatabaseError({ message: `Could not create tenant "${tenant.schemaName}": its migrations failed and the tenant was removed again: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
+/** The dialect's `planAfterCreate`, once the creation committed; a failure removes the tenant again. */
+async function completeAfterCommit(session: AdminSession, toCreate: TenantToCreate): Promise<void> {
+  const { spec, tenant, facts, dialect, context } = toCreate;
+  const after = dialect.planAfterCreate?.(spec, facts);
+  if (after === undefined) return;
+  try {
+    await session.runPlan(after, context);
+  } catch (error) {
+    await removeAgain(session, dialect, tenant, facts);
+    const failure = session.mapError(error, context);
+    throw new DatabaseError({ sqlState: failure.sqlState, cause: failure, message: `${failure.message.replace(/\.$/, '')}. The tenant was removed again.` });
   }
 }
 
