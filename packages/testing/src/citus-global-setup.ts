@@ -1,4 +1,5 @@
 import type { GlobalSetupProject } from './global-setup.js';
+import { acquireShared, laneRequired } from './shared-lane.js';
 import { describeUnavailableCitusLane, startCitusLane, type CitusLane } from './citus-lane.js';
 import type {} from './citus-vitest-context.js';
 
@@ -47,54 +48,16 @@ export default async function setup(project: GlobalSetupProject): Promise<() => 
 
 /** Whether a Citus lane that cannot run fails the run: `TENANTRY_CITUS_REQUIRED`, else `CI=true`. */
 export function citusLaneRequired(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env[CITUS_REQUIRED_ENV]?.trim();
-  if (value === '1') return true;
-  if (value === '0') return false;
-  return env['CI'] === 'true';
+  return laneRequired(CITUS_REQUIRED_ENV, env);
 }
-
-interface SharedLane {
-  users: number;
-  readonly ready: Promise<CitusLane>;
-}
-
-/** One lane per process: vitest loads this module once per project, and the projects share it. */
-const LANE_KEY = Symbol.for('@tenantry/testing/citus-global-setup/lane');
 
 /**
  * Returns the run's lane, starting it for the first user, and the function
  * that gives it back: the last one back stops the cluster. Exported for tests.
  */
 export async function acquireCitusLane(): Promise<{ lane: CitusLane; release: () => Promise<void> }> {
-  const holder = globalThis as { [LANE_KEY]?: SharedLane };
-  let shared = holder[LANE_KEY];
-  if (shared === undefined) {
-    const created: SharedLane = { users: 0, ready: startCitusLane() };
-    shared = created;
-    holder[LANE_KEY] = created;
-    // A failed start is not cached: the next project may try again.
-    created.ready.catch(() => {
-      if (holder[LANE_KEY] === created) delete holder[LANE_KEY];
-    });
-  }
-  const acquired = shared;
-  acquired.users++;
-  let lane: CitusLane;
-  try {
-    lane = await acquired.ready;
-  } catch (error) {
-    acquired.users--;
-    throw error;
-  }
-  let released = false;
-  return {
-    lane,
-    release: async () => {
-      if (released) return;
-      released = true;
-      if (--acquired.users > 0) return;
-      if (holder[LANE_KEY] === acquired) delete holder[LANE_KEY];
-      if (lane.available) await lane.cluster.stop();
-    },
-  };
+  const { value: lane, release } = await acquireShared('@tenantry/testing/citus-global-setup/lane', () => startCitusLane(), async (started) => {
+    if (started.available) await started.cluster.stop();
+  });
+  return { lane, release };
 }

@@ -1,3 +1,4 @@
+import { acquireShared } from './shared-lane.js';
 import type { TestProject } from 'vitest/node';
 import { serverChecksPasswords } from './password-check.js';
 import { PG_MAJOR_ENV, resolvePostgresMajor, type PostgresMajor } from './postgres-major.js';
@@ -64,61 +65,14 @@ interface SharedServer {
   readonly passwordsChecked: boolean;
 }
 
-interface RegistryEntry {
-  users: number;
-  readonly ready: Promise<SharedServer>;
-}
-
-/**
- * Servers of the run, by major (or `external`). Kept on globalThis: vitest
- * loads this module once per project (each project has its own module runner),
- * and the projects must still share one registry.
- */
-const REGISTRY_KEY = Symbol.for('@tenantry/testing/global-setup/servers');
-
-function registry(): Map<string, RegistryEntry> {
-  const holder = globalThis as { [REGISTRY_KEY]?: Map<string, RegistryEntry> };
-  return (holder[REGISTRY_KEY] ??= new Map());
-}
-
 /**
  * Returns the run's server for `major`, starting it for the first user, and the
  * function that gives it back; the last one back stops it. Exported for tests.
  */
 export async function acquireServer(major: PostgresMajor, project = ''): Promise<{ shared: SharedServer; release: () => Promise<void> }> {
-  const servers = registry();
   const key = process.env['TEST_DATABASE_URL']?.trim() ? 'external' : `pg${major}:${project}`;
-  let entry = servers.get(key);
-  if (entry === undefined) {
-    const ready = startShared(major);
-    const created: RegistryEntry = { users: 0, ready };
-    entry = created;
-    servers.set(key, created);
-    // A failed start is not cached: the next project may try again.
-    ready.catch(() => {
-      if (servers.get(key) === created) servers.delete(key);
-    });
-  }
-  const acquired = entry;
-  acquired.users++;
-  let shared: SharedServer;
-  try {
-    shared = await acquired.ready;
-  } catch (error) {
-    acquired.users--;
-    throw error;
-  }
-  let released = false;
-  return {
-    shared,
-    release: async () => {
-      if (released) return;
-      released = true;
-      if (--acquired.users > 0) return;
-      if (servers.get(key) === acquired) servers.delete(key);
-      await shared.server.stop();
-    },
-  };
+  const { value, release } = await acquireShared(`@tenantry/testing/global-setup/${key}`, () => startShared(major), (shared) => shared.server.stop());
+  return { shared: value, release };
 }
 
 async function startShared(major: PostgresMajor): Promise<SharedServer> {

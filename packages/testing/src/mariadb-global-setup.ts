@@ -1,4 +1,5 @@
 import type { GlobalSetupProject } from './global-setup.js';
+import { acquireShared, laneRequired } from './shared-lane.js';
 import { dropMariadbObjectsWithPrefix } from './mariadb-cleanup.js';
 import { newMariadbRunPrefix } from './mariadb-scratch.js';
 import { describeUnavailableMariadbLane, startMariadbTestServer, type MariadbLane } from './mariadb-test-server.js';
@@ -50,19 +51,8 @@ export default async function setup(project: GlobalSetupProject): Promise<() => 
 
 /** Whether a lane that cannot run fails the run: `TENANTRY_MARIADB_REQUIRED`, else `CI=true`. */
 export function mariadbLaneRequired(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env[MARIADB_REQUIRED_ENV]?.trim();
-  if (value === '1') return true;
-  if (value === '0') return false;
-  return env['CI'] === 'true';
+  return laneRequired(MARIADB_REQUIRED_ENV, env);
 }
-
-interface SharedLane {
-  users: number;
-  readonly ready: Promise<{ lane: MariadbLane; runPrefix: string }>;
-}
-
-/** One lane per process: vitest loads this module once per project, and the projects share it. */
-const LANE_KEY = Symbol.for('@tenantry/testing/mariadb-global-setup/lane');
 
 /**
  * Returns the run's lane, finding it for the first user, and the function
@@ -70,40 +60,14 @@ const LANE_KEY = Symbol.for('@tenantry/testing/mariadb-global-setup/lane');
  * spawned server. Exported for tests.
  */
 export async function acquireMariadbLane(): Promise<{ lane: MariadbLane; runPrefix: string; release: () => Promise<void> }> {
-  const holder = globalThis as { [LANE_KEY]?: SharedLane };
-  let shared = holder[LANE_KEY];
-  if (shared === undefined) {
-    const created: SharedLane = { users: 0, ready: startMariadbTestServer().then((lane) => ({ lane, runPrefix: newMariadbRunPrefix() })) };
-    shared = created;
-    holder[LANE_KEY] = created;
-    // A failed start is not cached: the next project may try again.
-    created.ready.catch(() => {
-      if (holder[LANE_KEY] === created) delete holder[LANE_KEY];
-    });
-  }
-  const acquired = shared;
-  acquired.users++;
-  let value: { lane: MariadbLane; runPrefix: string };
-  try {
-    value = await acquired.ready;
-  } catch (error) {
-    acquired.users--;
-    throw error;
-  }
-  let released = false;
-  return {
-    ...value,
-    release: async () => {
-      if (released) return;
-      released = true;
-      if (--acquired.users > 0) return;
-      if (holder[LANE_KEY] === acquired) delete holder[LANE_KEY];
-      if (!value.lane.available) return;
-      try {
-        await dropMariadbObjectsWithPrefix(value.lane.server.adminUrl, value.runPrefix);
-      } finally {
-        await value.lane.server.stop();
-      }
-    },
-  };
+  const start = async () => ({ lane: await startMariadbTestServer(), runPrefix: newMariadbRunPrefix() });
+  const { value, release } = await acquireShared('@tenantry/testing/mariadb-global-setup/lane', start, async ({ lane, runPrefix }) => {
+    if (!lane.available) return;
+    try {
+      await dropMariadbObjectsWithPrefix(lane.server.adminUrl, runPrefix);
+    } finally {
+      await lane.server.stop();
+    }
+  });
+  return { ...value, release };
 }
