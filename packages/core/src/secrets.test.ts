@@ -4,6 +4,7 @@ import { parse } from 'pg-connection-string';
 import { describe, expect, it } from 'vitest';
 import * as core from './index.js';
 import {
+  ClusterNodeError,
   ConnectionError,
   DatabaseError,
   DatabaseNotPreparedError,
@@ -143,6 +144,7 @@ function buildErrors(secretValue: string): Record<string, TenantryError> {
     TenantNotManagedError: new TenantNotManagedError({ objectKind: 'role', objectName: 'acme', reason: 'it carries no Tenantry marker' }),
     PermissionError: new PermissionError({ privilege: 'CREATEROLE', message: `The admin at ${where} lacks CREATEROLE`, sqlState: '42501', cause: driverError }),
     ConnectionError: new ConnectionError({ message: `Could not connect to ${where}`, sqlState: '28P01', cause: driverError }),
+    ClusterNodeError: new ClusterNodeError({ node: 'worker-1:5432', message: `Worker of ${where} failed`, sqlState: '08006', cause: driverError }),
     DatabaseNotPreparedError: new DatabaseNotPreparedError({ database: 'app', sqlState: 'TRY01', cause: driverError }),
     DatabaseError: new DatabaseError({ message: `Failed at ${where}`, sqlState: 'XX000', cause: driverError }),
     TenantRemovalBlockedError: new TenantRemovalBlockedError({
