@@ -4,7 +4,7 @@ import { dialectForServer, type ErrorContext, type ExecutablePlan, type ServerFa
 import type { DatabaseAdminOptions } from './database-admin-options.js';
 import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
 import type { DriverConnection } from './executor/driver-connection.js';
-import { executePlan } from './executor/execute-plan.js';
+import { executePlan, PlanFailedError } from './executor/execute-plan.js';
 
 /** `DatabaseAdminOptions` with every default filled in. */
 export interface ResolvedAdminOptions {
@@ -117,7 +117,9 @@ export class AdminSession {
 
   /** A Tenantry error for anything a driver or a plan threw, in the dialect's words. */
   mapError(error: unknown, context: ErrorContext): TenantryError {
-    return TenantryError.isInstance(error) ? error : this.dialect.mapError(error, { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis });
+    // A compensation plan's failure carries the step's own error: that is what happened.
+    const cause = error instanceof PlanFailedError ? error.cause : error;
+    return TenantryError.isInstance(cause) ? cause : this.dialect.mapError(cause, { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis });
   }
 
   read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {
@@ -157,6 +159,13 @@ export class AdminSession {
           throw this.mapError(error, context);
         });
       if (oneTrip) return;
+    }
+    if (plan.atomicity === 'compensation') {
+      // Each step commits on its own, by design: no transaction around them.
+      await this.#pool.withConnection((connection) => executePlan(connection, plan, options)).catch((error: unknown) => {
+        throw this.mapError(error, context);
+      });
+      return;
     }
     await this.transaction(context, (connection) => executePlan(connection, plan, options), { readOnly: false });
   }

@@ -1,6 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
-import type { MysqlFamilyOptions, TenantryDialect, VerificationCheck } from '@tenantry/sql';
+import type { MysqlFamilyOptions, TenantPlacementInfo, TenantryDialect, VerificationCheck } from '@tenantry/sql';
 
 export type { VerificationCheck };
 
@@ -219,6 +219,14 @@ export interface TenantDetails extends TenantInfo {
   memberOf: string[];
   /** Roles that are members of the tenant's role (e.g. a reporting role). */
   members: string[];
+  /** Where its schema lives, on a cluster whose tenants live on one node of several (Citus); absent elsewhere. */
+  placement?: TenantPlacementInfo;
+}
+
+/** Options of `moveTenant`. */
+export interface MoveTenantOptions {
+  /** The node to move to, `host:port`, as the cluster names it (e.g. `10.0.0.12:5432`). */
+  to: string;
 }
 
 /** One page of `listTenantsPage`. */

@@ -10,6 +10,7 @@ import {
   type ExecutablePlan,
   type Plan,
   type ServerFacts,
+  type TenantPlacementInfo,
   type TenantRecord,
   type TenantryDialect,
 } from '@tenantry/sql';
@@ -20,6 +21,7 @@ import type {
   CreateTenantsOptions,
   DatabaseAdminOptions,
   MigrateTenantsOptions,
+  MoveTenantOptions,
   PlanMigrateTenantsOptions,
   PrepareOptions,
   PrepareReport,
@@ -146,12 +148,14 @@ export class DatabaseAdmin {
     return plan;
   }
 
-  /** One managed tenant, with its login's settings; undefined when there is none of that schema name. */
+  /** One managed tenant, with its login's settings (and, on Citus, where it lives); undefined when there is none of that schema name. */
   async getTenant(schemaName: string): Promise<TenantDetails | undefined> {
     const record = await this.#record(schemaName);
     if (!record) return undefined;
     const login = record.login;
+    const placement = await this.#placement(record.schemaName);
     return {
+      ...(placement === undefined ? {} : { placement }),
       ...toTenantInfo(record),
       connectionLimit: login?.connectionLimit ?? -1,
       validUntil: login?.validUntil ?? null,
@@ -159,6 +163,28 @@ export class DatabaseAdmin {
       memberOf: [...(login?.memberOf ?? [])],
       members: [...(login?.members ?? [])],
     };
+  }
+
+  /**
+   * Moves a tenant's schema, every table in it, to another node of the cluster
+   * (Citus: `citus_schema_move`, writes blocked while it copies), under the
+   * tenant's locks, after checking it is a whole Tenantry tenant and the
+   * target an active worker. Where tenants do not live on one node of several,
+   * refused with a typed error.
+   *
+   * ```ts
+   * await admin.moveTenant({ schemaName: 'tenant_acme', username: 'acme_user' }, { to: '10.0.0.12:5432' });
+   * ```
+   *
+   * @throws ValidationError for a bad `to` or an unknown node (rule `unknown-node`), or a dialect without placement.
+   */
+  async moveTenant(ref: TenantRef, options: MoveTenantOptions): Promise<void> {
+    const names = parseTenantNames(ref, this.#session.dialect.rules);
+    const to = parseNode(options?.to);
+    const { facts, dialect } = await this.#session.server();
+    if (!dialect.placement) throw unsupported(dialect, 'to', 'moving a tenant between nodes');
+    const context: ErrorContext = { action: `move tenant "${names.schemaName}" to ${to.host}:${to.port}`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
+    await this.#session.runPlan(dialect.placement.planMove(names, to, facts), context);
   }
 
   /** Whether a managed tenant with this schema name exists. */
@@ -330,6 +356,14 @@ export class DatabaseAdmin {
     return this.#session.transaction({ action: `look up tenant "${name}"`, schemaName: name }, (connection) => dialect.readTenant(readerOf(connection), name, facts));
   }
 
+  async #placement(schemaName: string): Promise<TenantPlacementInfo | undefined> {
+    const { dialect } = await this.#session.server();
+    const placement = dialect.placement;
+    if (!placement) return undefined;
+    const rows = await this.#session.read(placement.placementQuery(schemaName), { action: `read where tenant "${schemaName}" lives`, schemaName });
+    return placement.readPlacement(rows);
+  }
+
   /** Bulk creation's view of this admin: its connection cap, and whole tenants found by their markers. */
   #bulkHost(): BulkCreationHost {
     return {
@@ -352,6 +386,16 @@ export class DatabaseAdmin {
       });
     }
   }
+}
+
+/** `host:port` of a node, checked. */
+function parseNode(value: unknown): { host: string; port: number } {
+  const match = typeof value === 'string' ? /^(.+):(\d{1,5})$/.exec(value) : null;
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535 || /[\s\u0000-\u001f]/.test(match[1]!)) {
+    throw new ValidationError({ field: 'to', rule: 'type', message: `to must be a node as host:port (e.g. 10.0.0.12:5432), got ${JSON.stringify(value)}.` });
+  }
+  return { host: match[1]!, port };
 }
 
 /** Catalog reads on one connection, for a dialect's readers. */

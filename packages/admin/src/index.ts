@@ -17,6 +17,7 @@ export type {
   PrepareReport,
   TenantInfo,
   TenantDetails,
+  MoveTenantOptions,
   TenantPage,
   ServerInfo,
 } from './database-admin-options.js';

@@ -12,6 +12,7 @@ import { remove } from './commands/remove.js';
 import { rotatePassword } from './commands/rotate-password.js';
 import { show } from './commands/show.js';
 import { verify } from './commands/verify.js';
+import { move } from './commands/move.js';
 import { ExitCode } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
 import type { CliIo } from './io.js';
@@ -19,7 +20,7 @@ import { Output } from './output.js';
 import { UsageError } from './usage-error.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
-export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, remove, plan, demo];
+export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, move, remove, plan, demo];
 
 /**
  * Runs `tenantry <argv>` and returns its exit code: 0 ok, 1 failure, 2 usage

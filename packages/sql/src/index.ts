@@ -31,4 +31,6 @@ export type {
   RoleSwitching,
   RoleSwitchState,
   OtherDatabases,
+  TenantPlacement,
+  TenantPlacementInfo,
 } from './dialect/dialect.js';

@@ -181,4 +181,31 @@ describe('Tenantry on a Citus cluster', () => {
     await direct.end().catch(() => undefined);
     await admin.removeTenant(tenant);
   });
+
+  it('says where a tenant lives, and moves it to the other worker: its data and its tenant go with it', async () => {
+    const { admin, workerUrls } = fixture();
+    const tenant = names();
+    const credentials = await admin.createTenant(tenant);
+    expect((await admin.getTenant(tenant.schemaName))?.placement).toEqual({ distributed: true, node: undefined });
+    const client = await connectAs(credentials.connectionString);
+    try {
+      await client.query(`CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'moves along')`);
+      const nodes = workerUrls.map((url) => `127.0.0.1:${new URL(url).port}`);
+      const before = (await admin.getTenant(tenant.schemaName))?.placement?.node;
+      expect(nodes).toContain(before);
+      const target = nodes.find((node) => node !== before)!;
+      await admin.moveTenant(tenant, { to: target });
+      expect((await admin.getTenant(tenant.schemaName))?.placement).toEqual({ distributed: true, node: target });
+      expect((await client.query('SELECT body FROM notes')).rows).toEqual([{ body: 'moves along' }]);
+      // A least-privilege admin borrowed the tenant role for the move, and gave it back.
+      const memberships = 'SELECT count(*)::int AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles a ON a.oid = m.member WHERE r.rolname = $1 AND a.rolname = $2';
+      expect((await fixture().superuser.query(memberships, [tenant.username, fixture().adminRole])).rows[0].n).toBe(0);
+      const unknown = await admin.moveTenant(tenant, { to: '127.0.0.1:1' }).catch((caught: unknown) => caught);
+      expect(unknown).toBeInstanceOf(ValidationError);
+      expect(unknown).toMatchObject({ rule: 'unknown-node' });
+    } finally {
+      await client.end();
+      await admin.removeTenant(tenant);
+    }
+  });
 });

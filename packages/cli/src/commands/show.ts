@@ -43,6 +43,9 @@ export async function showTenant(options: ShowOptions, context: CommandContext):
             ['member of', list(tenant.memberOf)],
             ['members', list(tenant.members)],
             ['labels', formatLabels(tenant.labels)],
+            ...(tenant.placement === undefined
+              ? []
+              : [['lives on', tenant.placement.node ?? (tenant.placement.distributed ? 'no node yet (no table)' : 'the coordinator (not distributed)')] as [string, string]]),
           ],
           style,
         ),

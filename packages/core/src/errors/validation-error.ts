@@ -16,7 +16,8 @@ export type ValidationRule =
   | 'unsafe-role'
   | 'privileged-setting'
   | 'unsupported-by-dialect'
-  | 'not-coordinator';
+  | 'not-coordinator'
+  | 'unknown-node';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

@@ -209,6 +209,25 @@ export interface TenantryDialect {
   readonly roleSwitching?: RoleSwitching | undefined;
   /** Present where a tenant's login can own or hold things in other databases of the server (PostgreSQL). */
   readonly otherDatabases?: OtherDatabases | undefined;
+  /** Present where a tenant's schema lives on one node of several and can move (Citus). */
+  readonly placement?: TenantPlacement | undefined;
+}
+
+/** Where a tenant's schema lives. */
+export interface TenantPlacementInfo {
+  /** Its tables are distributed together (a Citus distributed schema). */
+  readonly distributed: boolean;
+  /** The node that holds its tables, `host:port`; undefined while it has none. */
+  readonly node: string | undefined;
+}
+
+/** A dialect whose tenants live on one node of several, and move between them. */
+export interface TenantPlacement {
+  /** Where one tenant's schema lives; read by `readPlacement`. */
+  placementQuery(schemaName: string): CompiledQuery<unknown>;
+  readPlacement(rows: readonly unknown[]): TenantPlacementInfo;
+  /** Moves the tenant's schema, every table in it, to the node `host:port`, under the tenant's locks, after the checks. */
+  planMove(tenant: TenantNames, to: { host: string; port: number }, facts: ServerFacts): ExecutablePlan;
 }
 
 /**

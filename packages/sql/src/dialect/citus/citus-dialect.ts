@@ -23,6 +23,7 @@ import { PostgresDialect } from '../postgres/postgres-dialect.js';
 import { defaultPrivilegeStatements, schemaMarkerStatement } from '../postgres/postgres-tenant-statements.js';
 import type { CreationOptionName, NameRules, TenantNames } from '../tenant-spec.js';
 import { mapCitusError } from './citus-error-mapping.js';
+import { citusPlacement } from './citus-placement.js';
 import { citusServerFactsQuery, namesOnWorkerCommand, publicPrivilegesOnWorkerCommand, type CitusServerFactsRow } from './citus-catalog-queries.js';
 import { onEveryWorkerQuery, onEveryWorkerStep, requireEveryWorker, withParametersInlined } from './citus-worker-commands.js';
 import { hasRoleGrantOptions } from '../postgres/postgres-dialect-config.js';
@@ -68,6 +69,8 @@ export class CitusDialect implements TenantryDialect {
   get otherDatabases() {
     return this.#postgres.otherDatabases;
   }
+
+  readonly placement = citusPlacement;
 
   serverFactsQuery(): CompiledQuery<CitusServerFactsRow> {
     return citusServerFactsQuery(this.#postgres.serverFactsQuery());
