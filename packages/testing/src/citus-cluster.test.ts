@@ -25,21 +25,10 @@ function as(url: string, user: string, password: string): string {
 /** The SQLSTATE a connection attempt fails with, or `'connected'`. */
 async function connectOutcome(config: pg.ClientConfig): Promise<string> {
   try {
-    await withClientConfig(config, async () => undefined);
+    await withClient(config, async () => undefined);
     return 'connected';
   } catch (error) {
     return (error as { code?: string }).code ?? String(error);
-  }
-}
-
-async function withClientConfig<T>(config: pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(config);
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end().catch(() => undefined);
   }
 }
 
@@ -143,7 +132,7 @@ describe.skipIf('missing' in citus)('startCitusCluster', () => {
     const tls = { host: '127.0.0.1', port: worker.port, database: 'postgres', user: tenant, password: tenantPassword };
     // 28000: pg_hba's hostssl line matched and wants a client certificate; the password is never asked for.
     expect(await connectOutcome({ ...tls, ssl: { ca } })).toBe('28000');
-    const currentUser = await withClientConfig(
+    const currentUser = await withClient(
       { ...tls, password: 'not-checked', ssl: { ca, cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') } },
       async (client) => (await client.query<{ current_user: string }>('SELECT current_user')).rows[0]!.current_user,
     );

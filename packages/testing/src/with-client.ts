@@ -1,11 +1,12 @@
 import pg from 'pg';
 
 /**
- * Opens one `pg` client on `url`, runs `work` with it and always closes it.
- * The harness needs a handful of admin statements, not a pool.
+ * Opens one `pg` client on `target` (a URL or a client config), runs `work`
+ * with it and always closes it. The harness needs a handful of admin
+ * statements, not a pool.
  */
-export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+export async function withClient<T>(target: string | pg.ClientConfig, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(typeof target === 'string' ? { connectionString: target } : target);
   // A server that goes away while idle emits 'error'; without a listener that
   // would crash the test process instead of failing the current query.
   client.on('error', () => undefined);
