@@ -25,6 +25,14 @@ export interface CitusClusterOptions {
    * Defaults to `60_000`.
    */
   readonly startTimeoutMs?: number;
+  /**
+   * How nodes log in to each other. `certificate` (the default, the model
+   * Tenantry documents): the nodes trust the cluster's node certificate as
+   * any user. `password`: no such trust, only a `pg_dist_authinfo` password
+   * for the superuser, as a cluster set up without it would have: Citus's own
+   * connections as any other role then fail (for tests of that failure).
+   */
+  readonly nodeLogins?: 'certificate' | 'password';
 }
 
 /** One PostgreSQL server of the cluster. */
@@ -85,13 +93,16 @@ const DEFAULT_START_TIMEOUT_MS = 60_000;
  * A TLS client without that certificate is refused by that line; a client
  * without TLS (node-postgres's default) gets the password line.
  */
-const PG_HBA = [
-  '# Written by @tenantry/testing (citus-cluster.ts).',
-  'local   all  all                 scram-sha-256',
-  'hostssl all  all  127.0.0.1/32   trust clientcert=verify-ca',
-  'host    all  all  127.0.0.1/32   scram-sha-256',
-  '',
-].join('\n');
+function pgHba(nodeLogins: 'certificate' | 'password'): string {
+  return [
+    '# Written by @tenantry/testing (citus-cluster.ts).',
+    'local   all  all                 scram-sha-256',
+    ...(nodeLogins === 'certificate' ? ['hostssl all  all  127.0.0.1/32   trust clientcert=verify-ca'] : []),
+    'host    all  all  127.0.0.1/32   scram-sha-256',
+    ...(nodeLogins === 'password' ? ['hostssl all  all  127.0.0.1/32   scram-sha-256'] : []),
+    '',
+  ].join('\n');
+}
 
 /**
  * Starts a throwaway Citus cluster for tests: a coordinator and two workers,
@@ -162,13 +173,16 @@ export async function startCitusCluster(options: CitusClusterOptions = {}): Prom
     });
 
     const password = randomBytes(24).toString('base64url');
-    await initNodes(nodes, directory, password, osUser, certificates, socketDir);
+    const nodeLogins = options.nodeLogins ?? 'certificate';
+    await initNodes(nodes, directory, password, osUser, certificates, socketDir, nodeLogins);
     const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     await Promise.all(nodes.map((node) => node.start(password, timeoutMs)));
     const urls = nodes.map((node) => superuserUrl(password, node.port));
     await Promise.all(urls.map((url) => withClient(url, (client) => client.query('CREATE EXTENSION citus'))));
     const [coordinator, ...workers] = nodes as [CitusNodeProcess, ...CitusNodeProcess[]];
     const citusVersion = await withClient(urls[0]!, async (client) => {
+      // Without node trust, the superuser's own node connections need its password (nodeid 0: every node).
+      if (nodeLogins === 'password') await client.query('INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, current_user, $1)', [`password=${password}`]);
       await client.query('SELECT citus_set_coordinator_host($1, $2)', ['127.0.0.1', coordinator.port]);
       // citus_add_node connects to the worker from the coordinator: the node certificate's first use.
       for (const worker of workers) await client.query('SELECT citus_add_node($1, $2)', ['127.0.0.1', worker.port]);
@@ -219,6 +233,7 @@ async function initNodes(
   osUser: PostgresOsUser | undefined,
   certificates: CitusCertificates,
   socketDir: string,
+  nodeLogins: 'certificate' | 'password',
 ): Promise<void> {
   const passwordFile = join(directory, 'superuser-password');
   // 'wx': never through a file or link someone else put there.
@@ -226,7 +241,7 @@ async function initNodes(
   try {
     if (osUser) await chown(passwordFile, osUser.uid, osUser.gid);
     await Promise.all(
-      nodes.map((node) => node.init(passwordFile, PG_HBA, nodeConfiguration(node.settings.name, certificates, socketDir))),
+      nodes.map((node) => node.init(passwordFile, pgHba(nodeLogins), nodeConfiguration(node.settings.name, certificates, socketDir, nodeLogins))),
     );
   } finally {
     await rm(passwordFile, { force: true });
@@ -234,7 +249,7 @@ async function initNodes(
 }
 
 /** What every node's postgresql.conf gets on top of initdb's. */
-function nodeConfiguration(name: string, certificates: CitusCertificates, socketDir: string): Record<string, string> {
+function nodeConfiguration(name: string, certificates: CitusCertificates, socketDir: string, nodeLogins: 'certificate' | 'password'): Record<string, string> {
   const server = certificates.servers.get(name)!;
   const { node } = certificates;
   return {
@@ -249,7 +264,10 @@ function nodeConfiguration(name: string, certificates: CitusCertificates, socket
     ssl_key_file: server.keyFile,
     // Client certificates are checked against this CA (pg_hba's clientcert).
     ssl_ca_file: certificates.caFile,
-    'citus.node_conninfo': `sslmode=verify-full sslrootcert=${certificates.caFile} sslcert=${node.certFile} sslkey=${node.keyFile}`,
+    'citus.node_conninfo':
+      nodeLogins === 'certificate'
+        ? `sslmode=verify-full sslrootcert=${certificates.caFile} sslcert=${node.certFile} sslkey=${node.keyFile}`
+        : `sslmode=verify-full sslrootcert=${certificates.caFile}`,
     // A test cluster must not report home.
     'citus.enable_statistics_collection': 'off',
     ...(name === 'coordinator' ? { 'citus.enable_schema_based_sharding': 'on' } : {}),

@@ -21,6 +21,8 @@ import type {
 } from '../dialect.js';
 import { PostgresDialect } from '../postgres/postgres-dialect.js';
 import { defaultPrivilegeStatements, schemaMarkerStatement } from '../postgres/postgres-tenant-statements.js';
+import { grantSetRoleStatement, revokeSetRoleStatement } from '../postgres/postgres-tenant-role-statements.js';
+import { nonSuperuserAdmin } from '../postgres/postgres-dialect-config.js';
 import type { CreationOptionName, NameRules, TenantNames } from '../tenant-spec.js';
 import { mapCitusError } from './citus-error-mapping.js';
 import { citusPlacement } from './citus-placement.js';
@@ -150,13 +152,13 @@ export class CitusDialect implements TenantryDialect {
    * On every worker, once the schema exists there: the default privileges
    * and the schema's marker, which Citus does not propagate.
    */
-  planAfterCreate(spec: CreateTenantPlanSpec): ExecutablePlan {
+  planAfterCreate(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
     const { schemaName, username, options } = spec.tenant;
     const statements = [
       ...defaultPrivilegeStatements(schemaName, username),
       schemaMarkerStatement({ schemaName, username, createdAt: spec.createdAt ?? new Date(), labels: options.labels, memberOf: options.memberOf }),
     ];
-    return executablePlan('create-tenant', 'transaction', statements.map(onEveryWorkerStep));
+    return executablePlan('create-tenant', 'transaction', [...workersLetTheTenantIn(spec.tenant, facts), ...statements.map(onEveryWorkerStep)]);
   }
 
   /** PostgreSQL's removal, with the tenant's sessions on every worker ended before the drops (its checks passed). */
@@ -235,6 +237,38 @@ function endSessionsOnEveryWorker(username: string): PlanStep {
       compileDdl(sql`SELECT count(pg_catalog.pg_terminate_backend(a.pid)) FROM pg_catalog.pg_stat_activity a JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid WHERE r.rolname = ${sql.lit(username)}`),
     ),
   );
+}
+
+/**
+ * Acting as the new tenant, a round trip to every worker: Citus connects to
+ * the workers as the querying user, so a cluster whose nodes do not trust
+ * each other (a `pg_dist_authinfo` password for the admin alone, say) lets
+ * the admin through and fails the tenant's first table. Found here, the
+ * tenant is removed again with the reason.
+ */
+function workersLetTheTenantIn(tenant: TenantNames, facts: ServerFacts): PlanStep[] {
+  const admin = nonSuperuserAdmin(facts);
+  const switchOptions = { roleGrantOptions: hasRoleGrantOptions(facts.versionNum), ownGrant: false };
+  const enter = [
+    ...(admin === undefined ? [] : [grantSetRoleStatement(tenant.username, admin, switchOptions)]),
+    new Statement('act as the tenant, whose queries open their own worker connections', compileDdl(sql`SET LOCAL ROLE ${sql.id(tenant.username)}`)),
+  ];
+  const leave = [new Statement('act as the admin again', 'RESET ROLE'), ...(admin === undefined ? [] : [revokeSetRoleStatement(tenant.username, admin, switchOptions)])];
+  return [
+    runStep(enter),
+    checkStep("every worker lets the tenant's sessions in", onEveryWorkerQuery('SELECT 1'), (rows) => {
+      const refused = rows.find((row) => !row.success);
+      if (refused === undefined) return;
+      const node = `${refused.nodename}:${refused.nodeport}`;
+      throw new ClusterNodeError({
+        node,
+        message:
+          `Citus worker ${node} refused the coordinator's connection as tenant role "${tenant.username}" (${refused.result}). ` +
+          'Citus connects to the workers as the user running the query, so every node must trust the others for every user: give the nodes a cluster certificate they trust (see the README, "On a Citus cluster"). A pg_dist_authinfo password for the admin alone lets the admin through and fails every tenant',
+      });
+    }),
+    runStep(leave),
+  ];
 }
 
 /** The plan, then each of `statements` on every worker (checked), in order. */
