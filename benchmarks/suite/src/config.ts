@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 /** Every size of a run; BENCH_QUICK=1 shrinks them all for a development run, and each can be set on its own. */
 export interface BenchConfig {
   quick: boolean;
-  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning). */
+  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning,schema). */
   phases: ReadonlySet<string>;
   /** Tenants per contender in the single-create latency comparison (issue: at least 500). */
   latencyTenants: number;
@@ -55,7 +55,7 @@ function list(name: string, fallback: number[]): number[] {
   });
 }
 
-const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale'];
+const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema'];
 
 export function loadConfig(packageDir: string): BenchConfig {
   const quick = process.env['BENCH_QUICK'] === '1';

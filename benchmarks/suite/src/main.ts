@@ -20,6 +20,7 @@ import { detailTables, resultsTable, runHeader, scaleChart, type Results } from 
 import { countRoundTrips } from './round-trips.js';
 import { measureClientOverhead } from './client-overhead.js';
 import { measureScale } from './scale.js';
+import { compareSchemaCreate } from './schema-create.js';
 import { startBenchServer, type BenchServer } from './setup.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
   results.planning = await phase('planning', () => measurePlanning(config.planningMs));
   results.eventLoop = await phase('planning', () => checkEventLoop(), 'event-loop');
 
-  const needsMain = ['roundtrips', 'latency', 'delayed', 'bulk', 'memory'].some((p) => config.phases.has(p));
+  const needsMain = ['roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'schema'].some((p) => config.phases.has(p));
   if (needsMain) {
     log('starting the embedded PostgreSQL for latency, round trips and bulk');
     const server: BenchServer = await startBenchServer();
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
         log(`  best concurrency for createTenants here: ${best}`);
         results.bulk = await compareBulk({ url: server.url, phase: 'bk', concurrency: best, tenantsPerContender: config.bulkTenants, rounds: config.bulkRounds, withPgbench: true, threads: defaultThreads(), log });
       });
+      results.schemaCreate = await phase('schema', () => compareSchemaCreate(server.url, config.quick ? 3 : 10));
       await phase('memory', async () => {
         const concurrency = best ?? 4;
         results.memory = [];

@@ -10,6 +10,8 @@ import type { Paired, ScaleLevel } from './scale.js';
 import { fmt } from './stats.js';
 import { lineChart } from './svg-chart.js';
 
+import type { SchemaCreateComparison } from './schema-create.js';
+
 export interface Results {
   command: string;
   startedAt: string;
@@ -31,6 +33,7 @@ export interface Results {
   memory?: MemoryRun[];
   cli?: MemoryRun | { unavailable: string };
   scale?: ScaleLevel[];
+  schemaCreate?: SchemaCreateComparison;
   errors: { phase: string; message: string }[];
 }
 
