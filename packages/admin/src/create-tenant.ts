@@ -72,8 +72,7 @@ async function completeAfterCommit(session: AdminSession, toCreate: TenantToCrea
     await session.runPlan(after, context);
   } catch (error) {
     await removeAgain(session, dialect, tenant, facts);
-    const failure = session.mapError(error, context);
-    throw new DatabaseError({ sqlState: failure.sqlState, cause: failure, message: `${failure.message.replace(/\.$/, '')}. The tenant was removed again.` });
+    throw removedAgain(session.mapError(error, context), '');
   }
 }
 
@@ -90,11 +89,12 @@ async function migrateAfterCommit(session: AdminSession, toCreate: TenantToCreat
   const failure = result.ok ? result.cleanupError : result.error;
   if (failure === undefined) return;
   await removeAgain(session, dialect, tenant, facts);
-  throw new DatabaseError({
-    sqlState: failure.sqlState,
-    cause: failure,
-    message: `Could not create tenant "${tenant.schemaName}": ${failure.message.replace(/\.$/, '')}. The tenant was removed again.`,
-  });
+  throw removedAgain(failure, `Could not create tenant "${tenant.schemaName}": `);
+}
+
+/** What failed after the creation committed, saying the tenant was removed again. */
+function removedAgain(failure: TenantryError, prefix: string): DatabaseError {
+  return new DatabaseError({ sqlState: failure.sqlState, cause: failure, message: `${prefix}${failure.message.replace(/\.$/, '')}. The tenant was removed again.` });
 }
 
 /** Undoes a creation whose migrations failed; a failure here leaves what `removeTenant` can finish later. */
