@@ -1,10 +1,12 @@
-import type { MigrationProvider } from 'kysely';
-import { DatabaseError, TenantryError } from '@tenantry/core';
+import type { Migration, MigrationProvider } from 'kysely';
+import { ConnectionError, DatabaseError, TenantryError, type TenantMigrationsRun } from '@tenantry/core';
 import type { CreateTenantPlanSpec, ErrorContext, ExecutablePlan, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { executePlan } from './executor/execute-plan.js';
 import { runMigrationsAsTenant } from './drivers/tenant-migrations-over-driver.js';
 import { inDelegateSession } from './delegate-session.js';
+import { MigrationRecorder } from './migration-recorder.js';
+import { replayProvider, type MigrationReplays } from './migration-replays.js';
 import { migrateTenantInTransaction } from './tenant-migrations.js';
 
 /** A tenant about to be created, with what creating it needs. */
@@ -28,7 +30,8 @@ export interface TenantToCreate {
  *
  * - Where DDL is transactional and a new role can be switched to before it
  *   commits (PostgreSQL), the migrations run in the creating transaction, as
- *   the new role: a failure rolls everything back.
+ *   the new role: a failure rolls everything back. There, the same
+ *   migrations a second time are replayed from a recording (`createAndMigrate`).
  * - A dialect's `planAfterCreate` (Citus: what does not propagate, on every
  *   worker) runs once the creation committed.
  * - Where the new role is usable only once committed (Citus), the migrations
@@ -36,31 +39,75 @@ export interface TenantToCreate {
  * - Elsewhere (the MySQL family), in a session of the new tenant's own login.
  * - After the commit, a failure removes the tenant again.
  */
-export async function createTenantFromPlan(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider | undefined): Promise<void> {
+export async function createTenantFromPlan(
+  session: AdminSession,
+  toCreate: TenantToCreate,
+  migrations: MigrationProvider | undefined,
+  replays: MigrationReplays,
+): Promise<TenantMigrationsRun | undefined> {
   const { plan, tenant, facts, dialect, context } = toCreate;
   if (migrations && dialect.transactions?.newRoleUsableBeforeCommit && dialect.roleSwitching) {
-    await session.transaction(context, async (connection) => {
-      await executePlan(connection, plan);
-      await migrateTenantInTransaction(connection, dialect, facts, tenant, migrations);
-    });
+    const run = await createAndMigrate(session, toCreate, await migrations.getMigrations(), replays);
     await completeAfterCommit(session, toCreate);
-    return;
+    return run;
   }
   await session.runPlan(plan, context);
   await completeAfterCommit(session, toCreate);
-  if (!migrations) return;
+  if (!migrations) return undefined;
   if (dialect.roleSwitching) {
-    await migrateAfterCommit(session, toCreate, migrations);
-    return;
+    return { path: 'ran', applied: await migrateAfterCommit(session, toCreate, migrations) };
   }
   try {
-    await runMigrationsAsTenant(dialect, session.tenantUrl({ username: tenant.username, password: toCreate.password, database: tenant.schemaName }), migrations);
+    const applied = await runMigrationsAsTenant(dialect, session.tenantUrl({ username: tenant.username, password: toCreate.password, database: tenant.schemaName }), migrations);
+    return { path: 'ran', applied };
   } catch (error) {
     await removeAgain(session, dialect, tenant, facts);
     throw TenantryError.isInstance(error)
       ? error
       : new DatabaseError({ message: `Could not create tenant "${tenant.schemaName}": its migrations failed and the tenant was removed again: ${error instanceof Error ? error.message : String(error)}` });
   }
+}
+
+/**
+ * Creates the tenant and runs its migrations in one transaction.
+ *
+ * The fast path: when these same migrations (`MigrationReplays`) created a
+ * tenant before, what they ran then is replayed, a migration's statements in
+ * one round trip instead of one each. Should the replay fail (something the
+ * recording could not foresee), the recording is dropped and the migrations
+ * run the ordinary way in a new transaction: the failed one left nothing.
+ * The ordinary way records, for the next tenant.
+ */
+async function createAndMigrate(
+  session: AdminSession,
+  toCreate: TenantToCreate,
+  migrations: Readonly<Record<string, Migration>>,
+  replays: MigrationReplays,
+): Promise<TenantMigrationsRun> {
+  const { plan, tenant, facts, dialect, context } = toCreate;
+  const recording = replays.find(migrations);
+  if (recording) {
+    let replaying = false;
+    try {
+      const applied = await session.transaction(context, async (connection) => {
+        await executePlan(connection, plan);
+        replaying = true;
+        return migrateTenantInTransaction(connection, dialect, facts, tenant, replayProvider(recording));
+      });
+      return { path: 'replayed', applied };
+    } catch (error) {
+      if (!replaying || session.mapError(error, context) instanceof ConnectionError) throw error;
+      replays.forget(recording);
+    }
+  }
+  const recorder = new MigrationRecorder(migrations, tenant);
+  const applied = await session.transaction(context, async (connection) => {
+    await executePlan(connection, plan);
+    return migrateTenantInTransaction(connection, dialect, facts, tenant, recorder.provider, recorder);
+  });
+  const made = recorder.recording();
+  if (made) replays.remember(made);
+  return { path: 'ran', applied };
 }
 
 /** The dialect's `planAfterCreate`, once the creation committed; a failure removes the tenant again. */
@@ -81,15 +128,15 @@ async function completeAfterCommit(session: AdminSession, toCreate: TenantToCrea
  * only now: Citus), in a delegate's session as for `migrateTenants`; if they
  * fail, or the delegate cannot be dropped, the tenant is removed again.
  */
-async function migrateAfterCommit(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<void> {
+async function migrateAfterCommit(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<string[]> {
   const { tenant, facts, dialect } = toCreate;
   const result = await inDelegateSession(session, facts, tenant, { action: `migrate new tenant "${tenant.schemaName}"`, access: 'read-write' }, (connection, delegateFacts) =>
     migrateTenantInTransaction(connection, dialect, delegateFacts, tenant, migrations),
   );
-  const failure = result.ok ? result.cleanupError : result.error;
-  if (failure === undefined) return;
+  if (result.ok && result.cleanupError === undefined) return result.value;
   await removeAgain(session, dialect, tenant, facts);
-  throw removedAgain(failure, `Could not create tenant "${tenant.schemaName}": `);
+  // Either the migrations failed, or the delegate could not be dropped (checked just above).
+  throw removedAgain(result.ok ? result.cleanupError! : result.error, `Could not create tenant "${tenant.schemaName}": `);
 }
 
 /** What failed after the creation committed, saying the tenant was removed again. */

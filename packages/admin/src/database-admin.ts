@@ -40,6 +40,7 @@ import type { AdminConnection } from './drivers/pg-connection-source.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
 import { createTenantFromPlan } from './create-tenant.js';
+import { MigrationReplays } from './migration-replays.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import { migrateTenants } from './tenant-migrations.js';
@@ -66,6 +67,8 @@ const POOL_DIALECT = 'postgres';
  */
 export class DatabaseAdmin {
   readonly #session: AdminSession;
+  /** What `createTenant`'s migration lists ran, replayed for the next tenant with the same list. */
+  readonly #replays = new MigrationReplays();
 
   /**
    * @param connection A `postgres://`/`postgresql://` or `mysql://`/`mariadb://` URL (its
@@ -98,9 +101,9 @@ export class DatabaseAdmin {
     const { spec, tenant, password, facts, dialect, plan } = await this.#createPlan(config, options);
     const context: ErrorContext = { action: `create tenant "${tenant.schemaName}"`, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
     requireCanCreate(facts, context);
-    await createTenantFromPlan(this.#session, { spec, plan, tenant, password, facts, dialect, context }, options.migrations);
+    const migrations = await createTenantFromPlan(this.#session, { spec, plan, tenant, password, facts, dialect, context }, options.migrations, this.#replays);
     const connectionString = this.#session.tenantUrl({ username: tenant.username, password, database: tenant.schemaName });
-    return new TenantCredentials({ schemaName: tenant.schemaName, username: tenant.username, password, connectionString });
+    return new TenantCredentials({ schemaName: tenant.schemaName, username: tenant.username, password, connectionString, migrations });
   }
 
   /**

@@ -50,7 +50,7 @@ async function planTenant(session: AdminSession, facts: ServerFacts, tenant: Ten
     { action: `read the migration history of tenant "${schemaName}"`, access: 'read-only' },
     async (connection) => {
       await connection.run(switching.enterTenant(names));
-      const db = connection.kyselyInTransaction!();
+      const db = connection.kyselyInTransaction!({ schema: schemaName });
       try {
         const known = await new Migrator({ db, provider: migrations, migrationTableSchema: schemaName }).getMigrations();
         return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);

@@ -5,7 +5,7 @@ import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
 import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
-import type { DriverConnection } from './executor/driver-connection.js';
+import type { DriverConnection, QueryObserver } from './executor/driver-connection.js';
 
 /** How many tenants `migrateTenants` migrates at once unless told otherwise. */
 export const DEFAULT_MIGRATION_CONCURRENCY = 4;
@@ -35,6 +35,8 @@ export const MAX_MIGRATION_CONCURRENCY = 64;
  * made (a trigger, a function, a view) run too when a migration touches them:
  * hence `inDelegateSession` for existing tenants.
  *
+ * `observer` is told of each query Kysely runs (the creation's recording).
+ *
  * @returns the names of the migrations applied, in order.
  * @throws DatabaseError naming the migration that failed (or the server's error as is, when the connection broke).
  */
@@ -44,6 +46,7 @@ export async function migrateTenantInTransaction(
   facts: ServerFacts,
   tenant: TenantNames,
   migrations: MigrationProvider,
+  observer?: QueryObserver,
 ): Promise<string[]> {
   const switching = requireRoleSwitching(dialect);
   if (!connection.kyselyInTransaction) throw new Error(`The ${dialect.client} driver cannot run Kysely inside its transaction.`);
@@ -54,7 +57,7 @@ export async function migrateTenantInTransaction(
   }
   await connection.run([...(grant ? [switching.grantSwitch(tenant.username, facts.adminRole, grant, facts)] : []), ...switching.enterTenant(tenant)]);
 
-  const db = connection.kyselyInTransaction();
+  const db = connection.kyselyInTransaction({ schema: tenant.schemaName, observer });
   let result: MigrationResultSet;
   try {
     result = await new Migrator({ db, provider: migrations, migrationTableSchema: tenant.schemaName }).migrateToLatest();

@@ -25,5 +25,5 @@ export {
 } from './connection-string.js';
 export { tenantTlsParameters, type PgSslSetting, type TenantTlsOptions } from './tenant-tls.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';
-export { TenantCredentials } from './tenant-credentials.js';
+export { TenantCredentials, type TenantMigrationsRun } from './tenant-credentials.js';
 export { validateCreationOptions, type CreationOptions } from './creation-options.js';

@@ -20,6 +20,6 @@ export function pgDriverConnection(client: pg.ClientBase): DriverConnection {
       const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
       return result.rows;
     },
-    kyselyInTransaction: () => new Kysely<any>({ dialect: new TransactionBoundDialect(client) }),
+    kyselyInTransaction: (options) => new Kysely<any>({ dialect: new TransactionBoundDialect(client, options) }),
   };
 }

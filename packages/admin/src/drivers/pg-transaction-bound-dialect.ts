@@ -1,7 +1,6 @@
 import {
   CompiledQuery,
   PostgresAdapter,
-  PostgresIntrospector,
   PostgresQueryCompiler,
   type DatabaseConnection,
   type DatabaseIntrospector,
@@ -14,6 +13,8 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
+import type { KyselyInTransactionOptions, QueryObserver } from '../executor/driver-connection.js';
+import { SchemaScopedIntrospector } from './schema-scoped-introspector.js';
 
 /**
  * A Kysely dialect over one `pg` client that is already inside a transaction
@@ -23,22 +24,26 @@ import type pg from 'pg';
  * and whatever it commits is undone if the caller rolls back.
  *
  * Internal to `@tenantry/admin`: it is how a Kysely `Migrator` runs inside
- * the transaction that creates (or locks) a tenant.
+ * the transaction that creates (or locks) a tenant. Introspection sees the
+ * tenant's schema only; an `observer` is told of each query Kysely runs
+ * (not of the savepoints this driver sets), for the creation's recording.
  *
  * ```ts
- * const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client) });
+ * const db = new Kysely<any>({ dialect: new TransactionBoundDialect(client, { schema: 'tenant_acme' }) });
  * await new Migrator({ db, provider }).migrateToLatest(); // no BEGIN, no COMMIT
  * ```
  */
 export class TransactionBoundDialect implements Dialect {
   readonly #client: pg.ClientBase;
+  readonly #options: KyselyInTransactionOptions;
 
-  constructor(client: pg.ClientBase) {
+  constructor(client: pg.ClientBase, options: KyselyInTransactionOptions) {
     this.#client = client;
+    this.#options = options;
   }
 
   createDriver(): Driver {
-    return new TransactionBoundDriver(this.#client);
+    return new TransactionBoundDriver(new TransactionBoundConnection(this.#client, this.#options.observer));
   }
 
   createQueryCompiler(): QueryCompiler {
@@ -50,7 +55,7 @@ export class TransactionBoundDialect implements Dialect {
   }
 
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new PostgresIntrospector(db);
+    return new SchemaScopedIntrospector(db, this.#options.schema);
   }
 }
 
@@ -82,8 +87,8 @@ class TransactionBoundDriver implements Driver {
   #held: Promise<void> | undefined;
   #release: (() => void) | undefined;
 
-  constructor(client: pg.ClientBase) {
-    this.#connection = new TransactionBoundConnection(client);
+  constructor(connection: TransactionBoundConnection) {
+    this.#connection = connection;
   }
 
   async init(): Promise<void> {
@@ -104,39 +109,39 @@ class TransactionBoundDriver implements Driver {
     release?.();
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+  async beginTransaction(_connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     if (settings.isolationLevel || settings.accessMode) {
       throw new Error("A transaction inside the caller's transaction takes its isolation level and access mode; none can be set.");
     }
     const name = `tenantry_kysely_${++this.#counter}`;
-    await connection.executeQuery(CompiledQuery.raw(`SAVEPOINT ${name}`));
+    await this.#connection.control(`SAVEPOINT ${name}`);
     this.#savepoints.push(name);
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+  async commitTransaction(): Promise<void> {
     const name = this.#savepoints.pop();
     if (name === undefined) throw new Error('commit without a transaction');
-    await connection.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${name}`));
+    await this.#connection.control(`RELEASE SAVEPOINT ${name}`);
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+  async rollbackTransaction(): Promise<void> {
     const name = this.#savepoints.pop();
     if (name === undefined) throw new Error('rollback without a transaction');
-    await connection.executeQuery(CompiledQuery.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+    await this.#connection.rollbackTo(name);
     // ROLLBACK TO keeps the savepoint: release it, as a rolled-back transaction is gone.
-    await connection.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${name}`));
+    await this.#connection.control(`RELEASE SAVEPOINT ${name}`);
   }
 
-  async savepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`SAVEPOINT ${quoteIdentifier(savepointName)}`));
+  async savepoint(_connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await this.#connection.control(`SAVEPOINT ${quoteIdentifier(savepointName)}`);
   }
 
-  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`ROLLBACK TO SAVEPOINT ${quoteIdentifier(savepointName)}`));
+  async rollbackToSavepoint(_connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await this.#connection.rollbackTo(quoteIdentifier(savepointName));
   }
 
-  async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${quoteIdentifier(savepointName)}`));
+  async releaseSavepoint(_connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await this.#connection.control(`RELEASE SAVEPOINT ${quoteIdentifier(savepointName)}`);
   }
 
   async destroy(): Promise<void> {
@@ -146,9 +151,21 @@ class TransactionBoundDriver implements Driver {
 
 class TransactionBoundConnection implements DatabaseConnection {
   readonly #client: pg.ClientBase;
+  readonly #observer: QueryObserver | undefined;
 
-  constructor(client: pg.ClientBase) {
+  constructor(client: pg.ClientBase, observer: QueryObserver | undefined) {
     this.#client = client;
+    this.#observer = observer;
+  }
+
+  /** The driver's own savepoint statements: never observed, never guarded. */
+  async control(statement: string): Promise<void> {
+    await this.#client.query(statement);
+  }
+
+  async rollbackTo(savepoint: string): Promise<void> {
+    this.#observer?.onRollback();
+    await this.control(`ROLLBACK TO SAVEPOINT ${savepoint}`);
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
@@ -156,7 +173,14 @@ class TransactionBoundConnection implements DatabaseConnection {
     if (TRANSACTION_CONTROL.test(stripLeadingComments(compiledQuery.sql))) {
       throw new Error("Migrations run inside Tenantry's transaction and must not begin, commit or roll back transactions themselves.");
     }
-    const result = await this.#client.query<R & pg.QueryResultRow>(compiledQuery.sql, [...compiledQuery.parameters]);
+    let result: pg.QueryResult<R & pg.QueryResultRow>;
+    try {
+      result = await this.#client.query<R & pg.QueryResultRow>(compiledQuery.sql, [...compiledQuery.parameters]);
+    } catch (error) {
+      this.#observer?.onQuery(compiledQuery, 'failed');
+      throw error;
+    }
+    this.#observer?.onQuery(compiledQuery, 'succeeded');
     const { command, rowCount, rows } = result;
     return {
       numAffectedRows:

@@ -24,5 +24,20 @@ export interface DriverConnection {
    * transaction it has open (Kysely's own transactions become savepoints), for
    * migrations that must commit or roll back with it. The caller destroys it.
    */
-  readonly kyselyInTransaction?: (() => Kysely<any>) | undefined;
+  readonly kyselyInTransaction?: ((options: KyselyInTransactionOptions) => Kysely<any>) | undefined;
+}
+
+/** How `kyselyInTransaction` is bound to one tenant's work. */
+export interface KyselyInTransactionOptions {
+  /** The tenant's schema: Kysely's introspection sees it only (never the other tenants'). */
+  readonly schema: string;
+  /** Told of every query Kysely runs, for the creation's recording. */
+  readonly observer?: QueryObserver | undefined;
+}
+
+/** Watches the queries Kysely runs on a connection, in order. */
+export interface QueryObserver {
+  onQuery(query: CompiledQuery, outcome: 'succeeded' | 'failed'): void;
+  /** A nested Kysely transaction was rolled back (to its savepoint). */
+  onRollback(): void;
 }
