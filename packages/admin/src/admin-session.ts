@@ -119,7 +119,7 @@ export class AdminSession {
   mapError(error: unknown, context: ErrorContext): TenantryError {
     // A compensation plan's failure carries the step's own error: that is what happened.
     const cause = error instanceof PlanFailedError ? error.cause : error;
-    return TenantryError.isInstance(cause) ? cause : this.dialect.mapError(cause, { ...context, lockTimeoutMillis: this.options.lockTimeoutMillis });
+    return TenantryError.isInstance(cause) ? cause : this.dialect.mapError(cause, { ...context, lockTimeoutMillis: context.lockTimeoutMillis ?? this.options.lockTimeoutMillis });
   }
 
   read<Row>(query: CompiledQuery<Row>, context: ErrorContext): Promise<Row[]> {

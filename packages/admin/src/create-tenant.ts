@@ -1,10 +1,11 @@
-import type { Migration, MigrationProvider } from 'kysely';
+import type { MigrationProvider } from 'kysely';
 import { ConnectionError, DatabaseError, TenantryError, type TenantMigrationsRun } from '@tenantry/core';
 import type { CreateTenantPlanSpec, ErrorContext, ExecutablePlan, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { executePlan } from './executor/execute-plan.js';
 import { runMigrationsAsTenant } from './drivers/tenant-migrations-over-driver.js';
-import { inDelegateSession } from './delegate-session.js';
+import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
+import { MigrationList } from './migration-list.js';
 import { MigrationRecorder } from './migration-recorder.js';
 import { replayProvider, type MigrationReplays } from './migration-replays.js';
 import { migrateTenantInTransaction } from './tenant-migrations.js';
@@ -47,7 +48,7 @@ export async function createTenantFromPlan(
 ): Promise<TenantMigrationsRun | undefined> {
   const { plan, tenant, facts, dialect, context } = toCreate;
   if (migrations && dialect.transactions?.newRoleUsableBeforeCommit && dialect.roleSwitching) {
-    const run = await createAndMigrate(session, toCreate, await migrations.getMigrations(), replays);
+    const run = await createAndMigrate(session, toCreate, await MigrationList.read(migrations), replays);
     await completeAfterCommit(session, toCreate);
     return run;
   }
@@ -81,18 +82,22 @@ export async function createTenantFromPlan(
 async function createAndMigrate(
   session: AdminSession,
   toCreate: TenantToCreate,
-  migrations: Readonly<Record<string, Migration>>,
+  list: MigrationList,
   replays: MigrationReplays,
 ): Promise<TenantMigrationsRun> {
   const { plan, tenant, facts, dialect, context } = toCreate;
-  const recording = replays.find(migrations);
+  // Where the tenant's migrations stand, recorded by the admin in the same transaction (migrateTenants reads it).
+  const ledger = list.ledger ? [requireRoleSwitching(dialect).recordMigrations(tenant, list.ledger, facts)] : [];
+  const recording = replays.find(list.migrations);
   if (recording) {
     let replaying = false;
     try {
       const applied = await session.transaction(context, async (connection) => {
         await executePlan(connection, plan);
         replaying = true;
-        return migrateTenantInTransaction(connection, dialect, facts, tenant, replayProvider(recording));
+        const applied = await migrateTenantInTransaction(connection, dialect, facts, tenant, replayProvider(recording));
+        await connection.run(ledger);
+        return applied;
       });
       return { path: 'replayed', applied };
     } catch (error) {
@@ -100,10 +105,12 @@ async function createAndMigrate(
       replays.forget(recording);
     }
   }
-  const recorder = new MigrationRecorder(migrations, tenant);
+  const recorder = new MigrationRecorder(list.migrations, tenant);
   const applied = await session.transaction(context, async (connection) => {
     await executePlan(connection, plan);
-    return migrateTenantInTransaction(connection, dialect, facts, tenant, recorder.provider, recorder);
+    const applied = await migrateTenantInTransaction(connection, dialect, facts, tenant, recorder.provider, recorder);
+    await connection.run(ledger);
+    return applied;
   });
   const made = recorder.recording();
   if (made) replays.remember(made);
@@ -130,8 +137,10 @@ async function completeAfterCommit(session: AdminSession, toCreate: TenantToCrea
  */
 async function migrateAfterCommit(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<string[]> {
   const { tenant, facts, dialect } = toCreate;
-  const result = await inDelegateSession(session, facts, tenant, { action: `migrate new tenant "${tenant.schemaName}"`, access: 'read-write' }, (connection, delegateFacts) =>
-    migrateTenantInTransaction(connection, dialect, delegateFacts, tenant, migrations),
+  const list = await MigrationList.read(migrations);
+  const afterSuccess = list.ledger ? [requireRoleSwitching(dialect).recordMigrations(tenant, list.ledger, facts)] : [];
+  const result = await inDelegateSession(session, facts, tenant, { action: `migrate new tenant "${tenant.schemaName}"`, access: 'read-write', afterSuccess }, (connection, delegateFacts) =>
+    migrateTenantInTransaction(connection, dialect, delegateFacts, tenant, list.provider),
   );
   if (result.ok && result.cleanupError === undefined) return result.value;
   await removeAgain(session, dialect, tenant, facts);

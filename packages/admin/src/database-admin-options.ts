@@ -127,7 +127,23 @@ export interface MigrateTenantsOptions {
   migrations: MigrationProvider;
   /** How many tenants are migrated at once. Default 4. */
   concurrency?: number;
-  /** Called after each tenant. */
+  /**
+   * Migrate this many tenants first (of those with migrations pending) and
+   * stop, with `MigrationsStoppedError`, if any of them fails. Default 0.
+   */
+  canary?: number;
+  /** Stop (`MigrationsStoppedError`) once more than this many tenants failed. Default: never stop. */
+  maxFailures?: number;
+  /**
+   * How long one tenant's migrations wait for a lock (a busy tenant's long
+   * transaction) before that tenant is put aside; put-aside tenants are tried
+   * once more at the end, and reported `failed` (TENANT_BUSY) if still busy.
+   * Default: the admin's `lockTimeoutMillis`.
+   */
+  lockTimeoutMillis?: number;
+  /** Aborting starts no further tenant; those in flight finish; the run rejects with `MigrationsStoppedError`. */
+  signal?: AbortSignal;
+  /** Called after each tenant, with the total known from the start. */
   onProgress?: (progress: BulkProgress & { last: TenantMigrationOutcome }) => void;
 }
 
@@ -147,6 +163,8 @@ export interface TenantMigrationOutcome {
   leftoverRole?: string;
   /** Why `leftoverRole` could not be dropped, and how to drop it by hand. */
   cleanupError?: TenantryError;
+  /** True when the tenant was busy (a lock wait timed out) and was tried again at the end of the run. */
+  retried?: boolean;
 }
 
 /** Options of `planMigrateTenants`. */
@@ -211,6 +229,12 @@ export interface TenantInfo {
   labels: Record<string, string>;
   /** False when the tenant's role is gone or no longer carries the marker that points back. */
   roleIntact: boolean;
+  /**
+   * Where Tenantry's migrations last left the tenant (the last migration
+   * applied, and how many are), as the admin recorded it after creating or
+   * migrating it; undefined when never recorded.
+   */
+  migrations?: { last: string; count: number } | undefined;
 }
 
 /** A tenant as `getTenant` reports it: `TenantInfo` plus its role's settings. */

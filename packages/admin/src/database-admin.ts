@@ -43,7 +43,7 @@ import { createTenantFromPlan } from './create-tenant.js';
 import { MigrationReplays } from './migration-replays.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
-import { migrateTenants } from './tenant-migrations.js';
+import { migrateTenants } from './migrate-tenants.js';
 
 /** The dialect of a `pg` pool or pool config, which names none. */
 const POOL_DIALECT = 'postgres';
@@ -407,7 +407,14 @@ function readerOf(connection: DriverConnection): CatalogReader {
 }
 
 function toTenantInfo(record: TenantRecord): TenantInfo {
-  return { schemaName: record.schemaName, username: record.username, createdAt: record.createdAt, labels: { ...record.labels }, roleIntact: record.intact };
+  return {
+    schemaName: record.schemaName,
+    username: record.username,
+    createdAt: record.createdAt,
+    labels: { ...record.labels },
+    roleIntact: record.intact,
+    ...(record.migrations ? { migrations: { ...record.migrations } } : {}),
+  };
 }
 
 /** The options of `createTenants` that apply to each `createTenant`. */

@@ -1,5 +1,5 @@
 import { DatabaseError, generatePassword, TenantryError } from '@tenantry/core';
-import type { ErrorContext, RoleSwitching, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
+import type { ErrorContext, RoleSwitching, ServerFacts, Statement, TenantNames, TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 
@@ -26,6 +26,10 @@ export interface DelegateSessionOptions {
    * tries: for dry runs.
    */
   access: 'read-write' | 'read-only';
+  /** How long the delegate's transaction waits for a lock. Default: the admin's `lockTimeoutMillis`. */
+  lockTimeoutMillis?: number | undefined;
+  /** Run by the admin, with the delegate's drop, only when `work` succeeded (e.g. recording where the tenant's migrations stand). */
+  afterSuccess?: readonly Statement[] | undefined;
 }
 
 /**
@@ -55,11 +59,19 @@ export async function inDelegateSession<T>(
   work: (connection: DriverConnection, delegateFacts: ServerFacts) => Promise<T>,
 ): Promise<DelegateSessionResult<T>> {
   const switching = requireRoleSwitching(session.dialect);
-  const context: ErrorContext = { action: options.action, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
+  const context: ErrorContext = {
+    action: options.action,
+    schemaName: tenant.schemaName,
+    username: tenant.username,
+    database: facts.database,
+    adminRole: facts.adminRole,
+    lockTimeoutMillis: options.lockTimeoutMillis,
+  };
   // The tenant's locks, then the check, in each transaction: listed before the locks, it may have changed since.
   const lockAndCheck = (connection: DriverConnection) => lockWholeTenant(connection, switching, tenant, facts);
   const delegate = switching.newDelegateName();
   const validUntil = new Date(Date.now() + DELEGATE_LIFETIME_MS);
+  const lockTimeoutMillis = options.lockTimeoutMillis ?? session.options.lockTimeoutMillis;
   let created = false;
   let result: DelegateSessionResult<T>;
   try {
@@ -77,7 +89,7 @@ export async function inDelegateSession<T>(
         await lockAndCheck(connection);
         return work(connection, { ...facts, adminRole: delegate, isSuperuser: false });
       },
-      { readOnly: options.access === 'read-only', settings: switching.delegateSettings() },
+      { readOnly: options.access === 'read-only', settings: switching.delegateSettings({ lockTimeoutMillis }) },
     );
     result = { ok: true, value };
   } catch (error) {
@@ -85,7 +97,10 @@ export async function inDelegateSession<T>(
   }
   if (!created) return result;
   try {
-    await session.transaction({ ...context, action: `drop the migrator role "${delegate}" of tenant "${tenant.schemaName}"` }, (connection) => connection.run(switching.dropDelegate(delegate, facts)));
+    const afterSuccess = result.ok ? (options.afterSuccess ?? []) : [];
+    await session.transaction({ ...context, action: `drop the migrator role "${delegate}" of tenant "${tenant.schemaName}"` }, (connection) =>
+      connection.run([...switching.dropDelegate(delegate, facts), ...afterSuccess]),
+    );
   } catch (error) {
     return { ...result, leftoverRole: delegate, cleanupError: leftoverError(error, switching.leftoverDelegateAdvice(delegate, tenant.username, validUntil)) };
   }

@@ -22,9 +22,11 @@ export type {
   ServerInfo,
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
+export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';
 // Re-exported so that one import gives the whole seed API.
 export {
   TenantCredentials,
+  type TenantMigrationsRun,
   generatePassword,
   TenantryError,
   ValidationError,

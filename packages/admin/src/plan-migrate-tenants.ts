@@ -4,7 +4,7 @@ import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
 import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
-import { managedTenants, validateMigrateTenantsOptions } from './tenant-migrations.js';
+import { managedTenants, validateMigrateTenantsOptions } from './migrate-tenants.js';
 
 /**
  * What `migrateTenants` would apply, per managed tenant, without applying

@@ -1,16 +1,8 @@
 import { Migrator, type MigrationProvider, type MigrationResultSet } from 'kysely';
-import { ConnectionError, DatabaseError, ValidationError } from '@tenantry/core';
-import { parseTenantNames, type RoleSwitchState, type ServerFacts, type TenantNames, type TenantryDialect } from '@tenantry/sql';
-import type { AdminSession } from './admin-session.js';
-import { mapConcurrent } from './bounded-concurrency.js';
-import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
-import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
+import { ConnectionError, DatabaseError } from '@tenantry/core';
+import type { RoleSwitchState, ServerFacts, TenantNames, TenantryDialect } from '@tenantry/sql';
+import { requireRoleSwitching } from './delegate-session.js';
 import type { DriverConnection, QueryObserver } from './executor/driver-connection.js';
-
-/** How many tenants `migrateTenants` migrates at once unless told otherwise. */
-export const DEFAULT_MIGRATION_CONCURRENCY = 4;
-/** The most tenants `migrateTenants` migrates at once: each holds a pooled connection and a transaction. */
-export const MAX_MIGRATION_CONCURRENCY = 64;
 
 /**
  * Runs `migrations` to the latest in the tenant's schema, as the tenant's role,
@@ -75,103 +67,6 @@ export async function migrateTenantInTransaction(
     });
   }
   return (result.results ?? []).filter((migration) => migration.status === 'Success').map((migration) => migration.migrationName);
-}
-
-/**
- * Brings every managed tenant to the latest migration: each in a transaction
- * of its own, under the tenant's locks, after checking it is still a whole
- * Tenantry tenant; `concurrency` at a time. A tenant that fails is rolled back
- * and reported; the others go on.
- *
- * Outcomes come back in the order of the tenants' schema names. `onProgress`
- * runs after each tenant in completion order; in its counts `succeeded` are
- * the tenants migrated, `skipped` those already up to date, and `total` is
- * undefined (tenants are listed a page at a time). If it throws, no tenant is
- * started after it, those in flight finish, and `migrateTenants` rejects.
- *
- * @throws ValidationError for bad options, before any I/O.
- * @throws the listing's error when a page of tenants cannot be read (after the tenants in flight finish).
- */
-export async function migrateTenants(
-  session: AdminSession,
-  listPage: (after: string | undefined) => Promise<TenantPage>,
-  options: MigrateTenantsOptions,
-): Promise<TenantMigrationOutcome[]> {
-  const { migrations, concurrency, onProgress } = validateMigrateTenantsOptions(options);
-  const facts = await session.serverFacts();
-  const progress: BulkProgress = { done: 0, total: undefined, succeeded: 0, skipped: 0, failed: 0 };
-  const outcomes: { index: number; outcome: TenantMigrationOutcome }[] = [];
-  const migrateOne = async (tenant: TenantInfo, index: number) => ({ index, outcome: await migrateTenant(session, facts, tenant, migrations) });
-  for await (const done of mapConcurrent(managedTenants(listPage), migrateOne, { concurrency })) {
-    outcomes.push(done);
-    progress.done += 1;
-    if (done.outcome.status === 'migrated') progress.succeeded += 1;
-    else if (done.outcome.status === 'up-to-date') progress.skipped += 1;
-    else progress.failed += 1;
-    onProgress?.({ ...progress, last: done.outcome });
-  }
-  return outcomes.sort((a, b) => a.index - b.index).map(({ outcome }) => outcome);
-}
-
-/**
- * One tenant of `migrateTenants`; never rejects: a failure is its outcome.
- *
- * The migrations of an EXISTING tenant touch objects the tenant made, which
- * can run code (triggers, functions, views), so they run in a delegate's
- * session (`inDelegateSession`), never in the admin's. A delegate that could
- * not be dropped afterwards is reported in the outcome.
- */
-async function migrateTenant(
-  session: AdminSession,
-  facts: ServerFacts,
-  tenant: TenantInfo,
-  migrations: MigrationProvider,
-): Promise<TenantMigrationOutcome> {
-  const { schemaName, username } = tenant;
-  const names = parseTenantNames(tenant, session.dialect.rules);
-  const result = await inDelegateSession(
-    session,
-    facts,
-    names,
-    { action: `migrate tenant "${schemaName}"`, access: 'read-write' },
-    (connection, delegateFacts) => migrateTenantInTransaction(connection, session.dialect, delegateFacts, names, migrations),
-  );
-  const cleanup = result.leftoverRole === undefined ? {} : { leftoverRole: result.leftoverRole, cleanupError: result.cleanupError };
-  if (!result.ok) return { schemaName, username, status: 'failed', applied: [], error: result.error, ...cleanup };
-  return { schemaName, username, status: result.value.length > 0 ? 'migrated' : 'up-to-date', applied: result.value, ...cleanup };
-}
-
-/** The managed tenants, a page at a time, in the order of their schema names. */
-export async function* managedTenants(listPage: (after: string | undefined) => Promise<TenantPage>): AsyncGenerator<TenantInfo> {
-  let after: string | undefined;
-  do {
-    const page = await listPage(after);
-    yield* page.tenants;
-    after = page.nextCursor;
-  } while (after !== undefined);
-}
-
-/** Checks the options of `migrateTenants` (and of `planMigrateTenants`, which takes the same but `onProgress`), before any I/O. */
-export function validateMigrateTenantsOptions(options: MigrateTenantsOptions, call: 'migrateTenants' | 'planMigrateTenants' = 'migrateTenants') {
-  if (typeof options !== 'object' || options === null) {
-    const expected = call === 'migrateTenants' ? '{ migrations, concurrency?, onProgress? }' : '{ migrations, concurrency? }';
-    throw new ValidationError({ field: 'options', rule: 'type', message: `${call} expects ${expected}.` });
-  }
-  const { migrations, concurrency = DEFAULT_MIGRATION_CONCURRENCY, onProgress } = options;
-  if (typeof migrations !== 'object' || migrations === null || typeof migrations.getMigrations !== 'function') {
-    throw new ValidationError({ field: 'migrations', rule: 'type', message: 'migrations must be a Kysely MigrationProvider ({ getMigrations() }).' });
-  }
-  if (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_MIGRATION_CONCURRENCY) {
-    throw new ValidationError({
-      field: 'concurrency',
-      rule: 'out-of-range',
-      message: `concurrency must be a whole number from 1 to ${MAX_MIGRATION_CONCURRENCY}, got ${String(concurrency)}.`,
-    });
-  }
-  if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new ValidationError({ field: 'onProgress', rule: 'type', message: 'onProgress must be a function.' });
-  }
-  return { migrations, concurrency, onProgress };
 }
 
 /**

@@ -22,6 +22,20 @@ export interface RoleMarker {
   v: number;
   schema: string;
   database: string;
+  /**
+   * Where Tenantry's migrations last left the tenant: the last migration
+   * applied and how many are applied. Written by the admin after a successful
+   * run; the tenant cannot change it (it cannot comment on its own role).
+   */
+  migrations?: MigrationLedger;
+}
+
+/** The migrations a tenant stands at, as Tenantry last recorded them. */
+export interface MigrationLedger {
+  /** The name of the last migration applied. */
+  last: string;
+  /** How many migrations are applied. */
+  count: number;
 }
 
 export function encodeMarker(marker: SchemaMarker | RoleMarker): string {
@@ -36,7 +50,10 @@ export function decodeSchemaMarker(comment: string | null | undefined): SchemaMa
 
 export function decodeRoleMarker(comment: string | null | undefined): RoleMarker | undefined {
   const value = decodeMarker(comment);
-  return typeof value?.schema === 'string' && typeof value.database === 'string' ? (value as unknown as RoleMarker) : undefined;
+  if (typeof value?.schema !== 'string' || typeof value.database !== 'string') return undefined;
+  const ledger = value['migrations'] as Partial<MigrationLedger> | undefined;
+  const migrations = typeof ledger?.last === 'string' && typeof ledger.count === 'number' ? { last: ledger.last, count: ledger.count } : undefined;
+  return { v: Number(value['v']), schema: value.schema, database: value.database, ...(migrations ? { migrations } : {}) };
 }
 
 function decodeMarker(comment: string | null | undefined): Record<string, unknown> | undefined {

@@ -12,6 +12,7 @@ export type TenantryErrorCode =
   | 'CONNECTION'
   | 'CLUSTER_NODE'
   | 'DATABASE_NOT_PREPARED'
+  | 'MIGRATIONS_STOPPED'
   | 'DATABASE';
 
 export interface TenantryErrorOptions {

@@ -3,6 +3,7 @@ import type { RemovalBlocker, TenantryError } from '@tenantry/core';
 import type { CheckStep, ExecutablePlan } from '../executable-plan.js';
 import type { Plan } from '../plan.js';
 import type { Statement } from '../statement.js';
+import type { MigrationLedger } from '../tenant-marker.js';
 import type { CreationOptionName, NameRules, TenantNames, TenantSpec } from './tenant-spec.js';
 
 /*
@@ -71,6 +72,8 @@ export interface TenantRecord {
   readonly labels: Readonly<Record<string, string>>;
   /** The login and the schema are there and belong together. */
   readonly intact: boolean;
+  /** Where Tenantry's migrations last left it (the role's marker); undefined when never recorded. */
+  readonly migrations?: MigrationLedger | undefined;
   /** The login's settings, where the dialect keeps any (PostgreSQL's role attributes). */
   readonly login?: TenantLoginDetails | undefined;
 }
@@ -270,8 +273,8 @@ export interface RoleSwitching {
   dropDelegate(delegate: string, facts: ServerFacts): Statement[];
   /** What a delegate that could not be dropped can still do, and how to drop it by hand. */
   leftoverDelegateAdvice(delegate: string, tenantRole: string, validUntil: Date): string;
-  /** What a delegate's session sets at the start of its transaction. */
-  delegateSettings(): Statement[];
+  /** What a delegate's session sets at the start of its transaction: as the admin's, with the lock timeout given. */
+  delegateSettings(options: { lockTimeoutMillis: number }): Statement[];
   /** Whether the current login can switch to `tenantRole` already, and whether it holds a grant of its own there. */
   switchStateQuery(tenantRole: string, facts: ServerFacts): CompiledQuery<RoleSwitchState>;
   /** Lets `member` switch to `tenantRole` (never committed: revoked in the same transaction). */
@@ -283,6 +286,8 @@ export interface RoleSwitching {
   leaveTenant(): Statement[];
   /** The login the session acts as now. */
   currentRoleQuery(): CompiledQuery<{ role: string }>;
+  /** Records, where the tenant cannot change it, that its migrations stand at `ledger` (run by the admin). */
+  recordMigrations(tenant: TenantNames, ledger: MigrationLedger, facts: ServerFacts): Statement;
 }
 
 /** What `RoleSwitching.switchStateQuery` reads. */

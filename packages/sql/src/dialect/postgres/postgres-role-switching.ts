@@ -18,6 +18,9 @@ import {
   lockTenantStatement,
   revokeSetRoleStatement,
 } from './postgres-tenant-role-statements.js';
+import { roleMarkerStatement } from './postgres-tenant-statements.js';
+import { postgresTransactions } from './postgres-transactions.js';
+import type { MigrationLedger } from '../../tenant-marker.js';
 
 /**
  * PostgreSQL's way of handing a session to a tenant: a short-lived migrator
@@ -44,8 +47,8 @@ export const postgresRoleSwitching: RoleSwitching = Object.freeze({
   leftoverDelegateAdvice: (delegate: string, tenantRole: string, validUntil: Date): string =>
     `The role was left behind: it holds no rights of its own, may SET ROLE to "${tenantRole}", and cannot log in after ${validUntil.toISOString()}. ` +
     `Drop it as a superuser: DROP OWNED BY "${delegate}" in each database where it still holds something, then DROP ROLE "${delegate}".`,
-  // Back in its own role, names resolved in pg_catalog only (the RESET ROLE is a no-op at the start).
-  delegateSettings: (): Statement[] => leaveTenantStatements().slice(1),
+  // Names resolved in pg_catalog only, standard literals, and lock waits that end, as in the admin's transactions.
+  delegateSettings: (options: { lockTimeoutMillis: number }): Statement[] => postgresTransactions.transactionSettings(options),
   switchStateQuery: (tenantRole: string, facts: ServerFacts): CompiledQuery<RoleSwitchState> => canSetRoleQuery(tenantRole, hasRoleGrantOptions(facts.versionNum)),
   grantSwitch: (tenantRole: string, member: string, state: RoleSwitchState, facts: ServerFacts): Statement =>
     grantSetRoleStatement(tenantRole, member, { roleGrantOptions: hasRoleGrantOptions(facts.versionNum), ownGrant: state.has_own_grant }),
@@ -54,4 +57,6 @@ export const postgresRoleSwitching: RoleSwitching = Object.freeze({
   enterTenant: (tenant: TenantNames): Statement[] => enterTenantStatements(tenant.schemaName, tenant.username),
   leaveTenant: (): Statement[] => leaveTenantStatements(),
   currentRoleQuery: (): CompiledQuery<{ role: string }> => sql<{ role: string }>`SELECT current_user AS role`.compile(compiler),
+  recordMigrations: (tenant: TenantNames, ledger: MigrationLedger, facts: ServerFacts): Statement =>
+    roleMarkerStatement({ username: tenant.username, schemaName: tenant.schemaName, database: facts.database }, ledger),
 });

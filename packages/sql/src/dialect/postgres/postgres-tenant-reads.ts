@@ -41,6 +41,7 @@ function record(schemaName: string, marker: SchemaMarker, roleComment: string | 
     createdAt: new Date(marker.createdAt),
     labels: marker.labels ?? {},
     intact: roleMarker?.schema === schemaName && roleMarker.database === database,
+    migrations: roleMarker?.migrations,
   };
 }
 

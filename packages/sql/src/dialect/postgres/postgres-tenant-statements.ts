@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { advisoryLockKey } from '../../advisory-lock-key.js';
-import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
+import { encodeMarker, MARKER_VERSION, type MigrationLedger } from '../../tenant-marker.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
 import { TenantRemovalBlockedError } from '@tenantry/core';
@@ -131,16 +131,18 @@ function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
       (other) => new Statement(`give ${other} the tenant's rights`, compileDdl(sql`GRANT ${role} TO ${sql.id(other)}`)),
     ),
     schemaMarkerStatement(spec),
-    new Statement(
-      'mark the role as a Tenantry tenant',
-      compileDdl(
-        sql`COMMENT ON ROLE ${role} IS ${sql.lit(
-          encodeMarker({ v: MARKER_VERSION, schema: spec.schemaName, database: spec.database }),
-        )}`,
-      ),
-    ),
+    roleMarkerStatement(spec, undefined),
   );
   return statements;
+}
+
+/** The role's marker, pointing back at its schema, with where its migrations stand once known. */
+export function roleMarkerStatement(spec: { username: string; schemaName: string; database: string }, migrations: MigrationLedger | undefined): Statement {
+  const marker = encodeMarker({ v: MARKER_VERSION, schema: spec.schemaName, database: spec.database, ...(migrations ? { migrations } : {}) });
+  return new Statement(
+    migrations ? `record that the tenant's migrations stand at ${migrations.last}` : 'mark the role as a Tenantry tenant',
+    compileDdl(sql`COMMENT ON ROLE ${sql.id(spec.username)} IS ${sql.lit(marker)}`),
+  );
 }
 
 /**
