@@ -1,3 +1,4 @@
+import type { MigrationProvider } from 'kysely';
 import { PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
 import {
   createDialect,
@@ -41,6 +42,7 @@ import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
 import { createTenantFromPlan } from './create-tenant.js';
 import { MigrationReplays } from './migration-replays.js';
+import { migrationStatus, type MigrationStatus } from './migration-status.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import { migrateTenants } from './migrate-tenants.js';
@@ -223,6 +225,16 @@ export class DatabaseAdmin {
     this.#requireRoleSwitching('planMigrateTenants');
     return planMigrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
+  /**
+   * How many tenants stand at each migration, from what the admin recorded
+   * after creating or migrating each one (the catalog only: fast for
+   * thousands of tenants). Given `migrations`, also how many each group lacks
+   * and how many tenants have them all.
+   */
+  async migrationStatus(options: { migrations?: MigrationProvider } = {}): Promise<MigrationStatus> {
+    return migrationStatus((after) => this.listTenantsPage({ limit: 1000, after }), options.migrations);
+  }
+
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */
   async verifyTenant(schemaName: string): Promise<VerificationReport> {

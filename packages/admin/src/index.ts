@@ -23,6 +23,7 @@ export type {
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
 export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';
+export type { MigrationStatus, MigrationPosition } from './migration-status.js';
 // Re-exported so that one import gives the whole seed API.
 export {
   TenantCredentials,

@@ -219,3 +219,30 @@ describe('migrateTenants: canary, failure threshold, busy tenants, resume', () =
     }
   });
 });
+
+describe('migrationStatus', () => {
+  const fixture = useAdminFixture();
+
+  it('counts the tenants at each migration from the records, and what they lack of a list', async () => {
+    const f = fixture();
+    await tenantsAtV1(f, 'status_a', 2);
+    const base = uniqueName('status_b');
+    await f.admin.createTenant({ schemaName: base, username: `${base}_login` }, { migrations: provider(v2) });
+    await f.admin.createTenant({ schemaName: `${base}_bare`, username: `${base}_bare_login` });
+
+    expect(await f.admin.migrationStatus({ migrations: provider(v2) })).toEqual({
+      total: 4,
+      upToDate: 1,
+      positions: [
+        { last: '001_runs', applied: 1, tenants: 2, pending: 1 },
+        { last: '002_items_name', applied: 2, tenants: 1, pending: 0 },
+        { last: undefined, applied: undefined, tenants: 1, pending: undefined },
+      ],
+    });
+    expect((await f.admin.migrationStatus()).positions.map((p) => [p.last, p.tenants])).toEqual([
+      ['001_runs', 2],
+      ['002_items_name', 1],
+      [undefined, 1],
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
 import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
+import { MigrationList } from './migration-list.js';
 import { managedTenants, validateMigrateTenantsOptions } from './migrate-tenants.js';
 
 /**
@@ -14,7 +15,9 @@ import { managedTenants, validateMigrateTenantsOptions } from './migrate-tenants
  * READ ONLY transaction that is rolled back: the table may be a view over a
  * function of the tenant's, and that function must never run as the admin.
  * Kysely's tables are not created where they are missing (the tenant has
- * never been migrated: everything is pending).
+ * never been migrated: everything is pending). A tenant the admin recorded as
+ * having every migration (`TenantInfo.migrations`) is up to date without a
+ * session, as `migrateTenants` would find it.
  *
  * Reports come back in the order of the tenants' schema names. A tenant whose
  * history cannot be read is reported `failed`; the others go on.
@@ -30,12 +33,19 @@ export async function planMigrateTenants(
   const { migrations, concurrency } = validateMigrateTenantsOptions(options, 'planMigrateTenants');
   const facts = await session.serverFacts();
   // Read once: every tenant is compared with the same migrations.
-  const resolved = await migrations.getMigrations();
-  const provider: MigrationProvider = { getMigrations: async () => resolved };
+  const list = await MigrationList.read(migrations);
   const reports: { index: number; report: TenantMigrationPlan }[] = [];
-  const planOne = async (tenant: TenantInfo, index: number) => ({ index, report: await planTenant(session, facts, tenant, provider) });
+  const planOne = async (tenant: TenantInfo, index: number) => ({
+    index,
+    report: list.isCurrent(tenant.migrations) ? upToDate(tenant) : await planTenant(session, facts, tenant, list.provider),
+  });
   for await (const done of mapConcurrent(managedTenants(listPage), planOne, { concurrency })) reports.push(done);
   return reports.sort((a, b) => a.index - b.index).map(({ report }) => report);
+}
+
+/** A tenant the admin recorded as having every migration: as `migrateTenants` finds it, without a session. */
+function upToDate(tenant: TenantInfo): TenantMigrationPlan {
+  return { schemaName: tenant.schemaName, username: tenant.username, status: 'up-to-date', pending: [] };
 }
 
 /** One tenant of `planMigrateTenants`; never rejects: a failure is its report. */
