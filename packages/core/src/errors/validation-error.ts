@@ -17,7 +17,9 @@ export type ValidationRule =
   | 'privileged-setting'
   | 'unsupported-by-dialect'
   | 'not-coordinator'
-  | 'unknown-node';
+  | 'unknown-node'
+  | 'migration-folder-layout'
+  | 'public-schema-reference';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {
