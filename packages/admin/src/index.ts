@@ -24,6 +24,8 @@ export type {
 export type { RemoveTenantOptions } from './remove-tenant.js';
 export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';
 export type { MigrationStatus, MigrationPosition } from './migration-status.js';
+export { sqlFolderMigrations, type SqlFolderMigrationsOptions } from './sql-folder-migrations.js';
+export { sqlMigrationLayoutOf, type SqlMigrationLayout } from './sql-migration-folder.js';
 // Re-exported so that one import gives the whole seed API.
 export {
   TenantCredentials,
