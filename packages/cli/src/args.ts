@@ -47,6 +47,14 @@ export const dryRunOption: OptionDefs = {
   },
 };
 
+export const unqualifyPublicOption: OptionDefs = {
+  'unqualify-public': {
+    type: 'boolean',
+    description:
+      'With a drizzle-kit or Prisma folder: drop the "public". qualifiers in its .sql files (drizzle-kit writes them in foreign keys, enums and views), so the names resolve in the tenant\'s schema. Without it such files are refused: tenants have no rights on public.',
+  },
+};
+
 /**
  * Flags that would put a secret on the command line, where every user sees it
  * in `ps` and the shell keeps it in its history. Refused with an explanation.

@@ -26,8 +26,10 @@ export interface CreateFromFileOptions {
   concurrency?: number;
   /** Creation options applied to every row (a row's own values win; labels are merged). */
   defaults?: CreationFields;
-  /** A folder of Kysely migrations to run in each new tenant, in its creating transaction. */
+  /** A folder of migrations (Kysely's, drizzle-kit's or Prisma's) to run in each new tenant, in its creating transaction. */
   migrations?: string | undefined;
+  /** Drop the `public.` qualifiers of drizzle-kit's or Prisma's files. */
+  unqualifyPublic?: boolean | undefined;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -87,7 +89,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
   const openInput = (): Readable => (inputPath === undefined ? context.io.stdin : createReadStream(inputPath));
   const concurrency = options.concurrency ?? 4;
   const { migrationFolder } = await import('../migrations.js');
-  const migrations = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context);
+  const migrations = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context, { unqualifyPublic: options.unqualifyPublic });
   let credentialsPath: string | undefined;
   if (!options.dryRun && options.credentialsOut !== undefined) {
     credentialsPath = context.resolvePath(options.credentialsOut);

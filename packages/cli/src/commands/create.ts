@@ -8,6 +8,7 @@ import {
   jsonOption,
   requireString,
   stringValue,
+  unqualifyPublicOption,
   type ParsedArgs,
 } from '../args.js';
 import type { InputFormatOption } from '../bulk/create-from-file.js';
@@ -25,8 +26,10 @@ export interface CreateOptions {
   /** The password; undefined to have one generated (and shown once). */
   password?: string | undefined;
   fields?: CreationFields;
-  /** A folder of Kysely migrations to run in the new schema, in the same transaction. */
+  /** A folder of migrations (Kysely's, drizzle-kit's or Prisma's) to run in the new schema, in the same transaction. */
   migrations?: string | undefined;
+  /** Drop the `public.` qualifiers of drizzle-kit's or Prisma's files. */
+  unqualifyPublic?: boolean | undefined;
   dryRun?: boolean;
   json?: boolean;
 }
@@ -45,7 +48,7 @@ export async function createTenant(options: CreateOptions, context: CommandConte
   };
   await validateConfigUpFront(config, options.databaseUrl, context);
   const { migrationFolder } = await import('../migrations.js');
-  const migrations = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context);
+  const migrations = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context, { unqualifyPublic: options.unqualifyPublic });
   return context.withAdmin(options.databaseUrl, async ({ admin }) => {
     if (options.dryRun) {
       const [{ formatPlan }, { planDocument }] = await Promise.all([import('@tenantry/sql'), import('../plans.js')]);
@@ -157,8 +160,10 @@ export const create: CommandDefinition = {
     migrations: {
       type: 'string',
       value: '<dir>',
-      description: 'Run the Kysely migrations in <dir> (.js/.mjs files exporting up) in each new schema, as the tenant, in the same transaction.',
+      description:
+        "Run the migrations in <dir> in each new schema, as the tenant, in the same transaction: Kysely's (.js/.mjs files exporting up), or the .sql files of drizzle-kit (<n>_<name>.sql with meta/_journal.json) or Prisma (<timestamp>_<name>/migration.sql with migration_lock.toml).",
     },
+    ...unqualifyPublicOption,
     ...dryRunOption,
     ...bulkOptions,
     ...connectionOptions,
@@ -172,10 +177,14 @@ export const create: CommandDefinition = {
     'tenantry create --schema tenant_acme --username acme_user --setting statement_timeout=5s --label plan=gold --dry-run',
     'tenantry create --from tenants.csv --credentials-out creds.jsonl --concurrency 8',
     'tenantry create --from tenants.csv --credentials-out creds.jsonl --append   # resume: existing tenants are skipped',
+    'tenantry create --schema tenant_acme --username acme_user --migrations ./drizzle --unqualify-public',
   ],
   async run(args: ParsedArgs, context) {
     const command = context.command;
     const fields = creationFields(args, command);
+    if (booleanValue(args, 'unqualify-public') && stringValue(args, 'migrations') === undefined) {
+      throw new UsageError('--unqualify-public only goes with --migrations.', { command });
+    }
     const from = stringValue(args, 'from');
     if (from !== undefined) {
       for (const single of ['schema', 'username', 'password-stdin', 'password-file']) {
@@ -196,6 +205,7 @@ export const create: CommandDefinition = {
           concurrency: integerValue(args, 'concurrency', command, { min: 1, max: 64 }) ?? 4,
           defaults: fields,
           migrations: stringValue(args, 'migrations'),
+          unqualifyPublic: booleanValue(args, 'unqualify-public'),
           dryRun: booleanValue(args, 'dry-run'),
           json: booleanValue(args, 'json'),
         },
@@ -216,6 +226,7 @@ export const create: CommandDefinition = {
         password,
         fields,
         migrations: stringValue(args, 'migrations'),
+        unqualifyPublic: booleanValue(args, 'unqualify-public'),
         dryRun: booleanValue(args, 'dry-run'),
         json: booleanValue(args, 'json'),
       },

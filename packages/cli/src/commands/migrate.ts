@@ -1,7 +1,7 @@
 import { TenantryError, type MigrationsStoppedError, type MigrationsStopReason, type TenantMigrationOutcome } from '@tenantry/admin';
 import type { MigrationProvider } from 'kysely';
 import type { AdminHandle } from '../admin-handle.js';
-import { booleanValue, connectionOptions, dryRunOption, helpOption, integerValue, jsonOption, stringValue, type ParsedArgs } from '../args.js';
+import { booleanValue, connectionOptions, dryRunOption, helpOption, integerValue, jsonOption, stringValue, unqualifyPublicOption, type ParsedArgs } from '../args.js';
 import { Progress } from '../bulk/progress.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -10,8 +10,10 @@ import { UsageError } from '../usage-error.js';
 
 export interface MigrateOptions {
   databaseUrl?: string | undefined;
-  /** A folder of migrations; optional with `status`. */
+  /** A folder of migrations: Kysely's (.js/.mjs files exporting up), or drizzle-kit's or Prisma's .sql files; optional with `status`. */
   migrations: string | undefined;
+  /** Drop the `public.` qualifiers of drizzle-kit's or Prisma's files. */
+  unqualifyPublic?: boolean | undefined;
   /** Tenants migrated at once, 1 to 64. Default 4. */
   concurrency?: number | undefined;
   /** Migrate this many tenants first; stop if any of them fails. */
@@ -41,7 +43,7 @@ export async function migrateTenants(options: MigrateOptions, context: CommandCo
   const { output, io } = context;
   const { migrationFolder } = await import('../migrations.js');
   if (options.status) return status(options, context);
-  const folder = await migrationFolder(requireFolder(options, context), context);
+  const folder = await migrationFolder(requireFolder(options, context), context, { unqualifyPublic: options.unqualifyPublic });
   const names = await folder.names();
   const concurrency = options.concurrency ?? 4;
   return context.withAdmin(
@@ -146,7 +148,7 @@ async function writeReport(file: string, report: unknown): Promise<void> {
 async function status(options: MigrateOptions, context: CommandContext): Promise<number> {
   const { output } = context;
   const { migrationFolder } = await import('../migrations.js');
-  const folder = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context);
+  const folder = options.migrations === undefined ? undefined : await migrationFolder(options.migrations, context, { unqualifyPublic: options.unqualifyPublic });
   return context.withAdmin(options.databaseUrl, async (handle) => {
     const report = await handle.admin.migrationStatus({ migrations: folder?.provider });
     if (options.json) {
@@ -215,20 +217,22 @@ function leftoverLine(outcome: { schemaName: string; leftoverRole?: string | und
 
 export const migrate: CommandDefinition = {
   name: 'migrate',
-  summary: 'Run Kysely migrations in every tenant, each in its own transaction, as the tenant.',
+  summary: 'Run migrations (Kysely, drizzle-kit or Prisma) in every tenant, each in its own transaction, as the tenant.',
   usage: [
-    'migrate --migrations <dir> [--concurrency <n>] [--canary <n>] [--max-failures <n>] [--lock-timeout <ms>] [--report <file>] [--dry-run] [--json]',
+    'migrate --migrations <dir> [--unqualify-public] [--concurrency <n>] [--canary <n>] [--max-failures <n>] [--lock-timeout <ms>] [--report <file>] [--dry-run] [--json]',
     'migrate --status [--migrations <dir>] [--json]',
   ],
   description:
-    "Brings every tenant to the latest migration of <dir> (compiled .js/.mjs files exporting up(db), applied in file-name order): each tenant in its own transaction, under its locks, as the tenant's role, so the tables are the tenant's; its history is in its own kysely_migration table. " +
+    "Brings every tenant to the latest migration of <dir>: each tenant in its own transaction, under its locks, as the tenant's role, so the tables are the tenant's; its history is in its own kysely_migration table. " +
+    "<dir> holds Kysely migrations (compiled .js/.mjs files exporting up(db), applied in file-name order), or the .sql files drizzle-kit generates (<n>_<name>.sql, split at --> statement-breakpoint, in the order of meta/_journal.json) or Prisma does (<timestamp>_<name>/migration.sql beside migration_lock.toml, in folder-name order), each recorded under its file or folder name. " +
     'A failing tenant is rolled back and reported; the others go on (exit 1 at the end, also when a short-lived migrator role could not be dropped). --dry-run lists the migrations each tenant still lacks, reading its history as the tenant, never as the admin. ' +
     "After each tenant, the admin records where it stands (in the role's marker, which the tenant cannot change): tenants recorded as having every migration are reported up to date without being opened, so a run with nothing to do over 10,000 tenants takes seconds. " +
     '--canary <n> migrates n tenants first and stops if any fails; --max-failures <n> stops once more than n failed; --lock-timeout <ms> puts a tenant whose tables are busy aside and tries it once more at the end. ' +
     'Stopped or interrupted (Ctrl-C: the tenants in flight finish), running again goes on where it stopped: no tenant is migrated twice, none is skipped. ' +
-    '--report <file> writes every tenant\'s outcome as JSON. --status counts the tenants at each migration from those records (no tenant opened).',
+    "--report <file> writes every tenant's outcome as JSON. --status counts the tenants at each migration from those records (no tenant opened).",
   options: {
-    migrations: { type: 'string', value: '<dir>', description: 'The folder of migrations.' },
+    migrations: { type: 'string', value: '<dir>', description: "The folder of migrations: Kysely's, drizzle-kit's or Prisma's (told apart by their files)." },
+    ...unqualifyPublicOption,
     concurrency: { type: 'string', value: '<n>', description: 'Tenants migrated at once, 1 to 64. Default 4.' },
     canary: { type: 'string', value: '<n>', description: 'Migrate n tenants first; stop if any of them fails.' },
     'max-failures': { type: 'string', value: '<n>', description: 'Stop once more than n tenants failed. Default: never stop.' },
@@ -246,12 +250,15 @@ export const migrate: CommandDefinition = {
     'tenantry migrate --migrations ./dist/migrations --dry-run',
     'tenantry migrate --migrations ./dist/migrations --canary 10 --max-failures 5 --lock-timeout 2000 --report migrate-report.json',
     'tenantry migrate --status --migrations ./dist/migrations',
+    'tenantry migrate --migrations ./drizzle --unqualify-public',
+    'tenantry migrate --migrations ./prisma/migrations',
   ],
   run: (args: ParsedArgs, context) =>
     migrateTenants(
       {
         databaseUrl: databaseUrlOf(args),
         migrations: stringValue(args, 'migrations'),
+        unqualifyPublic: booleanValue(args, 'unqualify-public'),
         concurrency: integerValue(args, 'concurrency', context.command, { min: 1, max: 64 }),
         canary: integerValue(args, 'canary', context.command, { min: 0, max: 1_000_000_000 }),
         maxFailures: integerValue(args, 'max-failures', context.command, { min: 0, max: 1_000_000_000 }),
