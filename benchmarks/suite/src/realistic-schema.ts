@@ -1,17 +1,25 @@
 /**
  * The benchmark schema of issue 12: what a real SaaS tenant carries, written
- * as 30 migrations the way projects accumulate them. 100 tables with identity
+ * as 31 migrations the way projects accumulate them. 100 tables with identity
  * keys, 6 to 10 columns of common types, two secondary indexes, a foreign key
  * and a check each; 10 views; 10 PL/pgSQL functions; 5 triggers; 3 enum types;
  * comments. Deterministic: the same statements every run.
+ *
+ * `tables` cuts it to the first N tables (1 to 100) and the objects that
+ * depend only on them (views, functions, triggers, comments), for the
+ * schema-size phase; the default, 100, is the whole schema.
  *
  * Each migration is a list of SQL statements with unqualified names: they run
  * in the tenant's schema (Kysely migrations as the tenant, or psql with the
  * search_path set), so both sides replay exactly the same DDL.
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import type { Migration } from 'kysely';
+import { statementMigrations } from './statement-migrations.js';
 
-const TABLES = 100;
+export const REALISTIC_SCHEMA_TABLES = 100;
+const VIEWS = 10;
+const TOTAL_FUNCTIONS = 9;
+const TRIGGERS = 5;
 const ENUMS = ['account_status', 'invoice_state', 'priority'] as const;
 const ENUM_VALUES: Readonly<Record<(typeof ENUMS)[number], readonly string[]>> = {
   account_status: ['trial', 'active', 'suspended', 'closed'],
@@ -38,47 +46,46 @@ function tableStatements(n: number): string[] {
   ];
 }
 
-/** The 30 migrations' statements, in order. */
-export function realisticSchemaStatements(): string[][] {
+/** The migrations' statements, in order (31 migrations, 438 statements for the whole schema). */
+export function realisticSchemaStatements(tables = REALISTIC_SCHEMA_TABLES): string[][] {
+  if (!Number.isInteger(tables) || tables < 1 || tables > REALISTIC_SCHEMA_TABLES) throw new RangeError(`tables must be 1 to ${REALISTIC_SCHEMA_TABLES}, got ${tables}`);
+  // Views and functions read tables 10i+1..10i+2, triggers sit on 20i+5: keep those whose tables exist.
+  const upTo = (limit: number, lastTable: (index: number) => number) => Array.from({ length: limit }, (_, index) => index).filter((index) => lastTable(index) <= tables);
+  const views = upTo(VIEWS, (index) => index * 10 + 2);
   const migrations: string[][] = [];
   migrations.push(ENUMS.map((name) => `CREATE TYPE ${name} AS ENUM (${ENUM_VALUES[name].map((value) => `'${value}'`).join(', ')})`));
   migrations.push([`CREATE FUNCTION touch_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.amount := greatest(NEW.amount, 0); RETURN NEW; END $$`]);
-  // 25 migrations of 4 tables each: the 100 tables.
-  for (let first = 1; first <= TABLES; first += 4) {
-    migrations.push(Array.from({ length: 4 }, (_, index) => tableStatements(first + index)).flat());
+  // Migrations of 4 tables each (25 for the 100 tables).
+  for (let first = 1; first <= tables; first += 4) {
+    migrations.push(Array.from({ length: Math.min(4, tables - first + 1) }, (_, index) => tableStatements(first + index)).flat());
   }
   migrations.push(
-    Array.from({ length: 10 }, (_, index) => {
+    views.map((index) => {
       const n = index * 10 + 1;
       return `CREATE VIEW v${index} AS SELECT a.id, a.amount, b.id AS child_id FROM ${table(n)} a LEFT JOIN ${table(n + 1)} b ON b.parent_id = a.id WHERE a.amount > ${index}`;
     }),
   );
   migrations.push(
-    Array.from(
-      { length: 9 },
-      (_, index) =>
+    upTo(TOTAL_FUNCTIONS, (index) => index * 10 + 2).map(
+      (index) =>
         `CREATE FUNCTION total_${index}(minimum integer) RETURNS bigint LANGUAGE plpgsql STABLE AS $$ DECLARE result bigint; BEGIN SELECT coalesce(sum(amount), 0) INTO result FROM ${table(index * 10 + 2)} WHERE amount >= minimum; RETURN result; END $$`,
     ),
   );
   migrations.push(
-    Array.from({ length: 5 }, (_, index) => `CREATE TRIGGER ${table(index * 20 + 5)}_touch BEFORE UPDATE ON ${table(index * 20 + 5)} FOR EACH ROW EXECUTE FUNCTION touch_updated_at()`),
+    upTo(TRIGGERS, (index) => index * 20 + 5).map((index) => `CREATE TRIGGER ${table(index * 20 + 5)}_touch BEFORE UPDATE ON ${table(index * 20 + 5)} FOR EACH ROW EXECUTE FUNCTION touch_updated_at()`),
   );
   migrations.push([
-    ...Array.from({ length: TABLES }, (_, index) => `COMMENT ON TABLE ${table(index + 1)} IS 'Table ${index + 1} of the benchmark schema'`),
-    ...Array.from({ length: 10 }, (_, index) => `COMMENT ON VIEW v${index} IS 'View ${index}'`),
+    ...Array.from({ length: tables }, (_, index) => `COMMENT ON TABLE ${table(index + 1)} IS 'Table ${index + 1} of the benchmark schema'`),
+    ...views.map((index) => `COMMENT ON VIEW v${index} IS 'View ${index}'`),
   ]);
-  return migrations;
+  return migrations.filter((statements) => statements.length > 0);
 }
 
-/** The same statements as Kysely migrations, named `001_...` to `030_...`. */
-export function realisticSchemaMigrations(): Record<string, Migration> {
-  const migrations: Record<string, Migration> = {};
-  for (const [index, statements] of realisticSchemaStatements().entries()) {
-    migrations[`${String(index + 1).padStart(3, '0')}_step`] = {
-      async up(db: Kysely<unknown>) {
-        for (const statement of statements) await sql.raw(statement).execute(db);
-      },
-    };
-  }
-  return migrations;
+/**
+ * The same statements as Kysely migrations, named `001_step`, `002_step`, ...
+ * `suffix` is appended to every name (`001_step_r3`): the same DDL under names
+ * no earlier tenant was migrated with.
+ */
+export function realisticSchemaMigrations(tables = REALISTIC_SCHEMA_TABLES, suffix = ''): Record<string, Migration> {
+  return statementMigrations(Object.fromEntries(realisticSchemaStatements(tables).map((statements, index) => [`${String(index + 1).padStart(3, '0')}_step${suffix}`, statements])));
 }

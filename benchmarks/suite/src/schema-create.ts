@@ -8,10 +8,10 @@
  * both on the same server, in the same run. Each tenant is removed again.
  */
 import { performance } from 'node:perf_hooks';
-import type { MigrationProvider } from 'kysely';
 import { DatabaseAdmin } from '@tenantry/admin';
 import { PsqlSession } from './psql-session.js';
 import { realisticSchemaMigrations, realisticSchemaStatements } from './realistic-schema.js';
+import { ident, migrationProvider } from './statement-migrations.js';
 import { summarize } from './stats.js';
 import { tenantName, withClient } from './setup.js';
 
@@ -26,12 +26,9 @@ export interface SchemaCreateComparison {
   ratio: number;
 }
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 export async function compareSchemaCreate(url: string, rounds: number): Promise<SchemaCreateComparison> {
   const statements = realisticSchemaStatements();
-  const resolved = realisticSchemaMigrations();
-  const migrations: MigrationProvider = { getMigrations: async () => resolved };
+  const migrations = migrationProvider(realisticSchemaMigrations());
   const admin = new DatabaseAdmin(url, { scramIterations: 4096 });
   const psql = new PsqlSession(url);
   const tenantry: number[] = [];
