@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { DatabaseAdmin, type TenantConfig } from '@tenantry/admin';
 import { minimalCreateTenant, randomPassword } from './minimal-client.js';
-import { runPgbench } from './pgbench.js';
+import { pgbenchScript, runPgbench } from './pgbench.js';
 import { BENCH_DATABASE, connectedClient, countSchemas, tenantName } from './setup.js';
 import { rotated } from './stats.js';
 
@@ -117,8 +117,7 @@ export async function compareBulk(options: {
           const perClient = Math.ceil(perRound / options.concurrency);
           const result = await runPgbench(options.url, {
             scriptPath,
-            database: BENCH_DATABASE,
-            prefix: `${options.phase}r${round}`,
+            script: pgbenchScript(BENCH_DATABASE, `${options.phase}r${round}`),
             clients: options.concurrency,
             threads: Math.min(options.concurrency, options.threads),
             transactionsPerClient: perClient,

@@ -1,5 +1,8 @@
 /**
- * pgbench, baseline for bulk creation: N clients each running a custom script
+ * pgbench runs a custom script (-n, -M simple, -c, -j, -t) as the bench
+ * database's superuser; `runPgbench` takes any script.
+ *
+ * Baseline for bulk creation: N clients each running a custom script
  * (-f, -n, -c, -j, -t) that creates one tenant per transaction with the create
  * statements and a PLAINTEXT password. The statements are joined with `\;`
  * into one compound command: one round trip per tenant, as the minimal client.
@@ -31,9 +34,9 @@ export interface PgbenchResult {
   failed: number;
 }
 
-export async function runPgbench(url: string, options: { scriptPath: string; database: string; prefix: string; clients: number; threads: number; transactionsPerClient: number }): Promise<PgbenchResult> {
-  await writeFile(options.scriptPath, pgbenchScript(options.database, options.prefix));
-  const args = ['-n', '-f', options.scriptPath, '-c', String(options.clients), '-j', String(options.threads), '-t', String(options.transactionsPerClient)];
+export async function runPgbench(url: string, options: { scriptPath: string; script: string; clients: number; threads: number; transactionsPerClient: number }): Promise<PgbenchResult> {
+  await writeFile(options.scriptPath, options.script);
+  const args = ['-n', '-M', 'simple', '-f', options.scriptPath, '-c', String(options.clients), '-j', String(options.threads), '-t', String(options.transactionsPerClient)];
   const started = performance.now();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn('pgbench', args, { env: libpqEnv(url) });
