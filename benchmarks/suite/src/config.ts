@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 /** Every size of a run; BENCH_QUICK=1 shrinks them all for a development run, and each can be set on its own. */
 export interface BenchConfig {
   quick: boolean;
-  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning,schema). */
+  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning,schema,schema-size,fleet). */
   phases: ReadonlySet<string>;
   /** Tenants per contender in the single-create latency comparison (issue: at least 500). */
   latencyTenants: number;
@@ -33,6 +33,16 @@ export interface BenchConfig {
   listSamples: number;
   /** How long planning alone is timed, ms. */
   planningMs: number;
+  /** Tables the benchmark schema is cut to in the schema-size phase (1 to 100). */
+  schemaSizes: number[];
+  /** Timed creates per size and way in the schema-size phase. */
+  schemaSizeSamples: number;
+  /** Tenants of the fleet phase. */
+  fleetTenants: number;
+  /** Fleet size of the first no-op migrateTenants (the per-tenant cost is compared with the one over the whole fleet). */
+  fleetSmallLevel: number;
+  /** Concurrencies of the fleet's pending-migration runs (Tenantry and pgbench). */
+  fleetConcurrencies: number[];
   /** Where results (JSON, Markdown table, SVG chart) are written. */
   outDir: string;
 }
@@ -55,7 +65,7 @@ function list(name: string, fallback: number[]): number[] {
   });
 }
 
-const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema'];
+const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema', 'schema-size', 'fleet'];
 
 export function loadConfig(packageDir: string): BenchConfig {
   const quick = process.env['BENCH_QUICK'] === '1';
@@ -78,6 +88,11 @@ export function loadConfig(packageDir: string): BenchConfig {
     scaleSamples: int('BENCH_SCALE_SAMPLES', quick ? 20 : 200),
     listSamples: int('BENCH_LIST_SAMPLES', quick ? 10 : 50),
     planningMs: int('BENCH_PLANNING_MS', quick ? 300 : 2000),
+    schemaSizes: list('BENCH_SCHEMA_SIZES', [10, 25, 50, 100]),
+    schemaSizeSamples: int('BENCH_SCHEMA_SAMPLES', quick ? 3 : 15),
+    fleetTenants: int('BENCH_FLEET_TENANTS', quick ? 1000 : 10_000),
+    fleetSmallLevel: int('BENCH_FLEET_SMALL', 200),
+    fleetConcurrencies: list('BENCH_FLEET_CONCURRENCIES', [4, 8]),
     outDir: process.env['BENCH_OUT_DIR'] ?? `${packageDir}/${quick ? 'results-quick' : 'results'}`,
   };
 }

@@ -16,11 +16,13 @@ import { compareLatency } from './latency.js';
 import { machineInfo } from './machine.js';
 import { cliEntry, measureBulkMemory, measureCliImport } from './memory.js';
 import { checkEventLoop, checkTemplateMatchesPlan, measurePlanning } from './planning.js';
-import { detailTables, resultsTable, runHeader, scaleChart, type Results } from './report.js';
+import { detailTables, resultsTable, runHeader, scaleChart, schemaSizeChart, type Results } from './report.js';
 import { countRoundTrips } from './round-trips.js';
 import { measureClientOverhead } from './client-overhead.js';
 import { measureScale } from './scale.js';
 import { compareSchemaCreate } from './schema-create.js';
+import { measureSchemaSize } from './schema-size.js';
+import { measureFleet } from './fleet.js';
 import { startBenchServer, type BenchServer } from './setup.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   results.planning = await phase('planning', () => measurePlanning(config.planningMs));
   results.eventLoop = await phase('planning', () => checkEventLoop(), 'event-loop');
 
-  const needsMain = ['roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'schema'].some((p) => config.phases.has(p));
+  const needsMain = ['roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'schema', 'schema-size'].some((p) => config.phases.has(p));
   if (needsMain) {
     log('starting the embedded PostgreSQL for latency, round trips and bulk');
     const server: BenchServer = await startBenchServer();
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
         results.bulk = await compareBulk({ url: server.url, phase: 'bk', concurrency: best, tenantsPerContender: config.bulkTenants, rounds: config.bulkRounds, withPgbench: true, threads: defaultThreads(), log });
       });
       results.schemaCreate = await phase('schema', () => compareSchemaCreate(server.url, config.quick ? 3 : 10));
+      results.schemaSize = await phase('schema-size', () => measureSchemaSize({ url: server.url, sizes: config.schemaSizes, samples: config.schemaSizeSamples, log }));
       await phase('memory', async () => {
         const concurrency = best ?? 4;
         results.memory = [];
@@ -129,9 +132,24 @@ async function main(): Promise<void> {
     }
   }
 
+  if (config.phases.has('fleet')) {
+    log(`starting a fresh embedded PostgreSQL for the fleet phase (${config.fleetTenants.toLocaleString('en-US')} tenants)`);
+    const fleetServer = await startBenchServer();
+    results.postgres.version ||= fleetServer.version;
+    results.postgres.serverVersionNum ||= fleetServer.server.serverVersionNum;
+    try {
+      results.fleet = await phase('fleet', () =>
+        measureFleet({ url: fleetServer.url, tenants: config.fleetTenants, smallLevel: config.fleetSmallLevel, concurrencies: config.fleetConcurrencies, threads: defaultThreads(), log }),
+      );
+    } finally {
+      await fleetServer.stop();
+    }
+  }
+
   results.durationSeconds = (Date.now() - started) / 1000;
   await writeResults(results);
-  log(`done in ${results.durationSeconds.toFixed(0)} s; wrote ${config.outDir}/results.{json,md}${results.scale ? ' and create-latency-vs-tenants.svg' : ''}`);
+  const charts = [results.scale ? 'create-latency-vs-tenants.svg' : '', results.schemaSize ? 'create-time-vs-tables.svg' : ''].filter(Boolean);
+  log(`done in ${results.durationSeconds.toFixed(0)} s; wrote ${config.outDir}/results.{json,md}${charts.length ? ` and ${charts.join(', ')}` : ''}`);
   if (results.errors.length > 0) process.exitCode = 1;
 }
 
@@ -141,6 +159,7 @@ async function writeResults(run: Results): Promise<void> {
   await writeFile(join(config.outDir, 'results.json'), JSON.stringify(run, null, 2) + '\n');
   await writeFile(join(config.outDir, 'results.md'), text);
   if (run.scale && run.scale.length > 0) await writeFile(join(config.outDir, 'create-latency-vs-tenants.svg'), scaleChart(run.scale));
+  if (run.schemaSize && run.schemaSize.points.length > 0) await writeFile(join(config.outDir, 'create-time-vs-tables.svg'), schemaSizeChart(run.schemaSize));
   process.stdout.write(`\n${text}\n`);
 }
 

@@ -10,7 +10,9 @@ import type { Paired, ScaleLevel } from './scale.js';
 import { fmt } from './stats.js';
 import { lineChart } from './svg-chart.js';
 
+import type { FleetResult } from './fleet.js';
 import type { SchemaCreateComparison } from './schema-create.js';
+import type { SchemaSizeResult } from './schema-size.js';
 
 export interface Results {
   command: string;
@@ -34,6 +36,8 @@ export interface Results {
   cli?: MemoryRun | { unavailable: string };
   scale?: ScaleLevel[];
   schemaCreate?: SchemaCreateComparison;
+  schemaSize?: SchemaSizeResult;
+  fleet?: FleetResult;
   errors: { phase: string; message: string }[];
 }
 
@@ -140,6 +144,32 @@ export function resultsTable(results: Results): string {
     const share = l ? ` (${fmt((p.microsPerPlan / 1000 / l.summaries.tenantry.median) * 100, 1)}% of a createTenant)` : '';
     rows.push(['planning alone: planCreateTenant + planToScript', `${fmt(p.plansPerSecond, 0)} plans/s, ${fmt(p.microsPerPlan, 1)} µs${share}`, `template string: ${fmt(p.templatesPerSecond, 0)}/s`, x(p.microsPerPlan / p.microsPerTemplate), 'report', '']);
   }
+  const sc = results.schemaCreate;
+  if (sc) {
+    rows.push([`createTenant with the benchmark schema (${sc.migrations} migrations, ${sc.statements} statements), median / p95`, `${ms(sc.tenantry.median)} / ${ms(sc.tenantry.p95)}`, `psql, same DDL in one round trip: ${ms(sc.psql.median)} / ${ms(sc.psql.p95)}`, x(sc.ratio), 'report', '']);
+  }
+  for (const point of results.schemaSize?.points ?? []) {
+    rows.push([
+      `createTenant, schema of ${point.tables} tables (${point.migrations} migrations), median: later tenants / first tenant`,
+      `${ms(point.laterTenants.median)} / ${ms(point.firstTenant.median)}`,
+      `psql, same DDL in one round trip: ${ms(point.psql.median)}`,
+      `later/psql ${x(point.laterOverPsql)}; first/later ${x(point.firstOverLater)}`,
+      'report',
+      `path: later ${pathCounts(point.paths.later)}`,
+    ]);
+  }
+  const f = results.fleet;
+  if (f) {
+    const n = f.tenants.toLocaleString('en-US');
+    const [small, whole] = [f.noop[0], f.noop.at(-1)];
+    if (whole) {
+      const growth = small && small !== whole ? `at ${small.tenants.toLocaleString('en-US')} tenants: ${ms(small.msPerTenant)}/tenant` : '';
+      rows.push([`migrateTenants, nothing pending, ${whole.tenants.toLocaleString('en-US')} tenants, concurrency ${whole.concurrency}`, `${fmt(whole.seconds, 1)} s, ${ms(whole.msPerTenant)}/tenant`, growth, f.noopGrowth === undefined ? '' : `${x(f.noopGrowth)} per tenant`, 'report', '']);
+    }
+    for (const run of f.pending) {
+      rows.push([`migrateTenants, one pending migration (a column and an index), ${n} tenants, concurrency ${run.concurrency}`, `${fmt(run.tenantry.tenantsPerSecond, 1)} tenants/s`, `pgbench, same DDL, ${run.concurrency} clients: ${fmt(run.pgbench.tenantsPerSecond, 0)} tenants/s`, `${Number(run.ratio.toPrecision(2))}x (pgbench ${fmt(1 / run.ratio, 0)}x faster)`, 'report', '']);
+    }
+  }
   const header = ['Figure', 'Tenantry', 'Baseline (same run)', 'Ratio', 'Target', 'Result'];
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + '\n';
 }
@@ -193,6 +223,21 @@ export function detailTables(results: Results): string {
       out.push(`| ${level.present.toLocaleString('en-US')} | ${level.roleSettingRows.toLocaleString('en-US')} | ${names.map((name) => { const p = level.removeSteps[name]!; return `${ms(p.seeded.median)} vs ${ms(p.empty.median)}`; }).join(' | ')} |`);
     }
   }
+  const size = results.schemaSize;
+  if (size) {
+    out.push(`\n**Create one tenant against the size of its schema** (benchmark schema cut to N tables; ${size.samples} timed creates per size and way after a warm-up round, sizes and ways interleaved; median, p95 in parentheses)\n`);
+    out.push('| tables | migrations / statements | createTenant, first tenant | createTenant, later tenants | psql, one round trip | later / psql | first / later | first / psql | path reported (first; later) |\n|---|---|---|---|---|---|---|---|---|');
+    for (const p of size.points) {
+      const cell = (summary: { median: number; p95: number }) => `${ms(summary.median)} (${fmt(summary.p95)})`;
+      out.push(`| ${p.tables} | ${p.migrations} / ${p.statements} | ${cell(p.firstTenant)} | ${cell(p.laterTenants)} | ${cell(p.psql)} | ${x(p.laterOverPsql)} | ${x(p.firstOverLater)} | ${x(p.firstOverPsql)} | ${pathCounts(p.paths.first)}; ${pathCounts(p.paths.later)} |`);
+    }
+  }
+  if (results.fleet) {
+    out.push(`\n**Fleet of ${results.fleet.tenants.toLocaleString('en-US')} tenants** (small schema: 2 tables; its own embedded cluster; every step in order, setup included)\n`);
+    out.push('| step | tenants | seconds | ms per tenant | tenants/s |\n|---|---|---|---|---|');
+    for (const step of results.fleet.steps) out.push(`| ${step.step} | ${step.tenants.toLocaleString('en-US')} | ${fmt(step.seconds, 1)} | ${fmt((step.seconds * 1000) / step.tenants)} | ${fmt(step.tenants / step.seconds, 1)} |`);
+    out.push('\nEach pending run adds its own column and index to `accounts` on the same fleet (nothing is undone); pgbench\'s seconds are its own (without connection time).');
+  }
   if (results.memory?.length) {
     out.push('\n**Memory** (each run in a fresh process; peak = getrusage maxRSS; VmHWM polled from /proc as a cross-check)\n');
     out.push('| run | tenants | created | failed | wall | tenants/s | peak RSS | VmHWM |\n|---|---|---|---|---|---|---|---|');
@@ -224,6 +269,25 @@ export function scaleChart(levels: ScaleLevel[]): string {
       { label: 'listTenantsPage (first page of 100)', color: '#9467bd', points: at((l) => l.listFirstPage.seeded.median) },
       { label: 'listTenantsPage (middle page)', color: '#9467bd', dashed: true, points: at((l) => l.listMiddlePage.seeded.median) },
       { label: 'getTenant', color: '#8c564b', dashed: true, points: at((l) => l.getTenant.seeded.median) },
+    ],
+  });
+}
+
+/** `replayed ×9, ran ×1` from the counts of the path field createTenant reported. */
+function pathCounts(paths: Record<string, number>): string {
+  return Object.entries(paths).map(([path, count]) => `${path} ×${count}`).join(', ') || 'none';
+}
+
+export function schemaSizeChart(result: SchemaSizeResult): string {
+  const at = (pick: (point: SchemaSizeResult['points'][number]) => number) => result.points.map((point) => ({ x: point.tables, y: pick(point) }));
+  return lineChart({
+    title: 'Time to create a tenant against the tables in its schema',
+    xLabel: 'tables in the schema (benchmark schema cut to N tables)',
+    yLabel: 'median time per tenant (ms)',
+    series: [
+      { label: 'createTenant, first tenant (migrations run)', color: '#d62728', points: at((p) => p.firstTenant.median) },
+      { label: 'createTenant, later tenants', color: '#1f77b4', points: at((p) => p.laterTenants.median) },
+      { label: 'psql, same DDL in one round trip', color: '#2ca02c', dashed: true, points: at((p) => p.psql.median) },
     ],
   });
 }
