@@ -19,7 +19,7 @@
  * Building the fleet (createTenants with the migrations) is timed and
  * reported, but it is setup, not a measurement.
  */
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -32,6 +32,8 @@ import { ident, migrationProvider } from './statement-migrations.js';
 /** Concurrency of fleet creation and of the no-op runs (`migrateTenants`' default). */
 const BASE_CONCURRENCY = 4;
 const SEQUENCE = 'public.bench_fleet_next';
+/** Fleet sizes between the small level and N at which creation is timed apart. */
+const CREATION_STAGES = [1000, 2000, 5000];
 const fleetTenant = (i: number) => tenantName('fleet', 'f', i);
 const SCHEMA_PREFIX = fleetTenant(0).schemaName.replace(/\d+$/, '');
 
@@ -39,6 +41,8 @@ export interface FleetStep {
   step: string;
   tenants: number;
   seconds: number;
+  /** 1-minute load average when the step ended (the machine may be shared). */
+  load1: number;
 }
 
 export interface NoopRun {
@@ -79,7 +83,7 @@ export async function measureFleet(options: { url: string; tenants: number; smal
     const started = performance.now();
     const value = await work();
     const seconds = measured?.(value) ?? (performance.now() - started) / 1000;
-    result.steps.push({ step: name, tenants: count, seconds });
+    result.steps.push({ step: name, tenants: count, seconds, load1: loadavg()[0]! });
     log(`  fleet: ${name}: ${seconds.toFixed(1)} s (${((seconds * 1000) / Math.max(1, count)).toFixed(1)} ms/tenant)`);
     return value;
   };
@@ -96,10 +100,16 @@ export async function measureFleet(options: { url: string; tenants: number; smal
   const scriptPath = join(tmpdir(), `tenantry-bench-${process.pid}.fleet.pgbench.sql`);
   try {
     await admin.prepare();
-    await step(`createTenants with the 2 migrations, concurrency ${BASE_CONCURRENCY} (setup)`, smallLevel, () => createFleet(admin, 1, smallLevel, log));
-    await noop(smallLevel);
+    // Built in stages, so the steps show what creating a tenant costs as the fleet grows.
+    const levels = [smallLevel, ...CREATION_STAGES.filter((level) => level > smallLevel && level < tenants), tenants].filter((level, index, all) => all.indexOf(level) === index);
+    let built = 0;
+    for (const level of levels) {
+      const range = `tenants ${(built + 1).toLocaleString('en-US')} to ${level.toLocaleString('en-US')}`;
+      await step(`createTenants with the 2 migrations, ${range}, concurrency ${BASE_CONCURRENCY} (setup)`, level - built, () => createFleet(admin, built + 1, level, log));
+      built = level;
+      if (level === smallLevel) await noop(smallLevel);
+    }
     if (tenants > smallLevel) {
-      await step(`createTenants with the 2 migrations, concurrency ${BASE_CONCURRENCY} (setup)`, tenants - smallLevel, () => createFleet(admin, smallLevel + 1, tenants, log));
       await noop(tenants);
       result.noopGrowth = result.noop[1]!.msPerTenant / result.noop[0]!.msPerTenant;
     }
