@@ -31,10 +31,12 @@ describe('generatedMigrationLists', () => {
         expect([...names].sort()).toEqual(names);
 
         const steps = list.plan.flatMap((migration) => migration.steps);
-        expect(new Set(steps.map((step) => step.kind))).toEqual(
-          new Set(['create table', 'create enum', 'create sequence', 'create index', 'create view', 'create function', 'create trigger', 'comment', 'create policy', ...(steps.some((step) => step.kind === 'add column') ? ['add column'] : [])]),
+        const kinds = new Set(steps.map((step) => step.kind));
+        kinds.delete('add column'); // an extra step only
+        expect(kinds).toEqual(
+          new Set(['create table', 'create enum', 'create sequence', 'create index', 'create view', 'create function', 'create trigger', 'comment', 'create policy']),
         );
-        const objectNames = steps.flatMap((step) => ('name' in step ? [step.name] : [])).concat(steps.flatMap((step) => (step.kind === 'create trigger' ? [step.function] : [])));
+        const objectNames = steps.flatMap((step) => [...('name' in step ? [step.name] : []), ...(step.kind === 'create trigger' ? [step.function] : [])]);
         expect(new Set(objectNames).size).toBe(objectNames.length);
       }),
       { numRuns: 200 },

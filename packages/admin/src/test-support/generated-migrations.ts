@@ -261,30 +261,34 @@ class Schema {
 }
 
 /**
- * Turns intents into steps. An intent that needs a table before any exists
- * waits until one does (every list makes tables).
+ * Turns intents into steps, in order. An intent that needs something that
+ * does not exist yet (a table, anything to comment on) waits until it does;
+ * every list makes tables, so none waits for ever.
  */
 function resolve(intents: Intent[]): GeneratedStep[] {
   const schema = new Schema();
   const steps: GeneratedStep[] = [];
   let waiting: Intent[] = [];
   for (const intent of intents) {
-    const step = resolveOne(schema, intent);
-    if (!step) {
+    const resolved = resolveOne(schema, intent);
+    if (!resolved) {
       waiting.push(intent);
       continue;
     }
-    steps.push(...step);
-    if (schema.tables.length > 0 && waiting.length > 0) {
-      for (const ready of waiting) steps.push(...resolveOne(schema, ready)!);
-      waiting = [];
+    steps.push(...resolved);
+    const stillWaiting: Intent[] = [];
+    for (const later of waiting) {
+      const ready = resolveOne(schema, later);
+      if (ready) steps.push(...ready);
+      else stillWaiting.push(later);
     }
+    waiting = stillWaiting;
   }
-  if (waiting.length > 0) throw new Error('generated migrations: intents left without a table');
+  if (waiting.length > 0) throw new Error('generated migrations: intents left waiting for a table');
   return steps;
 }
 
-/** The steps for one intent, or undefined when it needs a table and there is none yet. */
+/** The steps for one intent, or undefined (and nothing changed) when what it needs does not exist yet. */
 function resolveOne(schema: Schema, intent: Intent): GeneratedStep[] | undefined {
   const pick = <T>(items: readonly T[], n: number): T => items[n % items.length]!;
   if (intent.kind === 'enum') {
@@ -324,8 +328,13 @@ function resolveOne(schema: Schema, intent: Intent): GeneratedStep[] | undefined
     return [{ kind: 'create table', name, key: intent.key, columns, check, foreignKey }];
   }
 
+  if (intent.kind === 'comment') {
+    if (schema.commentTargets.length === 0) return undefined;
+    return [{ kind: 'comment', on: pick(schema.commentTargets, intent.target), text: intent.text }];
+  }
+
   if (schema.tables.length === 0) return undefined;
-  const table = pick(schema.tables, intent.kind === 'comment' ? 0 : intent.table);
+  const table = pick(schema.tables, intent.table);
   switch (intent.kind) {
     case 'add column': {
       const column = resolveColumn(schema, table, intent.column);
@@ -358,8 +367,6 @@ function resolveOne(schema: Schema, intent: Intent): GeneratedStep[] | undefined
       const column = intent.column === null ? null : pick(table.columns, intent.column).name;
       return [{ kind: 'create policy', name, table: table.name, command, to, restrictive, column }];
     }
-    case 'comment':
-      return [{ kind: 'comment', on: pick(schema.commentTargets, intent.target), text: intent.text }];
   }
 }
 

@@ -13,11 +13,11 @@ import type pg from 'pg';
  * default (`acldefault`), so an explicit grant of exactly the default compares
  * equal to none.
  *
- * Left out on purpose: the role's own attributes, settings, memberships and
- * database grants (role-side: see `tenantFootprint` in
- * `faults/support/catalog-state.ts`), physical details that no statement can
- * observe (dropped-column slots, relfilenodes, statistics), and table data
- * except the migration history and each sequence's last value.
+ * Left out on purpose: the role's own attributes, settings, memberships,
+ * database grants and default privileges outside the schema (role-side: see
+ * `tenantFootprint` in `faults/support/catalog-state.ts`), physical details no
+ * query can observe (dropped-column slots, relfilenodes, planner statistics),
+ * and table data except the migration history and each sequence's last value.
  */
 export interface SchemaCatalog {
   schema: { owner: string; acl: string[]; comment: string | null };
@@ -193,11 +193,17 @@ export const ROLE_PLACEHOLDER = '<role>';
  */
 export async function readSchemaCatalog(client: pg.ClientBase, subject: SchemaCatalogSubject): Promise<SchemaCatalog> {
   const saved = await pinPrintSettings(client);
+  const restore = () => client.query(SET_PRINT_SETTINGS_SQL, saved);
+  let catalog: SchemaCatalog;
   try {
-    return await readPinned(client, subject);
-  } finally {
-    await client.query(`SELECT ${PRINT_SETTINGS.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`).join(', ')}`, saved);
+    catalog = await readPinned(client, subject);
+  } catch (error) {
+    // In an aborted transaction the restore fails too: report the first error.
+    await restore().catch(() => undefined);
+    throw error;
   }
+  await restore();
+  return catalog;
 }
 
 const PRINT_SETTINGS: [name: string, value: string][] = [
@@ -208,16 +214,16 @@ const PRINT_SETTINGS: [name: string, value: string][] = [
   ['extra_float_digits', '1'],
 ];
 
+/** Sets each of {@link PRINT_SETTINGS} for the session, from parameters name, value, name, value... */
+const SET_PRINT_SETTINGS_SQL = `SELECT ${PRINT_SETTINGS.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`).join(', ')}`;
+
 /** Pins {@link PRINT_SETTINGS}; returns the previous values as `set_config` parameters (name, value, name, value...). */
 async function pinPrintSettings(client: pg.ClientBase): Promise<string[]> {
   const { rows } = await client.query<{ values: string[] }>(
     `SELECT ARRAY[${PRINT_SETTINGS.map((_, i) => `current_setting($${i + 1})`).join(', ')}] AS values`,
     PRINT_SETTINGS.map(([name]) => name),
   );
-  await client.query(
-    `SELECT ${PRINT_SETTINGS.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, false)`).join(', ')}`,
-    PRINT_SETTINGS.flat(),
-  );
+  await client.query(SET_PRINT_SETTINGS_SQL, PRINT_SETTINGS.flat());
   return PRINT_SETTINGS.flatMap(([name], i) => [name, rows[0]!.values[i]!]);
 }
 
@@ -281,7 +287,7 @@ async function readMigrationTables(client: pg.ClientBase, { schemaName }: Schema
 
 /** An ACL as `PRIVILEGE TO grantee [WITH GRANT OPTION] (by grantor)` strings; NULL means the default for `kind` and `owner`, or none without a kind. */
 function grantsSql(acl: string, kind?: string, owner?: string): string {
-  // aclexplode is strict: NULL (and no default) gives no rows. It refuses an empty array.
+  // aclexplode is strict: a NULL ACL without a default gives no rows (a literal {} it would refuse).
   const effective = kind ? `coalesce(${acl}, acldefault('${kind}', ${owner}))` : acl;
   return `(SELECT coalesce(jsonb_agg(a.privilege_type || ' TO ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(a.grantee)::text END
                  || CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END || ' (by ' || pg_get_userbyid(a.grantor)::text || ')'), '[]'::jsonb)
