@@ -19,7 +19,7 @@ interface ColumnRow {
   type: string;
   type_schema: string;
   column_description: string | null;
-  auto_incrementing: string | null;
+  auto_incrementing: boolean;
 }
 
 /**
@@ -49,17 +49,27 @@ export class SchemaScopedIntrospector implements DatabaseIntrospector {
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
     const internal = options.withInternalKyselyTables ? [] : [DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE];
+    // Every lookup goes through an index: the schema's relations are found by their
+    // dependency on it (pg_class has no index on its schema), and a column's
+    // sequence (serial or identity) by its dependency on the column. A scan of
+    // pg_class would cost as much as the whole fleet has relations.
     const rows = await sql<ColumnRow>`
+      WITH ns AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${this.#schema})
       SELECT a.attname AS column, a.attnotnull AS not_null, a.atthasdef AS has_default,
              c.relname AS table, c.relkind AS table_type, typ.typname AS type, dtns.nspname AS type_schema,
              pg_catalog.col_description(a.attrelid, a.attnum) AS column_description,
-             pg_catalog.pg_get_serial_sequence(pg_catalog.quote_ident(ns.nspname) || '.' || pg_catalog.quote_ident(c.relname), a.attname) AS auto_incrementing
-        FROM pg_catalog.pg_attribute a
-        JOIN pg_catalog.pg_class c ON a.attrelid = c.oid
-        JOIN pg_catalog.pg_namespace ns ON c.relnamespace = ns.oid
+             (SELECT count(*) FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid
+               WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid AND d.refobjsubid = a.attnum
+                 AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') AND s.relkind = 'S') > 0 AS auto_incrementing
+        FROM pg_catalog.pg_depend schema_member
+        JOIN pg_catalog.pg_class c ON c.oid = schema_member.objid
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
         JOIN pg_catalog.pg_type typ ON a.atttypid = typ.oid
         JOIN pg_catalog.pg_namespace dtns ON typ.typnamespace = dtns.oid
-       WHERE ns.nspname = ${this.#schema}
+       WHERE schema_member.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass
+         AND schema_member.refobjid = (SELECT oid FROM ns) AND schema_member.refobjsubid = 0
+         AND schema_member.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+         AND c.relnamespace = (SELECT oid FROM ns)
          AND c.relkind IN ('r', 'v', 'p')
          AND a.attnum >= 0 AND NOT a.attisdropped
          AND c.relname <> ALL (${internal}::text[])
@@ -77,7 +87,7 @@ export class SchemaScopedIntrospector implements DatabaseIntrospector {
         dataTypeSchema: row.type_schema,
         isNullable: !row.not_null,
         hasDefaultValue: row.has_default,
-        isAutoIncrementing: row.auto_incrementing !== null,
+        isAutoIncrementing: row.auto_incrementing,
         comment: row.column_description ?? undefined,
       });
     }
