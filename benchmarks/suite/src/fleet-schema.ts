@@ -5,7 +5,7 @@
  * run in the tenant's schema) and the pgbench baseline (schema-qualified).
  */
 import type { Migration } from 'kysely';
-import { statementMigrations } from './statement-migrations.js';
+import { statementMigrations } from '@tenantry/testing';
 
 export const FLEET_SCHEMA: Readonly<Record<string, readonly string[]>> = {
   '001_accounts': [`CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, plan text NOT NULL DEFAULT 'free', created_at timestamptz NOT NULL DEFAULT now())`],

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { DatabaseAdmin } from '@tenantry/admin';
 import { PsqlSession } from './psql-session.js';
-import { realisticSchemaMigrations, realisticSchemaStatements } from './realistic-schema.js';
+import { realisticSchemaMigrations, realisticSchemaStatements } from '@tenantry/testing';
 import { ident, migrationProvider } from './statement-migrations.js';
 import { summarize } from './stats.js';
 import { tenantName, withClient } from './setup.js';

@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { DatabaseAdmin, type TenantCredentials } from '@tenantry/admin';
 import { PsqlSession } from './psql-session.js';
-import { realisticSchemaMigrations, realisticSchemaStatements } from './realistic-schema.js';
+import { realisticSchemaMigrations, realisticSchemaStatements } from '@tenantry/testing';
 import { tenantName, withClient } from './setup.js';
 import { ident, migrationProvider } from './statement-migrations.js';
 import { rotated, summarize, type Summary } from './stats.js';

@@ -48,3 +48,5 @@ export { CITUS_PG_BIN_ENV, findCitusBinaries, type CitusBinaries } from './citus
 export { CITUS_NODE_CERTIFICATE_CN, type CertificateFiles } from './citus-certificates.js';
 export { describeUnavailableCitusLane, startCitusLane, type CitusLane } from './citus-lane.js';
 export type { TenantryCitusProvidedContext } from './citus-vitest-context.js';
+export { REALISTIC_SCHEMA_TABLES, realisticSchemaMigrations, realisticSchemaStatements } from './realistic-schema.js';
+export { statementMigrations } from './statement-migrations.js';
