@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { generatePassword, scramSha256Verifier } from '@tenantry/core';
 import { createScratchDatabase, historySpySql, spyWitnesses, withClient } from '@tenantry/testing';
-import { catalogSnapshot, json, uniqueName, urlFor, useCliDatabase } from '../test-support/cli.js';
+import { catalogSnapshot, json, uniqueName, urlFor, useCliDatabase, tableOwners } from '../test-support/cli.js';
 
 const CUSTOMERS = `export async function up(db) {
   await db.schema.createTable('customers').addColumn('id', 'serial', (c) => c.primaryKey()).addColumn('name', 'text').execute();
@@ -21,14 +21,6 @@ const BROKEN = `export async function up(db) {
   await db.schema.createTable('customers').addColumn('id', 'serial').execute(); // exists already
 }
 `;
-
-async function tableOwners(client: pg.Client, schema: string): Promise<Record<string, string>> {
-  const { rows } = await client.query<{ table: string; owner: string }>(
-    `SELECT tablename AS table, tableowner AS owner FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'kysely_%' ORDER BY 1`,
-    [schema],
-  );
-  return Object.fromEntries(rows.map((row) => [row.table, row.owner]));
-}
 
 describe('migrations', () => {
   const db = useCliDatabase();

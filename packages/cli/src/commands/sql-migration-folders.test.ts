@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { catalogHas, json, tenantry, uniqueName, useCliDatabase } from '../test-support/cli.js';
+import { catalogHas, json, tenantry, uniqueName, useCliDatabase, tableOwners } from '../test-support/cli.js';
 
 // @tenantry/admin's fixtures: drizzle/v1 and v2 made by drizzle-kit 0.31.11 itself;
 // prisma/migrations written by hand in Prisma's layout (its CLI cannot run here).
@@ -20,14 +20,6 @@ async function folderWith(...sources: string[]): Promise<string> {
   folders.push(folder);
   for (const source of sources) await cp(source, folder, { recursive: true });
   return folder;
-}
-
-async function tableOwners(client: pg.Client, schema: string): Promise<Record<string, string>> {
-  const { rows } = await client.query<{ table: string; owner: string }>(
-    `SELECT tablename AS table, tableowner AS owner FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'kysely_%' ORDER BY 1`,
-    [schema],
-  );
-  return Object.fromEntries(rows.map((row) => [row.table, row.owner]));
 }
 
 // migrate runs every tenant of the database: each layout has a database of its own.

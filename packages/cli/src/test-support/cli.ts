@@ -162,3 +162,12 @@ export async function loginRefused(connectionString: string): Promise<boolean> {
     return (error as { code?: string }).code === '28P01';
   }
 }
+
+/** The tables of a tenant's schema (Kysely's own left out) and who owns each. */
+export async function tableOwners(client: pg.Client, schema: string): Promise<Record<string, string>> {
+  const { rows } = await client.query<{ table: string; owner: string }>(
+    `SELECT tablename AS table, tableowner AS owner FROM pg_tables WHERE schemaname = $1 AND tablename NOT LIKE 'kysely_%' ORDER BY 1`,
+    [schema],
+  );
+  return Object.fromEntries(rows.map((row) => [row.table, row.owner]));
+}
