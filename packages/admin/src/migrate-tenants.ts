@@ -62,6 +62,12 @@ export async function migrateTenants(
   return new FleetRun(session, facts, settings, tenants.length, options).run(tenants);
 }
 
+/** A tenant of the run, with its place in the listing (outcomes come back in that order). */
+interface PlacedTenant {
+  tenant: TenantInfo;
+  index: number;
+}
+
 /** One run of `migrateTenants`: its outcomes, counts and stop, one phase after another. */
 class FleetRun {
   readonly #session: AdminSession;
@@ -86,7 +92,7 @@ class FleetRun {
     const stopOnAbort = () => this.#stop.abort(new StopSignal('aborted'));
     this.#options.signal?.addEventListener('abort', stopOnAbort, { once: true });
     try {
-      const pending: { tenant: TenantInfo; index: number }[] = [];
+      const pending: PlacedTenant[] = [];
       tenants.forEach((tenant, index) => {
         if (list.isCurrent(tenant.migrations)) this.#finish(index, { schemaName: tenant.schemaName, username: tenant.username, status: 'up-to-date', applied: [] });
         else pending.push({ tenant, index });
@@ -117,13 +123,13 @@ class FleetRun {
    * returns those that were busy (put aside), unless this is their last try.
    */
   async #migrateAll(
-    tenants: readonly { tenant: TenantInfo; index: number }[],
+    tenants: readonly PlacedTenant[],
     shouldStop: () => MigrationsStopReason | undefined,
     options: { lastTry?: boolean } = {},
-  ): Promise<{ tenant: TenantInfo; index: number }[]> {
-    const busy: { tenant: TenantInfo; index: number }[] = [];
+  ): Promise<PlacedTenant[]> {
+    const busy: PlacedTenant[] = [];
     if (tenants.length === 0) return busy;
-    const migrateOne = async (item: { tenant: TenantInfo; index: number }) => ({ item, outcome: await this.#migrateTenant(item.tenant) });
+    const migrateOne = async (item: PlacedTenant) => ({ item, outcome: await this.#migrateTenant(item.tenant) });
     const work = mapConcurrent(tenants, migrateOne, { concurrency: this.#settings.concurrency, signal: this.#stop.signal });
     for await (const { item, outcome } of work) {
       if (!options.lastTry && isBusy(outcome)) {
