@@ -1,4 +1,4 @@
-import { CompiledQuery, type Migration, type MigrationProvider } from 'kysely';
+import type { CompiledQuery, Migration, MigrationProvider } from 'kysely';
 import type { TenantNames } from '@tenantry/sql';
 import type { QueryObserver } from './executor/driver-connection.js';
 
@@ -6,7 +6,7 @@ import type { QueryObserver } from './executor/driver-connection.js';
 export interface MigrationRecording {
   /** The migrations recorded: replayed only for these same objects (see `MigrationReplays`). */
   readonly migrations: Readonly<Record<string, Migration>>;
-  /** Per migration name: what its `up` ran, consecutive statements without parameters joined into one query. */
+  /** Per migration name: what its `up` ran, in order. */
   readonly queries: ReadonlyMap<string, readonly CompiledQuery[]>;
 }
 
@@ -75,7 +75,7 @@ export class MigrationRecorder implements QueryObserver {
     if (this.#unreplayable || names.some((name) => !this.#queries.has(name))) return undefined;
     const all = [...this.#queries.values()].flat();
     if (all.some((query) => this.#namesTenant(query))) return undefined;
-    return { migrations: this.#migrations, queries: new Map(names.map((name) => [name, batched(this.#queries.get(name)!)])) };
+    return { migrations: this.#migrations, queries: new Map(names.map((name) => [name, [...this.#queries.get(name)!]])) };
   }
 
   #namesTenant(query: CompiledQuery): boolean {
@@ -85,29 +85,4 @@ export class MigrationRecorder implements QueryObserver {
       return texts.some((text) => word.test(text));
     });
   }
-}
-
-/**
- * Consecutive queries without parameters as one (the simple query protocol
- * runs several statements in one round trip); a query with parameters alone.
- * Statements are joined on lines of their own, so a trailing `--` comment
- * cannot swallow the separator.
- */
-function batched(queries: readonly CompiledQuery[]): CompiledQuery[] {
-  const batches: CompiledQuery[] = [];
-  let texts: string[] = [];
-  const flush = () => {
-    if (texts.length > 0) batches.push(CompiledQuery.raw(texts.join('\n;\n')));
-    texts = [];
-  };
-  for (const query of queries) {
-    if (query.parameters.length === 0) {
-      texts.push(query.sql);
-    } else {
-      flush();
-      batches.push(query);
-    }
-  }
-  flush();
-  return batches;
 }
