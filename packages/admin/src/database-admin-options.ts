@@ -72,8 +72,8 @@ export interface CreateTenantOptions {
    * On PostgreSQL, the second tenant created with the same migrations (the
    * same migration objects: see `TenantMigrationsRun`) gets them replayed
    * from what they ran for the first, in one round trip where no statement
-   * has bound parameters: the same tables, owners and history, faster. The returned
-   * credentials' `migrations.path` says which way ran.
+   * has bound parameters: the same tables, owners and history, faster. The
+   * returned credentials' `migrations.path` says which way ran.
    */
   migrations?: MigrationProvider;
 }
