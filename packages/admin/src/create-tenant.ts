@@ -74,9 +74,10 @@ export async function createTenantFromPlan(
  *
  * The fast path: when these same migrations (`MigrationReplays`) created a
  * tenant before, what they ran then is replayed, in one round trip where no
- * statement has bound parameters, instead of one per statement. Should the replay fail (something the
- * recording could not foresee), the recording is dropped and the migrations
- * run the ordinary way in a new transaction: the failed one left nothing.
+ * statement has bound parameters, instead of one per statement. Should the
+ * replay fail (something the recording could not foresee), the recording is
+ * dropped and the migrations run the ordinary way in a new transaction: the
+ * failed one left nothing.
  * The ordinary way records, for the next tenant.
  */
 async function createAndMigrate(
