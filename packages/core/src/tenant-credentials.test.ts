@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { TenantCredentials } from './tenant-credentials.js';
 
 describe('TenantCredentials', () => {
@@ -28,9 +28,31 @@ describe('TenantCredentials', () => {
     }
   });
 
+  it('leaves the secrets out of a spread, at runtime and in its type alike', () => {
+    const spread = { ...credentials };
+    expect(Object.keys(spread)).toEqual(expect.arrayContaining(['schemaName', 'username']));
+    expect(Object.keys(spread)).not.toEqual(expect.arrayContaining(['password']));
+    expect('password' in spread).toBe(false);
+    expect('connectionString' in spread).toBe(false);
+    // Type-level: checked by `tsc -p tsconfig.json` (the package's typecheck), which includes this file.
+    expectTypeOf(spread).not.toHaveProperty('password');
+    expectTypeOf(spread).not.toHaveProperty('connectionString');
+    expectTypeOf(spread).toHaveProperty('username').toEqualTypeOf<string>();
+    // @ts-expect-error: a spread has no password, and its type says so
+    void spread.password;
+    const { password, ...rest } = credentials;
+    expectTypeOf(password).toEqualTypeOf<string>();
+    expect(password).toBe('Sup3rSecretPassw0rd');
+    expect(JSON.stringify(rest)).not.toContain('Sup3rSecretPassw0rd');
+  });
+
   it('is immutable', () => {
     expect(() => {
       (credentials as { password: string }).password = 'x';
     }).toThrow(TypeError);
+    expect(() => {
+      (credentials as { username: string }).username = 'x';
+    }).toThrow(TypeError);
+    expect(credentials.password).toBe('Sup3rSecretPassw0rd');
   });
 });

@@ -16,26 +16,45 @@ export interface TenantMigrationsRun {
 /**
  * What `createTenant` returns: the seed's `TenantCredentials`.
  *
- * `password` and `connectionString` are readable as usual, but they are not
- * enumerable and are redacted in `util.inspect`, `console.log` and
- * `JSON.stringify`, so logging the object does not leak them. Read them
- * explicitly where you store them.
+ * `password` and `connectionString` are read-only accessors over private
+ * fields: readable as usual (`credentials.password`), but not own properties,
+ * so spreading (`{ ...credentials }`), `Object.keys` and `Object.entries` leave
+ * them out, and TypeScript's type of a spread leaves them out too. They are
+ * redacted in `util.inspect`, `console.log`, `JSON.stringify` and `String()`,
+ * so logging the object does not leak them. Read them explicitly where you
+ * store them.
+ *
+ * ```ts
+ * const credentials = await admin.createTenant({ schemaName: 'tenant_acme', username: 'acme_user' });
+ * await vault.store(credentials.schemaName, credentials.connectionString);
+ * const { password, ...rest } = credentials; // TypeScript and runtime agree: rest has no password
+ * ```
  */
 export class TenantCredentials {
   readonly username: string;
   readonly schemaName: string;
-  declare readonly password: string;
-  declare readonly connectionString: string;
   /** Set when `createTenant` was given migrations. */
   readonly migrations?: TenantMigrationsRun;
+  readonly #password: string;
+  readonly #connectionString: string;
 
   constructor(fields: { username: string; schemaName: string; password: string; connectionString: string; migrations?: TenantMigrationsRun | undefined }) {
     this.username = fields.username;
     this.schemaName = fields.schemaName;
     if (fields.migrations) this.migrations = Object.freeze({ path: fields.migrations.path, applied: Object.freeze([...fields.migrations.applied]) });
-    Object.defineProperty(this, 'password', { value: fields.password, enumerable: false });
-    Object.defineProperty(this, 'connectionString', { value: fields.connectionString, enumerable: false });
+    this.#password = fields.password;
+    this.#connectionString = fields.connectionString;
     Object.freeze(this);
+  }
+
+  /** The tenant's password. Not an own property: a spread or `Object.keys` leaves it out. */
+  get password(): string {
+    return this.#password;
+  }
+
+  /** A URL the tenant connects with, its password in it. Not an own property: a spread or `Object.keys` leaves it out. */
+  get connectionString(): string {
+    return this.#connectionString;
   }
 
   /** The redacted form; use the properties themselves to get the secrets. */
