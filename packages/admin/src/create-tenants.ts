@@ -1,6 +1,8 @@
 import { DatabaseError, redactConnectionString, TenantryError, ValidationError, type TenantConfig, type TenantCredentials } from '@tenantry/core';
 import type { ErrorContext } from '@tenantry/sql';
 import { mapConcurrent } from './bounded-concurrency.js';
+import { BulkAbortedError } from './bulk-aborted-error.js';
+import { underCallerSignal, validateSignal } from './caller-signal.js';
 import type { BulkProgress, CreateTenantsOptions, TenantCreationResult } from './database-admin-options.js';
 
 /** Creates one tenant: `DatabaseAdmin.createTenant` bound to its options. */
@@ -35,7 +37,13 @@ export async function createTenants(
   options: CreateTenantsOptions,
 ): Promise<TenantCreationResult[]> {
   const results: TenantCreationResult[] = [];
-  for await (const result of createTenantsStream(createOne, host, configs, options)) results[result.index] = result;
+  try {
+    for await (const result of streamOf('createTenants', createOne, host, configs, options)) results[result.index] = result;
+  } catch (error) {
+    // The results so far hold the only copy of each generated password: hand them over.
+    if (error instanceof BulkAbortedError) throw new BulkAbortedError({ call: 'createTenants', results: results.filter(Boolean), finished: results.filter(Boolean).length, cause: error.cause });
+    throw error;
+  }
   return results;
 }
 
@@ -63,6 +71,9 @@ export async function createTenants(
  *   holds for an input iterable that throws.
  * - Leaving the loop early waits for the tenants in flight (they are created;
  *   their results are dropped) and reads no further input.
+ * - Aborting `signal` starts no further tenant; those in flight finish and are
+ *   yielded; then the stream throws `BulkAbortedError` (`createTenants`
+ *   rejects with one whose `results` hold every tenant that finished).
  *
  * ```ts
  * for await (const result of admin.createTenantsStream(readConfigs('tenants.csv'), { concurrency: 8 })) {
@@ -70,9 +81,19 @@ export async function createTenants(
  * }
  * ```
  *
- * @throws ValidationError, at the call, for a bad `concurrency`, `onProgress` or input.
+ * @throws ValidationError, at the call, for a bad `concurrency`, `onProgress`, `signal` or input.
  */
 export function createTenantsStream(
+  createOne: CreateOne,
+  host: BulkCreationHost,
+  configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
+  options: CreateTenantsOptions,
+): AsyncIterable<TenantCreationResult> {
+  return streamOf('createTenantsStream', createOne, host, configs, options);
+}
+
+function streamOf(
+  call: 'createTenants' | 'createTenantsStream',
   createOne: CreateOne,
   host: BulkCreationHost,
   configs: Iterable<TenantConfig> | AsyncIterable<TenantConfig>,
@@ -86,28 +107,31 @@ export function createTenantsStream(
   if (!isIterable(configs)) {
     throw new ValidationError({ field: 'configs', rule: 'type', message: 'createTenants expects an array or an (async) iterable of tenant configs.' });
   }
+  const signal = validateSignal(options.signal);
   const poolSize = host.maxConnections;
   const total = Array.isArray(configs) ? configs.length : undefined;
   const progress: BulkProgress = { done: 0, total, succeeded: 0, skipped: 0, failed: 0 };
-  const stop = new AbortController();
-
-  const createAndReport = async (config: TenantConfig, index: number): Promise<TenantCreationResult> => {
-    const result = await createOneResult(createOne, host, config, index, skipExisting);
-    progress.done += 1;
-    progress[result.status === 'created' ? 'succeeded' : result.status] += 1;
-    if (onProgress && !stop.signal.aborted) {
-      try {
-        onProgress({ ...progress });
-      } catch (error) {
-        stop.abort(error);
+  const run = (stop: AbortController): AsyncIterable<TenantCreationResult> => {
+    // `stop` is aborted by the caller's signal, or here when onProgress throws.
+    const createAndReport = async (config: TenantConfig, index: number): Promise<TenantCreationResult> => {
+      const result = await createOneResult(createOne, host, config, index, skipExisting);
+      progress.done += 1;
+      progress[result.status === 'created' ? 'succeeded' : result.status] += 1;
+      if (onProgress && !stop.signal.aborted) {
+        try {
+          onProgress({ ...progress });
+        } catch (error) {
+          stop.abort(error);
+        }
       }
-    }
-    return result;
+      return result;
+    };
+    return mapConcurrent(configs, createAndReport, {
+      concurrency: poolSize !== undefined && Number.isInteger(poolSize) && poolSize > 0 ? Math.min(concurrency, poolSize) : concurrency,
+      signal: stop.signal,
+    });
   };
-  return mapConcurrent(configs, createAndReport, {
-    concurrency: poolSize !== undefined && Number.isInteger(poolSize) && poolSize > 0 ? Math.min(concurrency, poolSize) : concurrency,
-    signal: stop.signal,
-  });
+  return underCallerSignal(call, signal, run);
 }
 
 function validateConcurrency(value: unknown): number {

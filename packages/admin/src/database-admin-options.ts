@@ -103,6 +103,12 @@ export interface CreateTenantsOptions {
   requirePreparedDatabase?: boolean;
   /** Migrations to run in each new tenant, as in `createTenant`. */
   migrations?: MigrationProvider;
+  /**
+   * Aborting starts no further tenant; those in flight finish; the call
+   * rejects (the stream throws) with `BulkAbortedError`, whose `results` hold
+   * the tenants that finished (with `createTenants`).
+   */
+  signal?: AbortSignal;
 }
 
 /** One tenant's outcome in `createTenants`. */
@@ -172,6 +178,8 @@ export interface PlanMigrateTenantsOptions {
   migrations: MigrationProvider;
   /** How many tenants are read at once, 1 to 64. Default 4. */
   concurrency?: number;
+  /** Aborting reads no further tenant; those in flight finish; the call rejects with `BulkAbortedError`, its `results` the reports so far. */
+  signal?: AbortSignal;
 }
 
 /** One tenant in the report of `planMigrateTenants`. */

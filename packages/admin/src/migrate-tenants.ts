@@ -223,7 +223,7 @@ export async function* managedTenants(listPage: (after: string | undefined) => P
 /** Checks the options of `migrateTenants` (and of `planMigrateTenants`, which takes `migrations` and `concurrency`), before any I/O. */
 export function validateMigrateTenantsOptions(options: MigrateTenantsOptions, call: 'migrateTenants' | 'planMigrateTenants' = 'migrateTenants') {
   if (typeof options !== 'object' || options === null) {
-    const expected = call === 'migrateTenants' ? '{ migrations, concurrency?, canary?, maxFailures?, lockTimeoutMillis?, signal?, onProgress? }' : '{ migrations, concurrency? }';
+    const expected = call === 'migrateTenants' ? '{ migrations, concurrency?, canary?, maxFailures?, lockTimeoutMillis?, signal?, onProgress? }' : '{ migrations, concurrency?, signal? }';
     throw new ValidationError({ field: 'options', rule: 'type', message: `${call} expects ${expected}.` });
   }
   const { migrations, concurrency = DEFAULT_MIGRATION_CONCURRENCY, canary = 0, maxFailures = Number.POSITIVE_INFINITY, lockTimeoutMillis, signal, onProgress } = options;

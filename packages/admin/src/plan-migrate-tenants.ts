@@ -2,6 +2,8 @@ import { Migrator, type MigrationProvider } from 'kysely';
 import { parseTenantNames, type ServerFacts } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
+import { BulkAbortedError } from './bulk-aborted-error.js';
+import { underCallerSignal } from './caller-signal.js';
 import type { PlanMigrateTenantsOptions, TenantInfo, TenantMigrationPlan, TenantPage } from './database-admin-options.js';
 import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
 import { MigrationList } from './migration-list.js';
@@ -22,6 +24,9 @@ import { managedTenants, validateMigrateTenantsOptions } from './migrate-tenants
  * Reports come back in the order of the tenants' schema names. A tenant whose
  * history cannot be read is reported `failed`; the others go on.
  *
+ * Aborting `options.signal` reads no further tenant; those in flight finish;
+ * the call rejects with `BulkAbortedError`, its `results` the reports so far.
+ *
  * @throws ValidationError for bad options, before any I/O.
  * @throws the provider's error when its migrations cannot be read; the listing's when a page of tenants cannot be.
  */
@@ -39,8 +44,15 @@ export async function planMigrateTenants(
     index,
     report: list.isCurrent(tenant.migrations) ? upToDate(tenant) : await planTenant(session, facts, tenant, list.provider),
   });
-  for await (const done of mapConcurrent(managedTenants(listPage), planOne, { concurrency })) reports.push(done);
-  return reports.sort((a, b) => a.index - b.index).map(({ report }) => report);
+  const inOrder = () => reports.sort((a, b) => a.index - b.index).map(({ report }) => report);
+  try {
+    const run = (stop: AbortController) => mapConcurrent(managedTenants(listPage), planOne, { concurrency, signal: stop.signal });
+    for await (const done of underCallerSignal('planMigrateTenants', options.signal, run)) reports.push(done);
+  } catch (error) {
+    if (error instanceof BulkAbortedError) throw new BulkAbortedError({ call: 'planMigrateTenants', results: inOrder(), finished: reports.length, cause: error.cause });
+    throw error;
+  }
+  return inOrder();
 }
 
 /** A tenant the admin recorded as having every migration: as `migrateTenants` finds it, without a session. */

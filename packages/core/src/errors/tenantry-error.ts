@@ -13,6 +13,7 @@ export type TenantryErrorCode =
   | 'CLUSTER_NODE'
   | 'DATABASE_NOT_PREPARED'
   | 'MIGRATIONS_STOPPED'
+  | 'ABORTED'
   | 'DATABASE';
 
 export interface TenantryErrorOptions {
