@@ -67,10 +67,12 @@ const POOL_DIALECT = 'postgres';
  * one session over the connections of the dialect's client library; this
  * class knows no dialect.
  */
-export class DatabaseAdmin {
+export class DatabaseAdmin implements AsyncDisposable {
   readonly #session: AdminSession;
   /** What `createTenant`'s migration lists ran, replayed for the next tenant with the same list. */
   readonly #replays = new MigrationReplays();
+  /** The first `close()`, which every later one (and `await using`) waits for. */
+  #closed: Promise<void> | undefined;
 
   /**
    * @param connection A `postgres://`/`postgresql://` or `mysql://`/`mariadb://` URL (its
@@ -339,9 +341,22 @@ export class DatabaseAdmin {
     return { versionNum: facts.versionNum, database: facts.database, adminRole: facts.adminRole, isSuperuser: facts.isSuperuser };
   }
 
-  /** Ends the connections Tenantry opened; a caller's own pool stays open. */
+  /** Ends the connections Tenantry opened; a caller's own pool stays open. A second call waits for the first. */
   async close(): Promise<void> {
-    await this.#session.close();
+    await (this.#closed ??= this.#session.close());
+  }
+
+  /**
+   * `close()`, for `await using`: the admin's connections end when the block
+   * is left, however it is left.
+   *
+   * ```ts
+   * await using admin = new DatabaseAdmin(process.env.DATABASE_URL!);
+   * await admin.createTenant({ schemaName: 'tenant_acme', username: 'acme_user' });
+   * ```
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async #createPlan(config: TenantConfig, options: CreateTenantOptions) {
