@@ -53,6 +53,8 @@ export class AdminSession {
   readonly #pool: DriverPool;
   #dialect: TenantryDialect;
   #server: Promise<ServerOf> | undefined;
+  /** Set once the server has been read. */
+  #knownFacts: ServerFacts | undefined;
 
   constructor(dialect: TenantryDialect, pool: DriverPool, options: ResolvedAdminOptions) {
     this.#dialect = dialect;
@@ -102,16 +104,23 @@ export class AdminSession {
     return (await this.server()).facts;
   }
 
+  /** The server's facts if they have been read, without connecting: for reports made after a call, even a failed one. */
+  get knownFacts(): ServerFacts | undefined {
+    return this.#knownFacts;
+  }
+
   async #readServer(): Promise<ServerOf> {
     const context = { action: 'connect to the database' };
     const [row] = await this.read(this.#dialect.serverFactsQuery(), context);
     const facts = this.#dialect.readServerFacts(row);
     const dialect = dialectForServer(this.#dialect, facts);
+    this.#knownFacts = facts;
     if (dialect === this.#dialect) return { facts, dialect };
     // A variant reads what it needs besides (Citus: is this the coordinator?), and may refuse the server.
     const [variantRow] = await this.read(dialect.serverFactsQuery(), context);
     const variantFacts = dialect.readServerFacts(variantRow);
     this.#dialect = dialect;
+    this.#knownFacts = variantFacts;
     return { facts: variantFacts, dialect };
   }
 

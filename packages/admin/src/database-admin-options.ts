@@ -1,5 +1,6 @@
 import type { MigrationProvider } from 'kysely';
 import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
+import type { AdminLogOption } from './tenant-lifecycle-log.js';
 import type { MysqlFamilyOptions, TenantPlacementInfo, TenantryDialect, VerificationCheck } from '@tenantry/sql';
 
 export type { VerificationCheck };
@@ -56,6 +57,21 @@ export interface DatabaseAdminOptions {
    * database of Tenantry's registry (`tenantry`), the named-lock timeout.
    */
   mysql?: MysqlFamilyOptions;
+  /**
+   * Tenant events for an audit trail, in the style of Kysely's `log`: each
+   * tenant created, removed, its password rotated, or migrated (by
+   * `migrateTenants`), and each failed attempt, with the tenant, the admin
+   * role, the time and the outcome (a failure's error code), and never a
+   * secret (see `TenantEvent`). Levels (`['info', 'error']`) print one JSON
+   * line per event to the console; a function gets every event. A listener
+   * that throws never changes the call's outcome (it becomes a process warning).
+   *
+   * ```ts
+   * new DatabaseAdmin(url, { log: (event) => audit.write(event) });
+   * new DatabaseAdmin(url, { log: ['error'] }); // failed attempts on stderr
+   * ```
+   */
+  log?: AdminLogOption;
 }
 
 /** Per-call options of `createTenant`. */

@@ -46,6 +46,7 @@ import { migrationStatus, type MigrationStatus } from './migration-status.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import { migrateTenants } from './migrate-tenants.js';
+import { TenantLifecycleLog, type AdminIdentity } from './tenant-lifecycle-log.js';
 
 /** The dialect of a `pg` pool or pool config, which names none. */
 const POOL_DIALECT = 'postgres';
@@ -71,6 +72,8 @@ export class DatabaseAdmin implements AsyncDisposable {
   readonly #session: AdminSession;
   /** What `createTenant`'s migration lists ran, replayed for the next tenant with the same list. */
   readonly #replays = new MigrationReplays();
+  /** Where tenant events go (`options.log`). */
+  readonly #log: TenantLifecycleLog;
   /** The first `close()`, which every later one (and `await using`) waits for. */
   #closed: Promise<void> | undefined;
 
@@ -81,6 +84,7 @@ export class DatabaseAdmin implements AsyncDisposable {
   constructor(connection: AdminConnection, options: DatabaseAdminOptions = {}) {
     const dialect = options.dialect ?? (typeof connection === 'string' ? dialectForUrl(connection, { mysql: options.mysql }) : undefined) ?? createDialect(POOL_DIALECT);
     const resolved = resolveAdminOptions(options);
+    this.#log = new TenantLifecycleLog(options.log);
     this.#session = new AdminSession(dialect, openDriverPool(dialect, connection, resolved), resolved);
   }
 
@@ -102,6 +106,12 @@ export class DatabaseAdmin implements AsyncDisposable {
    * @throws PermissionError when the admin lacks what creating a tenant needs.
    */
   async createTenant(config: TenantConfig, options: CreateTenantOptions = {}): Promise<TenantCredentials> {
+    return this.#log.track('tenant.created', tenantOf(config), () => this.#identity(), () => this.#createTenant(config, options), (credentials) =>
+      credentials.migrations ? { migrationsApplied: credentials.migrations.applied } : {},
+    );
+  }
+
+  async #createTenant(config: TenantConfig, options: CreateTenantOptions): Promise<TenantCredentials> {
     const { spec, tenant, password, facts, dialect, plan } = await this.#createPlan(config, options);
     const context: ErrorContext = { action: `create tenant "${tenant.schemaName}"`, schemaName: tenant.schemaName, username: tenant.username, database: facts.database, adminRole: facts.adminRole };
     requireCanCreate(facts, context);
@@ -138,6 +148,10 @@ export class DatabaseAdmin implements AsyncDisposable {
    * once for new connections; with `terminateSessions`, open ones end too.
    */
   async rotatePassword(tenant: TenantRef, options: RotatePasswordOptions = {}): Promise<TenantCredentials> {
+    return this.#log.track('tenant.password-rotated', tenantOf(tenant), () => this.#identity(), () => this.#rotatePassword(tenant, options));
+  }
+
+  async #rotatePassword(tenant: TenantRef, options: RotatePasswordOptions): Promise<TenantCredentials> {
     const password = this.#session.resolvePassword(options.password);
     const { names, plan, context } = await this.#rotatePlan(tenant, options, password);
     await this.#session.runPlan(plan, context);
@@ -207,7 +221,7 @@ export class DatabaseAdmin implements AsyncDisposable {
    */
   async migrateTenants(options: MigrateTenantsOptions): Promise<TenantMigrationOutcome[]> {
     this.#requireRoleSwitching('migrateTenants');
-    return migrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
+    return migrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), this.#loggingMigrations(options));
   }
 
   /**
@@ -261,7 +275,7 @@ export class DatabaseAdmin implements AsyncDisposable {
    * @throws TenantRemovalBlockedError naming each other database and what the role has there; nothing is changed.
    */
   async removeTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
-    return removeTenant(this.#session, ref, options);
+    return this.#log.track('tenant.removed', tenantOf(ref), () => this.#identity(), () => removeTenant(this.#session, ref, options));
   }
 
   /**
@@ -394,6 +408,36 @@ export class DatabaseAdmin implements AsyncDisposable {
     return placement.readPlacement(rows);
   }
 
+  /** Who the admin is, as far as known: for tenant events, without connecting. */
+  #identity(): AdminIdentity {
+    const facts = this.#session.knownFacts;
+    return { adminRole: facts?.adminRole, database: facts?.database };
+  }
+
+  /** `migrateTenants`'s options with each tenant that was migrated, or failed to be, sent to the log before the caller's `onProgress`. */
+  #loggingMigrations(options: MigrateTenantsOptions): MigrateTenantsOptions {
+    if (!this.#log.enabled || typeof options !== 'object' || options === null) return options;
+    const { onProgress } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') return options; // refused by its validation
+    return {
+      ...options,
+      onProgress: (progress) => {
+        const { last } = progress;
+        if (last.status !== 'up-to-date') {
+          this.#log.emit({
+            type: 'tenant.migrated',
+            outcome: last.status === 'failed' ? 'failed' : 'succeeded',
+            tenant: last,
+            identity: this.#identity(),
+            details: { migrationsApplied: last.applied },
+            error: last.error,
+          });
+        }
+        onProgress?.(progress);
+      },
+    };
+  }
+
   /** Bulk creation's view of this admin: its connection cap, and whole tenants found by their markers. */
   #bulkHost(): BulkCreationHost {
     return {
@@ -442,6 +486,12 @@ function toTenantInfo(record: TenantRecord): TenantInfo {
     roleIntact: record.intact,
     ...(record.migrations ? { migrations: { ...record.migrations } } : {}),
   };
+}
+
+/** The names of a call's tenant, as given (checked by the call itself). */
+function tenantOf(ref: unknown): { schemaName: unknown; username: unknown } {
+  const fields = typeof ref === 'object' && ref !== null ? (ref as Record<string, unknown>) : {};
+  return { schemaName: fields['schemaName'], username: fields['username'] };
 }
 
 /** The options of `createTenants` that apply to each `createTenant`. */

@@ -23,6 +23,7 @@ export type {
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
 export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';
+export type { AdminLogLevel, AdminLogOption, TenantEvent, TenantEventType } from './tenant-lifecycle-log.js';
 export { BulkAbortedError, type AbortableBulkCall } from './bulk-aborted-error.js';
 export type { MigrationStatus, MigrationPosition } from './migration-status.js';
 export { sqlFolderMigrations, type SqlFolderMigrationsOptions } from './sql-folder-migrations.js';
