@@ -22,6 +22,9 @@ const ADMIN_IDENTITY_PARAMETERS: ReadonlySet<string> = new Set([
   'sslpassword',
 ]);
 
+/** A libpq keyword/value conninfo string: `host=db dbname=app`, starting with a keyword and `=`. */
+const KEYWORD_VALUE_PATTERN = /^\s*[a-z_]+\s*=/i;
+
 const SECRET_PARAMETERS: ReadonlySet<string> = new Set(['password', 'sslpassword']);
 
 /**
@@ -196,6 +199,13 @@ export function validateConnectionUrl(url: unknown, field = 'databaseUrl'): stri
   const reject = (why: string): never => {
     throw new ValidationError({ field, rule: 'type', message: `${field} ${why}` });
   };
+  if (typeof url === 'string' && KEYWORD_VALUE_PATTERN.test(url)) {
+    // Never echo it: it may hold password=...
+    return reject(
+      'is a keyword/value connection string (host=... dbname=...), which Tenantry does not read: write it as a URL, ' +
+        'postgresql://user:password@host:port/dbname?sslmode=..., with the same parameters.',
+    );
+  }
   if (typeof url !== 'string' || !/^postgres(ql)?:\/\//i.test(url)) {
     return reject('must be a URL of the form postgresql://user:password@host:port/database.');
   }

@@ -10,6 +10,7 @@ import {
   type PgSslSetting,
   type TenantTlsOptions,
 } from '@tenantry/core';
+import { libpqUrlForPg, refuseUnreadEnvironment, sslFromLibpqEnvironment } from './libpq-semantics.js';
 import { listenToPoolClients } from './pg-client-error-listener.js';
 
 /**
@@ -58,8 +59,17 @@ export function openConnectionSource(connection: AdminConnection, options: Conne
   const config: pg.PoolConfig =
     typeof connection === 'string' ? { connectionString: validateConnectionUrl(connection) } : { ...connection };
   config.connectionTimeoutMillis ??= options.connectionTimeoutMillis;
-  const tenantUrl = tenantUrlFrom(config, options.tenantConnection);
-  const pool = new (loadPg().Pool)(config);
+  // libpq's meanings of sslmode, PGSSLMODE and PGSSLROOTCERT, not pg's (see libpq-semantics.ts).
+  refuseUnreadEnvironment(process.env);
+  let tenantConnection = options.tenantConnection;
+  if (config.ssl === undefined && !(config.connectionString !== undefined && connectionUrlSetsTls(validateConnectionUrl(config.connectionString)))) {
+    const fromEnvironment = sslFromLibpqEnvironment(process.env);
+    if (fromEnvironment.ssl !== undefined) config.ssl = fromEnvironment.ssl;
+    if (fromEnvironment.sslrootcert !== undefined) tenantConnection = { sslrootcert: tenantConnection.sslrootcert ?? fromEnvironment.sslrootcert };
+  }
+  const tenantUrl = tenantUrlFrom(config, tenantConnection);
+  const pgConfig = config.connectionString === undefined ? config : { ...config, connectionString: libpqUrlForPg(config.connectionString) };
+  const pool = new (loadPg().Pool)(pgConfig);
   listenToPoolClients(pool);
   return { pool, ownsPool: true, tenantUrl, close: () => pool.end() };
 }
@@ -109,7 +119,9 @@ function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions
 
 /**
  * The `ssl` a `pg` client ends up with: the config's, else what pg reads from
- * PGSSLMODE. The tenant's string travels to other machines, the environment
+ * PGSSLMODE, with pg's meanings. Tenantry's own pools have `ssl` set from
+ * PGSSLMODE with libpq's meanings already; a caller's pool was made by pg.
+ * The tenant's string travels to other machines, the environment
  * does not: what the admin's connection required goes into the string.
  */
 function effectiveSsl(ssl: pg.PoolConfig['ssl']): PgSslSetting {
