@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import pg from 'pg';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { enableServerTls, type ServerTls } from '@tenantry/testing';
@@ -118,6 +119,20 @@ describe('sslmode with libpq semantics', () => {
     const { tenant, credentials, params } = await createTenantWith(admin);
     expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', tls.caPath]);
     expect(await psqlLogIn(credentials.connectionString)).toBe(`true ${tenant.username}`);
+  });
+
+  it("a caller's pool, made by pg with its own meaning of require (verify-full): the tenant gets verify-full, never less than the admin had", async () => {
+    const { url, applicationName } = adminUrlWith({ sslmode: 'require', sslrootcert: tls.caPath });
+    const pool = new pg.Pool({ connectionString: url });
+    try {
+      await using admin = new DatabaseAdmin(pool);
+      const { tenant, credentials, params } = await createTenantWith(admin);
+      expect(await adminSessionsEncrypted(applicationName)).toContain(true);
+      expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', tls.caPath]);
+      expect(await psqlLogIn(credentials.connectionString)).toBe(`true ${tenant.username}`);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('a URL sslmode wins over PGSSLMODE, as in libpq', async () => {

@@ -80,6 +80,18 @@ export function libpqUrlForPg(url: string): string {
 }
 
 /**
+ * Whether `pg`, reading this URL with its own meanings (a caller's pool, made
+ * without `uselibpqcompat=true`), verified the server fully although the
+ * URL's `sslmode` (`prefer`, `require`, `verify-ca`) says less to libpq: a
+ * tenant's string must then say `verify-full`, never less than the admin had.
+ */
+export function pgVerifiedFully(url: string): boolean {
+  const params = queryParameters(url);
+  const sslmode = params.get('sslmode');
+  return params.get('uselibpqcompat') !== 'true' && (sslmode === 'prefer' || sslmode === 'require' || sslmode === 'verify-ca');
+}
+
+/**
  * The `ssl` of a pool config that names none and whose URL (if any) sets no
  * TLS: what libpq makes of `PGSSLMODE` and `PGSSLROOTCERT`, instead of what pg
  * would (`require` as `verify-full`). Undefined when `PGSSLMODE` is unset

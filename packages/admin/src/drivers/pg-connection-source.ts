@@ -10,7 +10,7 @@ import {
   type PgSslSetting,
   type TenantTlsOptions,
 } from '@tenantry/core';
-import { libpqUrlForPg, refuseUnreadEnvironment, sslFromLibpqEnvironment } from './libpq-semantics.js';
+import { libpqUrlForPg, pgVerifiedFully, refuseUnreadEnvironment, sslFromLibpqEnvironment } from './libpq-semantics.js';
 import { listenToPoolClients } from './pg-client-error-listener.js';
 
 /**
@@ -45,7 +45,7 @@ export interface ConnectionSourceOptions {
 export function openConnectionSource(connection: AdminConnection, options: ConnectionSourceOptions): ConnectionSource {
   if (isPool(connection)) {
     // Built before any listener goes on: it may refuse the pool's TLS settings.
-    const tenantUrl = tenantUrlFrom(connection.options, options.tenantConnection);
+    const tenantUrl = tenantUrlFrom(connection.options, options.tenantConnection, { readByPg: true });
     const detach = listenToPoolClients(connection);
     return { pool: connection, ownsPool: false, tenantUrl, close: async () => detach() };
   }
@@ -89,7 +89,8 @@ function isPool(connection: unknown): connection is pg.Pool {
   );
 }
 
-function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions): (username: string, password: string) => string {
+/** `readByPg`: a caller's pool, whose URL pg read with its own meanings of sslmode. */
+function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions, { readByPg = false } = {}): (username: string, password: string) => string {
   const ssl = effectiveSsl(config.ssl);
   if (config.connectionString) {
     const adminUrl = validateConnectionUrl(config.connectionString);
@@ -99,6 +100,7 @@ function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions
     if (connectionUrlSetsTls(adminUrl)) {
       const { sslrootcert } = tenantTlsParameters(true, tenantConnection); // checks the option
       tls = sslrootcert === undefined ? {} : { sslrootcert };
+      if (readByPg && pgVerifiedFully(adminUrl)) tls['sslmode'] = 'verify-full';
     } else {
       tls = tenantTlsParameters(ssl, tenantConnection);
     }
