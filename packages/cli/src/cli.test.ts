@@ -69,7 +69,7 @@ describe.concurrent('usage errors exit 2 with a hint, and do nothing', () => {
     ['a bad date', ['create', '--schema', 's', '--username', 'u', '--valid-until', 'tomorrow'], /--valid-until expects an ISO 8601 date/],
     ['a bad key=value', ['create', '--schema', 's', '--username', 'u', '--label', 'gold'], /--label expects key=value, got 'gold'/],
     ['an invalid schema name', ['create', '--schema', 'pg_nope', '--username', 'u'], /reserved by PostgreSQL/],
-    ['an options-first command line', ['--yes', 'list'], /options go after the command/],
+    ['a command option before the command', ['--yes', 'list'], /unknown option '--yes' before the command[\s\S]*Options of a command go after it/],
     ['a missing migrations folder', ['migrate', '--migrations', '/nonexistent/migrations'], /is not a directory/],
     ['--from without --credentials-out', ['create', '--from', '/dev/null', '--format', 'csv'], /--from needs --credentials-out/],
     ['--from with --schema', ['create', '--from', 'x.csv', '--schema', 's', '--credentials-out', 'c.jsonl'], /--schema cannot be combined with --from/],

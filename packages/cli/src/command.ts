@@ -4,6 +4,7 @@ import { stringValue, type OptionDefs, type ParsedArgs } from './args.js';
 import { resolveConnection } from './connection.js';
 import type { CliIo } from './io.js';
 import type { Output } from './output.js';
+import type { CommandDefaults } from './settings.js';
 import type { TenantryDialect } from '@tenantry/sql';
 
 /** What a command runs with: the environment, its output, and a way to connect. */
@@ -12,6 +13,8 @@ export interface CommandContext {
   readonly output: Output;
   /** The command's name, for usage hints. */
   readonly command: string;
+  /** Defaults from the environment and the config file (`--concurrency`, `--migrations`, labels); an option given beats them. */
+  readonly defaults: CommandDefaults;
   /** `path` against the working directory. */
   resolvePath(path: string): string;
   /**
@@ -43,12 +46,13 @@ export interface CommandDefinition {
   run(args: ParsedArgs, context: CommandContext): Promise<number>;
 }
 
-export function createContext(io: CliIo, output: Output, command: string): CommandContext {
+export function createContext(io: CliIo, output: Output, command: string, defaults: CommandDefaults = {}): CommandContext {
   const cwd = io.cwd ?? process.cwd();
   return {
     io,
     output,
     command,
+    defaults,
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(cwd, path)),
     async targetDialect(databaseUrl) {
       const url = databaseUrl ?? io.env['DATABASE_URL'];

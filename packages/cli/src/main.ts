@@ -18,6 +18,8 @@ import { commandHelp, mainHelp } from './help.js';
 import type { CliIo } from './io.js';
 import { Output } from './output.js';
 import { UsageError } from './usage-error.js';
+import { splitCommandLine, type SplitCommandLine } from './global-options.js';
+import { loadSettings } from './settings.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
 export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, move, remove, plan, demo];
@@ -29,28 +31,31 @@ export const commands: readonly CommandDefinition[] = [init, create, list, show,
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const output = new Output(io);
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? rest[0] : undefined;
+  let line: SplitCommandLine;
+  try {
+    line = splitCommandLine(argv);
+  } catch (error) {
+    if (error instanceof UsageError) return usageFailure(output, error, argv);
+    throw error;
+  }
+  const { command: name, rest } = line;
+  if (line.version) {
+    await output.out(`${version()}\n`);
+    return ExitCode.ok;
+  }
+  if (name === undefined || line.help || name === 'help') {
+    const topic = name === 'help' ? rest[0] : line.help ? name : undefined;
     const command = topic === undefined ? undefined : commands.find((candidate) => candidate.name === topic);
     if (topic !== undefined && command === undefined) return usageFailure(output, new UsageError(`unknown command '${topic}'.`), argv);
     await output.out(command ? commandHelp(command, output.style) : mainHelp(commands, output.style));
     // No command at all is a usage error, after the help it needs.
-    return name === undefined ? ExitCode.usage : ExitCode.ok;
-  }
-  if (name === '--version' || name === '-V') {
-    await output.out(`${version()}\n`);
-    return ExitCode.ok;
+    return name === undefined && !line.help ? ExitCode.usage : ExitCode.ok;
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (command === undefined) {
-    if (name.startsWith('-')) {
-      return usageFailure(output, new UsageError(`options go after the command: tenantry <command> ${name} ...`), argv);
-    }
     const suggestion = closest(name, commands.map((candidate) => candidate.name));
     return usageFailure(output, new UsageError(`unknown command '${name}'.`, { hint: suggestion ? `Did you mean '${suggestion}'?` : undefined }), argv);
   }
-  const context = createContext(io, output, command.name);
   const terminator = rest.indexOf('--');
   if ((terminator === -1 ? rest : rest.slice(0, terminator)).some((arg) => arg === '--help' || arg === '-h')) {
     // Help wins over every other mistake on the line: `tenantry create --schema --help` helps.
@@ -63,6 +68,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       await output.out(commandHelp(command, output.style));
       return ExitCode.ok;
     }
+    const settings = await loadSettings(line.settings, io.env, io.cwd ?? process.cwd(), command.name);
+    const context = createContext({ ...io, env: settings.env }, output, command.name, settings.defaults);
     return await command.run(args, context);
   } catch (error) {
     if (error instanceof UsageError) return usageFailure(output, error, argv, command.name);

@@ -181,8 +181,12 @@ export const create: CommandDefinition = {
   ],
   async run(args: ParsedArgs, context) {
     const command = context.command;
-    const fields = creationFields(args, command);
-    if (booleanValue(args, 'unqualify-public') && stringValue(args, 'migrations') === undefined) {
+    const { defaults } = context;
+    const given = creationFields(args, command);
+    // Labels from the config file or TENANTRY_LABELS under the --label ones, key by key.
+    const fields = defaults.labels ? { ...given, labels: { ...defaults.labels, ...given.labels } } : given;
+    const migrations = stringValue(args, 'migrations') ?? defaults.migrations;
+    if (booleanValue(args, 'unqualify-public') && migrations === undefined) {
       throw new UsageError('--unqualify-public only goes with --migrations.', { command });
     }
     const from = stringValue(args, 'from');
@@ -202,9 +206,9 @@ export const create: CommandDefinition = {
           format: format as InputFormatOption,
           credentialsOut: stringValue(args, 'credentials-out'),
           append: booleanValue(args, 'append'),
-          concurrency: integerValue(args, 'concurrency', command, { min: 1, max: 64 }) ?? 4,
+          concurrency: integerValue(args, 'concurrency', command, { min: 1, max: 64 }) ?? defaults.concurrency ?? 4,
           defaults: fields,
-          migrations: stringValue(args, 'migrations'),
+          migrations,
           unqualifyPublic: booleanValue(args, 'unqualify-public'),
           dryRun: booleanValue(args, 'dry-run'),
           json: booleanValue(args, 'json'),
@@ -225,7 +229,7 @@ export const create: CommandDefinition = {
         username,
         password,
         fields,
-        migrations: stringValue(args, 'migrations'),
+        migrations,
         unqualifyPublic: booleanValue(args, 'unqualify-public'),
         dryRun: booleanValue(args, 'dry-run'),
         json: booleanValue(args, 'json'),

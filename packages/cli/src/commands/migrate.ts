@@ -257,9 +257,9 @@ export const migrate: CommandDefinition = {
     migrateTenants(
       {
         databaseUrl: databaseUrlOf(args),
-        migrations: stringValue(args, 'migrations'),
+        migrations: stringValue(args, 'migrations') ?? context.defaults.migrations,
         unqualifyPublic: booleanValue(args, 'unqualify-public'),
-        concurrency: integerValue(args, 'concurrency', context.command, { min: 1, max: 64 }),
+        concurrency: integerValue(args, 'concurrency', context.command, { min: 1, max: 64 }) ?? context.defaults.concurrency,
         canary: integerValue(args, 'canary', context.command, { min: 0, max: 1_000_000_000 }),
         maxFailures: integerValue(args, 'max-failures', context.command, { min: 0, max: 1_000_000_000 }),
         lockTimeoutMillis: integerValue(args, 'lock-timeout', context.command, { min: 0, max: 2_147_483_647 }),
