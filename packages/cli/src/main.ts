@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { redactConnectionString, TenantryError } from '@tenantry/core';
 import { parseCommandArgs, closest } from './args.js';
 import { connectionTargets, createContext, type CommandDefinition } from './command.js';
+import { completion } from './commands/completion.js';
 import { create } from './commands/create.js';
 import { demo } from './commands/demo.js';
 import { init } from './commands/init.js';
@@ -22,7 +23,7 @@ import { splitCommandLine, type SplitCommandLine } from './global-options.js';
 import { loadSettings } from './settings.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
-export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, move, remove, plan, demo];
+export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, move, remove, plan, demo, completion];
 
 /**
  * Runs `tenantry <argv>` and returns its exit code: 0 ok, 1 failure, 2 usage
