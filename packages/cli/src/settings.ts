@@ -116,7 +116,9 @@ async function readConfig(choice: SettingsChoice, env: Readonly<Record<string, s
   }
   const section = (environments as Record<string, unknown>)[name];
   if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new UsageError(`${where(`environments.${name}`)} must be an object.`, { command });
-  return { ...base, ...configSection(section as Record<string, unknown>, (key) => where(`environments.${name}.${key}`), dirname(path), command) };
+  const chosen = configSection(section as Record<string, unknown>, (key) => where(`environments.${name}.${key}`), dirname(path), command);
+  // Labels merge key by key, as they do with TENANTRY_LABELS and --label; the other keys replace.
+  return { ...base, ...chosen, ...(base.labels || chosen.labels ? { labels: { ...base.labels, ...chosen.labels } } : {}) };
 }
 
 /** JSON.parse without its message, which quotes the text around the mistake (a password, perhaps): the line and column instead. */
