@@ -74,6 +74,7 @@ describe.concurrent('usage errors exit 2 with a hint, and do nothing', () => {
     ['--from without --credentials-out', ['create', '--from', '/dev/null', '--format', 'csv'], /--from needs --credentials-out/],
     ['--from with --schema', ['create', '--from', 'x.csv', '--schema', 's', '--credentials-out', 'c.jsonl'], /--schema cannot be combined with --from/],
     ['a bulk-only option without --from', ['create', '--schema', 's', '--username', 'u', '--concurrency', '8'], /--concurrency only goes with --from/],
+    ['a bad --delimiter', ['create', '--from', 'x.csv', '--credentials-out', 'c.jsonl', '--delimiter', '|'], /--delimiter must be ',', ';' or tab, got '\|'/],
     ['an unknown plan', ['plan', 'destroy'], /unknown plan 'destroy'/],
     ['an option of another plan', ['plan', 'init', '--schema', 's'], /--schema does not apply to plan init/],
     ['a plan create without --database', ['plan', 'create', '--schema', 's', '--username', 'u'], /--database is required/],

@@ -52,6 +52,16 @@ export class RecordBuffer {
     this.#bytes[this.#length++] = byte;
   }
 
+  /** How many bytes are kept. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The kept bytes (a view, valid until the next change). */
+  bytes(): Buffer {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
   /** The record as text (UTF-8). */
   text(): string {
     return this.#bytes.toString('utf8', 0, this.#length);

@@ -10,7 +10,7 @@ import type { CreationFields } from '../tenant-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkCredentialsTarget, CredentialsFile } from './credentials-file.js';
 import { Progress } from './progress.js';
-import { formatOf, InputError, readTenantRows, type InputFormat, type TenantRow } from './tenant-rows.js';
+import { formatOf, InputError, readTenantRows, type CsvDelimiter, type InputFormat, type TenantRow } from './tenant-rows.js';
 
 export type InputFormatOption = InputFormat | undefined;
 
@@ -19,6 +19,8 @@ export interface CreateFromFileOptions {
   /** A path, or `-` for standard input. */
   from: string;
   format?: InputFormatOption;
+  /** The CSV delimiter; default: the one the header line holds (comma, semicolon or tab). */
+  delimiter?: CsvDelimiter | undefined;
   /** Required unless `dryRun`: where the credentials go, one JSON line per created tenant. */
   credentialsOut?: string | undefined;
   append?: boolean;
@@ -108,7 +110,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
     seconds: 0,
   };
   // Counting first gives the bar its total: a second, cheap pass over a file (never over stdin).
-  const total = context.io.stderrIsTTY && inputPath !== undefined && !options.json ? await countRows(openInput, format) : undefined;
+  const total = context.io.stderrIsTTY && inputPath !== undefined && !options.json ? await countRows(openInput, format, options.delimiter) : undefined;
   const progress = new Progress(output, options.dryRun ? { succeeded: 'planned', skipped: 'would be skipped' } : { succeeded: 'created', skipped: 'skipped' });
   const report = () => progress.update({ done: summary.rows, total, succeeded: summary.created, skipped: summary.skipped, failed: summary.failed });
   const fail = (reported: RowFailure) => {
@@ -125,7 +127,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
   async function* goodRows(lines: Map<number, number>): AsyncGenerator<TenantConfig> {
     let index = 0;
     try {
-      for await (const row of readTenantRows(openInput(), format!)) {
+      for await (const row of readTenantRows(openInput(), format!, { delimiter: options.delimiter })) {
         if (context.io.signal?.aborted) {
           summary.interrupted = true;
           return;
@@ -259,10 +261,10 @@ function checkRow(dialect: TenantryDialect, row: TenantRow, defaults: CreationFi
   }
 }
 
-async function countRows(openInput: () => Readable, format: InputFormat): Promise<number | undefined> {
+async function countRows(openInput: () => Readable, format: InputFormat, delimiter: CsvDelimiter | undefined): Promise<number | undefined> {
   let rows = 0;
   try {
-    for await (const row of readTenantRows(openInput(), format)) {
+    for await (const row of readTenantRows(openInput(), format, { delimiter })) {
       void row;
       rows++;
     }

@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { TenantConfig } from '@tenantry/core';
 import { parseDate, parseInteger, splitKeyValue } from '../args.js';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { boundedLines, bytesOf, MAX_RECORD_TEXT, RecordBuffer, withoutByteOrderMark } from './bounded-records.js';
+import { csvRecords } from './csv-records.js';
 
 /** The input formats of `create --from`. */
 export type InputFormat = 'csv' | 'json' | 'jsonl';
@@ -28,7 +30,7 @@ const REQUIRED_CSV_COLUMNS: readonly CsvColumn[] = ['schema_name', 'username'];
 
 export function formatOf(path: string): InputFormat | undefined {
   const lower = path.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.csv') || lower.endsWith('.tsv')) return 'csv';
   if (lower.endsWith('.json')) return 'json';
   if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'jsonl';
   return undefined;
@@ -43,10 +45,10 @@ export function formatOf(path: string): InputFormat | undefined {
  *
  * @throws InputError when the input as a whole cannot be read on from some line.
  */
-export function readTenantRows(input: Readable, format: InputFormat): AsyncGenerator<TenantRow> {
+export function readTenantRows(input: Readable, format: InputFormat, options: { delimiter?: CsvDelimiter | undefined } = {}): AsyncGenerator<TenantRow> {
   switch (format) {
     case 'csv':
-      return readCsvRows(input);
+      return readCsvRows(input, options.delimiter);
     case 'jsonl':
       return readJsonLinesRows(input);
     case 'json':
@@ -56,36 +58,55 @@ export function readTenantRows(input: Readable, format: InputFormat): AsyncGener
 
 // ---- CSV ---------------------------------------------------------------------------
 
+/** The delimiters of `create --from` CSV: comma, semicolon, tab. */
+export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
+
 /**
- * CSV, one row per line: no field Tenantry takes (names, passwords, limits,
- * labels) may hold a newline, so a quote left open is that row's error, not a
- * reason to read the rest of the file as one field.
+ * CSV: a header, then a record per line; a quoted field may span lines and
+ * hold the delimiter and doubled quotes. The delimiter is `delimiter`, else
+ * the one of comma, semicolon and tab that the header line holds (column
+ * names hold none). csv-parse parses each record's fields.
  */
-async function* readCsvRows(input: Readable): AsyncGenerator<TenantRow> {
+async function* readCsvRows(input: Readable, delimiter: CsvDelimiter | undefined): AsyncGenerator<TenantRow> {
   let columns: CsvColumn[] | undefined;
-  for await (const entry of boundedLines(input)) {
+  let chosen = delimiter;
+  for await (const entry of csvRecords(input, { delimiter: () => chosen })) {
     const lineNumber = entry.line;
-    if (entry.tooLong) {
-      if (columns === undefined) throw new InputError(lineNumber, `the CSV header line is larger than ${MAX_RECORD_TEXT}`);
-      yield { line: lineNumber, ok: false, error: tooLarge('the line') };
+    if (entry.problem !== undefined) {
+      if (columns === undefined) throw new InputError(lineNumber, entry.problem === 'too-large' ? `the CSV header line is larger than ${MAX_RECORD_TEXT}` : 'bad CSV header: a quoted field is not closed');
+      yield { line: lineNumber, ok: false, error: entry.problem === 'too-large' ? tooLarge('the record') : 'unparseable CSV: a quoted field is not closed on its line (nor within 64 KiB)' };
       continue;
     }
-    const line = entry.text;
-    if (/^\s*$/.test(line)) continue;
-    const parsed = parseCsvRecord(line);
-    const problem = parsed === 'unterminated' ? 'a quoted field is not closed on its line' : typeof parsed === 'string' ? parsed : undefined;
+    const text = entry.text;
+    if (/^\s*$/.test(text)) continue;
+    chosen ??= detectDelimiter(text, lineNumber);
+    const parsed = parseCsvRecord(text, chosen);
     if (columns === undefined) {
-      if (problem !== undefined || typeof parsed === 'string') throw new InputError(lineNumber, `bad CSV header: ${problem}`);
+      if (typeof parsed === 'string') throw new InputError(lineNumber, `bad CSV header: ${parsed}`);
       columns = csvHeader(parsed, lineNumber);
       continue;
     }
-    if (problem !== undefined || typeof parsed === 'string') {
-      yield { line: lineNumber, ok: false, error: `unparseable CSV: ${problem}`, ...namesFromBrokenLine(line, columns) };
+    if (typeof parsed === 'string') {
+      yield { line: lineNumber, ok: false, error: `unparseable CSV: ${parsed}`, ...namesFromBrokenLine(text, columns, chosen) };
       continue;
     }
     yield csvRow(columns, parsed, lineNumber);
   }
   if (columns === undefined) throw new InputError(1, `the file is empty: expected a header line ${CSV_COLUMNS.join(',')}`);
+}
+
+/** The delimiter the header line uses: exactly one of comma, semicolon and tab must appear in it. */
+function detectDelimiter(header: string, line: number): CsvDelimiter {
+  const found = CSV_DELIMITERS.filter((delimiter) => header.includes(delimiter));
+  if (found.length === 1) return found[0]!;
+  const names = (list: readonly string[]) => list.map((delimiter) => (delimiter === '\t' ? 'tab' : `'${delimiter}'`)).join(', ');
+  throw new InputError(
+    line,
+    found.length === 0
+      ? `cannot tell the CSV delimiter: the header line holds none of ${names(CSV_DELIMITERS)} (it needs at least schema_name and username)`
+      : `cannot tell the CSV delimiter: the header line holds ${names(found)}; choose one with --delimiter`,
+  );
 }
 
 /** Why a row too large to read is refused, with the limit. */
@@ -94,64 +115,34 @@ function tooLarge(what: string): string {
 }
 
 /** The schema name of a row that does not parse, when its first fields are plain, for the report. */
-function namesFromBrokenLine(line: string, columns: readonly CsvColumn[]): { schemaName?: string } {
+function namesFromBrokenLine(text: string, columns: readonly CsvColumn[], delimiter: string): { schemaName?: string } {
   const index = columns.indexOf('schema_name');
-  const fields = line.split(',');
+  const fields = text.split(delimiter);
   const candidate = fields.slice(0, index).some((field) => field.includes('"')) ? undefined : fields[index];
-  return candidate !== undefined && candidate !== '' && !candidate.includes('"') ? { schemaName: candidate } : {};
+  return candidate !== undefined && candidate !== '' && !candidate.includes('"') && !candidate.includes('\n') ? { schemaName: candidate } : {};
 }
 
+/** csv-parse's reasons, in words that never quote the record (it may hold a password). */
+const CSV_PROBLEMS: Readonly<Record<string, string>> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed on its line',
+  CSV_INVALID_CLOSING_QUOTE: 'unexpected text after a closing quote (write "" for a quote inside a quoted field)',
+  INVALID_OPENING_QUOTE: 'a quote inside an unquoted field (quote the whole field and double the quote)',
+  CSV_INVALID_OPENING_QUOTE: 'a quote inside an unquoted field (quote the whole field and double the quote)',
+};
+
 /**
- * One CSV record (RFC 4180 on one line): fields separated by commas; a field
- * in double quotes may hold commas and doubled quotes. Returns the fields, the
- * reason it is malformed, or 'unterminated' when a quoted field is not closed.
+ * One CSV record, by csv-parse (RFC 4180, with `delimiter`): its fields, or
+ * why it is malformed.
  */
-export function parseCsvRecord(text: string): string[] | string | 'unterminated' {
-  const fields: string[] = [];
-  let field = '';
-  let i = 0;
-  let quoted = false;
-  let atFieldStart = true;
-  while (i < text.length) {
-    const char = text[i]!;
-    if (quoted) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        const next = text[i];
-        if (next !== undefined && next !== ',') return `unexpected ${JSON.stringify(next)} after a closing quote (write "" for a quote inside a quoted field)`;
-        continue;
-      }
-      field += char;
-      i++;
-      continue;
-    }
-    if (char === ',') {
-      fields.push(field);
-      field = '';
-      atFieldStart = true;
-      i++;
-      continue;
-    }
-    if (char === '"' && atFieldStart) {
-      quoted = true;
-      atFieldStart = false;
-      i++;
-      continue;
-    }
-    if (char === '"') return 'a quote inside an unquoted field (quote the whole field and double the quote)';
-    field += char;
-    atFieldStart = false;
-    i++;
+export function parseCsvRecord(text: string, delimiter: CsvDelimiter = ','): string[] | string {
+  try {
+    const records = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false }) as string[][];
+    if (records.length !== 1) return `expected one record, found ${records.length}`;
+    return records[0]!;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    return CSV_PROBLEMS[code] ?? `the record cannot be parsed (${code || 'unknown error'})`;
   }
-  if (quoted) return 'unterminated';
-  fields.push(field);
-  return fields;
 }
 
 function csvHeader(fields: string[], line: number): CsvColumn[] {

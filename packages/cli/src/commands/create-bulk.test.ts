@@ -230,6 +230,32 @@ describe('create --from', () => {
     }
   });
 
+  it('reads a .tsv file by its header, and a semicolon file with --delimiter, with a quoted multi-line field, rows by the line they start on', async () => {
+    const { run } = db();
+    const tsv = join(dir, 'tenants.tsv');
+    await writeFile(tsv, `schema_name\tusername\tlabels\n${p}_tab1\t${p}_tab1_user\tplan=gold;region=eu\n${p}_tab2\t${p}_tab2_user\t\tstray\n`);
+    const fromTsv = await run(['create', '--from', tsv, '--credentials-out', join(dir, 'tsv-creds.jsonl'), '--json']);
+    expect(fromTsv.code).toBe(1);
+    expect(json<Summary>(fromTsv)).toMatchObject({ rows: 2, created: 1, failed: 1, failures: [{ line: 3, message: '4 fields, but the header has 3 columns' }] });
+    expect(json<{ labels: unknown }>(await run(['show', `${p}_tab1`, '--json'])).labels).toEqual({ plan: 'gold', region: 'eu' });
+    const semicolon = join(dir, 'semicolon.txt');
+    // Line 2's quoted password spans two lines (a password may not hold a line break: that row fails, on line 2); line 4 follows it.
+    await writeFile(semicolon, `schema_name;username;password\n${p}_sc1;${p}_sc1_user;"Multi\nLine-Pass-1"\n${p}_sc2;${p}_sc2_user;"Semi;Colon-Pass-2"\npg_${p};x;\n`);
+    const credentials = join(dir, 'semicolon-creds.jsonl');
+    const fromSemicolon = await run(['create', '--from', semicolon, '--format', 'csv', '--delimiter', ';', '--credentials-out', credentials, '--json']);
+    expect(fromSemicolon.code).toBe(1);
+    const summary = json<Summary>(fromSemicolon);
+    expect(summary).toMatchObject({ rows: 3, created: 1, failed: 2 });
+    expect(summary.failures.map((failure) => [failure.line, failure.message])).toEqual([
+      [2, expect.stringContaining('control character')],
+      [5, expect.stringContaining('reserved by PostgreSQL')],
+    ]);
+    expect(fromSemicolon.stdout + fromSemicolon.stderr).not.toContain('Line-Pass-1');
+    const created = await credentialLines(credentials);
+    expect(created.map((entry) => [entry.line, entry.schemaName])).toEqual([[4, `${p}_sc2`]]);
+    expect(await loginAs(urlFor(db().database.url, `${p}_sc2_user`, 'Semi;Colon-Pass-2'))).toEqual({ user: `${p}_sc2_user`, schema: `${p}_sc2` });
+  });
+
   it('--dry-run prints every plan, says which rows would be skipped, and changes nothing', async () => {
     const { run, superuser } = db();
     const file = join(dir, 'dry.csv');

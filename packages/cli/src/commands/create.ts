@@ -19,6 +19,9 @@ import { passwordOptions, readGivenPassword } from '../secrets.js';
 import { creationFields, creationOptions, type CreationFields } from '../tenant-options.js';
 import { asUsage, UsageError } from '../usage-error.js';
 
+/** What --delimiter accepts. */
+const DELIMITERS: Readonly<Record<string, ',' | ';' | '\t'>> = { ',': ',', ';': ';', tab: '\t', '\t': '\t', '\\t': '\t' };
+
 export interface CreateOptions {
   databaseUrl?: string | undefined;
   schemaName: string;
@@ -126,7 +129,13 @@ const bulkOptions = {
     description: 'Create many tenants from a .csv, .json (array) or .jsonl file, or - for standard input (with --format). Streams: any size.',
     group: 'Bulk',
   },
-  format: { type: 'string', value: '<csv|json|jsonl>', description: 'The format of --from, when its extension does not tell.', group: 'Bulk' },
+  format: { type: 'string', value: '<csv|json|jsonl>', description: 'The format of --from, when its extension does not tell (.csv and .tsv are csv).', group: 'Bulk' },
+  delimiter: {
+    type: 'string',
+    value: '<,|;|tab>',
+    description: "The CSV delimiter. Default: the one the header line holds, of comma, semicolon and tab. With ';', quote a labels field (k=v;k=v).",
+    group: 'Bulk',
+  },
   'credentials-out': {
     type: 'string',
     value: '<file>',
@@ -198,12 +207,16 @@ export const create: CommandDefinition = {
       if (format !== undefined && !['csv', 'json', 'jsonl'].includes(format)) {
         throw new UsageError(`--format must be csv, json or jsonl, got '${format}'.`, { command });
       }
+      const delimiterText = stringValue(args, 'delimiter');
+      const delimiter = delimiterText !== undefined && Object.hasOwn(DELIMITERS, delimiterText) ? DELIMITERS[delimiterText] : undefined;
+      if (delimiterText !== undefined && delimiter === undefined) throw new UsageError(`--delimiter must be ',', ';' or tab, got '${delimiterText}'.`, { command });
       const { createFromFile } = await import('../bulk/create-from-file.js');
       return createFromFile(
         {
           databaseUrl: databaseUrlOf(args),
           from,
           format: format as InputFormatOption,
+          delimiter,
           credentialsOut: stringValue(args, 'credentials-out'),
           append: booleanValue(args, 'append'),
           concurrency: integerValue(args, 'concurrency', command, { min: 1, max: 64 }) ?? defaults.concurrency ?? 4,
@@ -216,7 +229,7 @@ export const create: CommandDefinition = {
         context,
       );
     }
-    for (const bulkOnly of ['credentials-out', 'append', 'concurrency', 'format']) {
+    for (const bulkOnly of ['credentials-out', 'append', 'concurrency', 'format', 'delimiter']) {
       if (args.values[bulkOnly] !== undefined) throw new UsageError(`--${bulkOnly} only goes with --from.`, { command });
     }
     const schemaName = requireString(args, 'schema', command);
