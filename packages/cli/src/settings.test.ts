@@ -94,6 +94,24 @@ describe('settings precedence: option > environment > env file > config file > d
     }
   });
 
+  it('the migrations folder reaches migrate: --migrations over TENANTRY_MIGRATIONS over the config file', async () => {
+    const env = { DATABASE_URL: url(1) };
+    const cases: [string[], Record<string, string>, string][] = [
+      [['migrate'], {}, join(dir, 'db/migrations')],
+      [['migrate'], { TENANTRY_MIGRATIONS: 'from-env' }, join(dir, 'from-env')],
+      [['migrate', '--migrations', 'from-flag'], { TENANTRY_MIGRATIONS: 'from-env' }, 'from-flag'],
+    ];
+    const results = await Promise.all(cases.map(([args, extra]) => tenantry(args, { cwd: dir, env: { ...env, ...extra } })));
+    for (const [i, [args, extra, folder]] of cases.entries()) {
+      const result = results[i]!;
+      expect(result.code, `${args.join(' ')} ${JSON.stringify(extra)}`).toBe(2);
+      expect(result.stderr).toMatch(new RegExp(`${folder.replace(/[/.]/g, '\\$&')}[^\n]* is not a directory`));
+    }
+    const badConcurrency = await tenantry(['migrate'], { cwd: dir, env: { ...env, TENANTRY_CONCURRENCY: '0' } });
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toContain("TENANTRY_CONCURRENCY must be a whole number from 1 to 64, got '0'");
+  });
+
   it('errors name the file, the key or the line, never a value from it', async () => {
     await writeFile(join(dir, 'broken.json'), `{\n  "databaseUrl": "${url(3)}",\n}\n`);
     await writeFile(join(dir, 'wrong.json'), JSON.stringify({ databaseUrl: url(3), concurrency: 'eight', password: 'Secret-9-PW' }));
