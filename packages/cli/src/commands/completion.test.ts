@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,23 @@ function run(shell: string, args: string[]): string {
   expect(result.status, `${shell} ${args.join(' ')}\n${result.stderr}`).toBe(0);
   return result.stdout;
 }
+
+/**
+ * Completes a line in an interactive zsh, in a pseudo-terminal, with the
+ * script loaded: each candidate offered is written to the output file as
+ * CAND:<word>, then END. Arguments: script, output file, line.
+ */
+const ZSH_CAPTURE = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT=''; autoload -Uz compinit; compinit -D -u; source \${(q)1}"
+zpty -w z 'compadd() { local -a m; builtin compadd -O m "$@"; print -rl -- "" \${(@)m/#/CAND:} >&2; builtin compadd "$@" }'
+zpty -w z "exec 2>\${(q)2}"
+zpty -w z "$3"$'\\t'
+zpty -w z $'\\C-uprint -u2 END\\n'
+# Waits for the END line (at most 10 s), then ends the shell.
+for i in {1..100}; do grep -q '^END$' $2 2>/dev/null && break; sleep 0.1; done
+zpty -d z
+`;
 
 describe('completion', () => {
   let dir: string;
@@ -61,12 +78,25 @@ describe('completion', () => {
   });
 
   // zsh and fish are checked where they are installed; CI machines without them run the bash checks only.
-  it.runIf(installed('zsh'))('zsh: the script parses (zsh -n) and registers _tenantry with compinit, with a function per command', () => {
+  it.runIf(installed('zsh'))('zsh: the script parses (zsh -n), registers _tenantry with compinit, and completes commands and options in a real line editor', async () => {
     run('zsh', ['-n', scripts['zsh']!]);
     const out = run('zsh', ['-f', '-c', `autoload -Uz compinit && compinit -D -u; source "$1"; print -r -- $_comps[tenantry]; print -rl -- \${(ok)functions[(I)_tenantry_*]}`, 'zsh', scripts['zsh']!]);
     const [registered, ...functions] = out.split('\n').filter(Boolean);
     expect(registered).toBe('_tenantry');
     expect(functions.sort()).toEqual(commands.map((command) => `_tenantry_${command.name.replace(/-/g, '_')}`).sort());
+    const driver = join(dir, 'capture.zsh');
+    await writeFile(driver, ZSH_CAPTURE);
+    const complete = async (line: string) => {
+      const file = join(dir, `zsh-${line.replace(/\W+/g, '_')}.out`);
+      run('zsh', ['-f', driver, scripts['zsh']!, file, line]);
+      const text = await readFile(file, 'utf8');
+      expect(text, `${line}: the capture finished`).toMatch(/^END$/m);
+      return [...new Set(text.split('\n').filter((entry) => entry.startsWith('CAND:')).map((entry) => entry.slice(5)))].sort();
+    };
+    expect(await complete('tenantry cr')).toEqual(['create']);
+    expect(await complete('tenantry create --sch')).toEqual(['--schema']);
+    expect(await complete('tenantry --json li')).toEqual(['list']);
+    expect(await complete('tenantry plan r')).toEqual(['remove', 'rotate-password']);
   });
 
   it.runIf(installed('fish'))('fish: the script parses (fish -n), and complete -C offers commands and options', () => {
