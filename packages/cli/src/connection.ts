@@ -101,9 +101,10 @@ export function resolveConnection(databaseUrlFlag: string | undefined, env: CliI
 }
 
 /**
- * PGSSLMODE as node-postgres can honour it. `allow` and `prefer` would fall
- * back to plaintext, which pg cannot do: they connect without TLS (as libpq
- * does against a server without TLS), with a warning.
+ * PGSSLMODE with libpq's meanings, as the library reads it in a URL and in
+ * the environment: `prefer` encrypts without verifying (pg cannot fall back
+ * to plaintext when the server has no TLS: it fails instead, with a
+ * warning saying so), `allow` (plaintext first) is refused.
  */
 function sslFromEnv(env: CliIo['env'], warnings: string[], command: string): pg.PoolConfig['ssl'] {
   const mode = nonEmpty(env['PGSSLMODE']);
@@ -116,17 +117,20 @@ function sslFromEnv(env: CliIo['env'], warnings: string[], command: string): pg.
       throw new UsageError(`PGSSLROOTCERT names a file that cannot be read: ${rootCert}`, { command });
     }
   };
+  // libpq's require encrypts without checking the certificate (unless a root certificate is given).
+  const encryptedAsRequire = (): pg.PoolConfig['ssl'] =>
+    rootCert === undefined ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...ca(), checkServerIdentity: () => undefined };
   switch (mode) {
     case undefined:
     case 'disable':
       return false;
     case 'allow':
+      throw new UsageError('PGSSLMODE=allow (plaintext first) is not available with node-postgres: use disable, prefer or require.', { command });
     case 'prefer':
-      warnings.push(`PGSSLMODE=${mode}: connecting without TLS (node-postgres cannot fall back from TLS); set PGSSLMODE=require or verify-full to encrypt.`);
-      return false;
+      warnings.push('PGSSLMODE=prefer: connecting with TLS, unverified, as require does (node-postgres cannot fall back to plaintext when the server has no TLS).');
+      return encryptedAsRequire();
     case 'require':
-      // libpq's require encrypts without checking the certificate (unless a root certificate is given).
-      return rootCert === undefined ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...ca(), checkServerIdentity: () => undefined };
+      return encryptedAsRequire();
     case 'verify-ca':
       return { rejectUnauthorized: true, ...ca(), checkServerIdentity: () => undefined };
     case 'verify-full':

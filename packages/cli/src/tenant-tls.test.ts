@@ -64,4 +64,17 @@ describe('TLS from PGSSLMODE and PGSSLROOTCERT reaches the tenants', () => {
     expect(url.searchParams.get('sslmode')).toBe('require');
     expect(url.searchParams.has('sslrootcert')).toBe(false);
   });
+
+  it("prefer means what it means in a URL: encrypted, unverified (with a warning that there is no plaintext fallback); allow is refused", async () => {
+    const preferred = await tenantry(['create', '--schema', uniqueName('t_tls'), '--username', uniqueName('u_tls'), '--json'], {
+      env: libpqEnvironment({ PGSSLMODE: 'prefer' }),
+    });
+    expect(preferred.code, preferred.stderr).toBe(0);
+    expect(preferred.stderr).toContain('PGSSLMODE=prefer: connecting with TLS');
+    expect(new URL(json<{ connectionString: string }>(preferred).connectionString).searchParams.get('sslmode')).toBe('require');
+
+    const allowed = await tenantry(['list'], { env: libpqEnvironment({ PGSSLMODE: 'allow' }) });
+    expect(allowed.code).toBe(2);
+    expect(allowed.stderr).toContain('PGSSLMODE=allow (plaintext first) is not available');
+  });
 });
