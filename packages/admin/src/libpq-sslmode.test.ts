@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import pg from 'pg';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { enableServerTls, type ServerTls } from '@tenantry/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DatabaseAdmin } from './database-admin.js';
+import { useServerTls } from './test-support/server-tls-fixture.js';
 import { uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 /*
@@ -15,13 +15,7 @@ import { uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 const run = promisify(execFile);
 const fixture = useAdminFixture();
-let tls: ServerTls;
-beforeAll(async () => {
-  tls = await enableServerTls(inject('tenantryAdminUrl'));
-});
-afterAll(async () => {
-  await tls?.restore();
-});
+const serverTls = useServerTls();
 
 const LIBPQ_VARIABLES = ['PGSSLMODE', 'PGSSLROOTCERT', 'PGSERVICE', 'PGSSLCRL'] as const;
 const savedEnvironment = Object.fromEntries(LIBPQ_VARIABLES.map((name) => [name, process.env[name]]));
@@ -84,17 +78,17 @@ describe('sslmode with libpq semantics', () => {
   });
 
   it('URL sslmode=verify-ca: verifies the chain against sslrootcert, for the admin and the tenant alike', async () => {
-    const stranger = adminUrlWith({ sslmode: 'verify-ca', sslrootcert: tls.strangerCaPath });
+    const stranger = adminUrlWith({ sslmode: 'verify-ca', sslrootcert: serverTls().strangerCaPath });
     await using refused = new DatabaseAdmin(stranger.url);
     await expect(refused.serverInfo()).rejects.toThrow(/certificate/i);
 
-    const { url } = adminUrlWith({ sslmode: 'verify-ca', sslrootcert: tls.caPath });
+    const { url } = adminUrlWith({ sslmode: 'verify-ca', sslrootcert: serverTls().caPath });
     await using admin = new DatabaseAdmin(url);
     const { tenant, credentials, params } = await createTenantWith(admin);
-    expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-ca', tls.caPath]);
+    expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-ca', serverTls().caPath]);
     expect(await psqlLogIn(credentials.connectionString)).toBe(`true ${tenant.username}`);
     const strangerTenantUrl = new URL(credentials.connectionString);
-    strangerTenantUrl.searchParams.set('sslrootcert', tls.strangerCaPath);
+    strangerTenantUrl.searchParams.set('sslrootcert', serverTls().strangerCaPath);
     await expect(psqlLogIn(strangerTenantUrl.toString())).rejects.toThrow(/certificate/i);
   });
 
@@ -110,25 +104,25 @@ describe('sslmode with libpq semantics', () => {
 
   it('PGSSLMODE=verify-full with PGSSLROOTCERT: verified, and the tenant gets both', async () => {
     process.env['PGSSLMODE'] = 'verify-full';
-    process.env['PGSSLROOTCERT'] = tls.strangerCaPath;
+    process.env['PGSSLROOTCERT'] = serverTls().strangerCaPath;
     await using refused = new DatabaseAdmin(adminUrlWith({}).url);
     await expect(refused.serverInfo()).rejects.toThrow(/certificate/i);
 
-    process.env['PGSSLROOTCERT'] = tls.caPath;
+    process.env['PGSSLROOTCERT'] = serverTls().caPath;
     await using admin = new DatabaseAdmin(adminUrlWith({}).url);
     const { tenant, credentials, params } = await createTenantWith(admin);
-    expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', tls.caPath]);
+    expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', serverTls().caPath]);
     expect(await psqlLogIn(credentials.connectionString)).toBe(`true ${tenant.username}`);
   });
 
   it("a caller's pool, made by pg with its own meaning of require (verify-full): the tenant gets verify-full, never less than the admin had", async () => {
-    const { url, applicationName } = adminUrlWith({ sslmode: 'require', sslrootcert: tls.caPath });
+    const { url, applicationName } = adminUrlWith({ sslmode: 'require', sslrootcert: serverTls().caPath });
     const pool = new pg.Pool({ connectionString: url });
     try {
       await using admin = new DatabaseAdmin(pool);
       const { tenant, credentials, params } = await createTenantWith(admin);
       expect(await adminSessionsEncrypted(applicationName)).toContain(true);
-      expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', tls.caPath]);
+      expect([params.get('sslmode'), params.get('sslrootcert')]).toEqual(['verify-full', serverTls().caPath]);
       expect(await psqlLogIn(credentials.connectionString)).toBe(`true ${tenant.username}`);
     } finally {
       await pool.end();

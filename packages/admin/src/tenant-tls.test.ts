@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { parse } from 'pg-connection-string';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@tenantry/core';
 import { DatabaseAdmin } from './database-admin.js';
-import { enableServerTls, type ServerTls } from '@tenantry/testing';
+import { useServerTls } from './test-support/server-tls-fixture.js';
 import { uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 
 /*
@@ -13,13 +13,7 @@ import { uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
  */
 
 const fixture = useAdminFixture();
-let tls: ServerTls;
-beforeAll(async () => {
-  tls = await enableServerTls(inject('tenantryAdminUrl'));
-});
-afterAll(async () => {
-  await tls?.restore();
-});
+const serverTls = useServerTls();
 
 /** The admin's URL as a pg pool config, verifying the server with the test CA's text. */
 function verifyFullPoolConfig(): pg.PoolConfig {
@@ -30,7 +24,7 @@ function verifyFullPoolConfig(): pg.PoolConfig {
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database: decodeURIComponent(url.pathname.slice(1)),
-    ssl: { ca: tls.caText },
+    ssl: { ca: serverTls().caText },
   };
 }
 
@@ -55,16 +49,16 @@ function withRootCert(connectionString: string, path: string): string {
 
 describe("a tenant's connection string keeps the admin's TLS requirements", () => {
   it('from a pool config verifying with ssl.ca: sslmode=verify-full and the same root certificate, and the tenant logs in over verified TLS', async () => {
-    const admin = new DatabaseAdmin(verifyFullPoolConfig(), { tenantConnection: { sslrootcert: tls.caPath } });
+    const admin = new DatabaseAdmin(verifyFullPoolConfig(), { tenantConnection: { sslrootcert: serverTls().caPath } });
     try {
       const tenant = { schemaName: uniqueName('t_tls'), username: uniqueName('u_tls') };
       const credentials = await admin.createTenant(tenant);
       const parsed = parse(credentials.connectionString);
       expect(parsed.sslmode).toBe('verify-full');
-      expect(parsed.sslrootcert).toBe(tls.caPath);
+      expect(parsed.sslrootcert).toBe(serverTls().caPath);
       expect(await logIn(credentials.connectionString)).toEqual({ ssl: true, user: tenant.username });
       // The verification is real: against a CA that did not sign the server's certificate, the login fails.
-      await expect(logIn(withRootCert(credentials.connectionString, tls.strangerCaPath))).rejects.toThrow(/certificate/i);
+      await expect(logIn(withRootCert(credentials.connectionString, serverTls().strangerCaPath))).rejects.toThrow(/certificate/i);
     } finally {
       await admin.close();
     }
@@ -73,12 +67,12 @@ describe("a tenant's connection string keeps the admin's TLS requirements", () =
   it('from a URL with sslmode=verify-full and sslrootcert: both kept, the tenant logs in over verified TLS', async () => {
     const adminUrl = new URL(fixture().adminUrl);
     adminUrl.searchParams.set('sslmode', 'verify-full');
-    adminUrl.searchParams.set('sslrootcert', tls.caPath);
+    adminUrl.searchParams.set('sslrootcert', serverTls().caPath);
     const admin = new DatabaseAdmin(adminUrl.toString());
     try {
       const tenant = { schemaName: uniqueName('t_tls'), username: uniqueName('u_tls') };
       const credentials = await admin.createTenant(tenant);
-      expect(parse(credentials.connectionString)).toMatchObject({ sslmode: 'verify-full', sslrootcert: tls.caPath });
+      expect(parse(credentials.connectionString)).toMatchObject({ sslmode: 'verify-full', sslrootcert: serverTls().caPath });
       expect(await logIn(credentials.connectionString)).toEqual({ ssl: true, user: tenant.username });
     } finally {
       await admin.close();
@@ -86,11 +80,11 @@ describe("a tenant's connection string keeps the admin's TLS requirements", () =
   });
 
   it('from a URL without TLS parameters next to an ssl object (pg uses the ssl object): verify-full and the root certificate', async () => {
-    const admin = new DatabaseAdmin({ connectionString: fixture().adminUrl, ssl: { ca: tls.caText } }, { tenantConnection: { sslrootcert: tls.caPath } });
+    const admin = new DatabaseAdmin({ connectionString: fixture().adminUrl, ssl: { ca: serverTls().caText } }, { tenantConnection: { sslrootcert: serverTls().caPath } });
     try {
       const tenant = { schemaName: uniqueName('t_tls'), username: uniqueName('u_tls') };
       const credentials = await admin.createTenant(tenant);
-      expect(parse(credentials.connectionString)).toMatchObject({ sslmode: 'verify-full', sslrootcert: tls.caPath });
+      expect(parse(credentials.connectionString)).toMatchObject({ sslmode: 'verify-full', sslrootcert: serverTls().caPath });
       expect(await logIn(credentials.connectionString)).toEqual({ ssl: true, user: tenant.username });
     } finally {
       await admin.close();
