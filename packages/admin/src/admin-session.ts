@@ -214,7 +214,8 @@ export class AdminSession {
   }
 }
 
-function validateLockTimeout(value: number): number {
+/** Checks a lock timeout (PostgreSQL's `lock_timeout` takes at most 2^31 - 1 ms). */
+export function validateLockTimeout(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 2_147_483_647) {
     throw new ValidationError({ field: 'lockTimeoutMillis', rule: 'out-of-range', message: `lockTimeoutMillis must be a whole number of milliseconds from 0 up, got ${String(value)}.` });
   }

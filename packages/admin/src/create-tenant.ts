@@ -88,7 +88,7 @@ async function createAndMigrate(
 ): Promise<TenantMigrationsRun> {
   const { plan, tenant, facts, dialect, context } = toCreate;
   // Where the tenant's migrations stand, recorded by the admin in the same transaction (migrateTenants reads it).
-  const ledger = list.ledger ? [requireRoleSwitching(dialect).recordMigrations(tenant, list.ledger, facts)] : [];
+  const ledger = list.recordStatements(requireRoleSwitching(dialect), tenant, facts);
   const recording = replays.find(list.migrations);
   if (recording) {
     let replaying = false;
@@ -139,7 +139,7 @@ async function completeAfterCommit(session: AdminSession, toCreate: TenantToCrea
 async function migrateAfterCommit(session: AdminSession, toCreate: TenantToCreate, migrations: MigrationProvider): Promise<string[]> {
   const { tenant, facts, dialect } = toCreate;
   const list = await MigrationList.read(migrations);
-  const afterSuccess = list.ledger ? [requireRoleSwitching(dialect).recordMigrations(tenant, list.ledger, facts)] : [];
+  const afterSuccess = list.recordStatements(requireRoleSwitching(dialect), tenant, facts);
   const result = await inDelegateSession(session, facts, tenant, { action: `migrate new tenant "${tenant.schemaName}"`, access: 'read-write', afterSuccess }, (connection, delegateFacts) =>
     migrateTenantInTransaction(connection, dialect, delegateFacts, tenant, list.provider),
   );

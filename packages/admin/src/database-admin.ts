@@ -241,6 +241,7 @@ export class DatabaseAdmin implements AsyncDisposable {
     this.#requireRoleSwitching('planMigrateTenants');
     return planMigrateTenants(this.#session, (after) => this.listTenantsPage({ limit: 1000, after }), options);
   }
+
   /**
    * How many tenants stand at each migration, from what the admin recorded
    * after creating or migrating each one (the catalog only: fast for
@@ -250,7 +251,6 @@ export class DatabaseAdmin implements AsyncDisposable {
   async migrationStatus(options: { migrations?: MigrationProvider } = {}): Promise<MigrationStatus> {
     return migrationStatus((after) => this.listTenantsPage({ limit: 1000, after }), options.migrations);
   }
-
 
   /** An isolation report read from the catalog, flagging every promise that does not hold. */
   async verifyTenant(schemaName: string): Promise<VerificationReport> {

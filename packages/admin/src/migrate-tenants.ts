@@ -1,7 +1,8 @@
 import { ValidationError } from '@tenantry/core';
 import { parseTenantNames, type ServerFacts } from '@tenantry/sql';
-import type { AdminSession } from './admin-session.js';
+import { validateLockTimeout, type AdminSession } from './admin-session.js';
 import { mapConcurrent } from './bounded-concurrency.js';
+import { validateSignal } from './caller-signal.js';
 import type { BulkProgress, MigrateTenantsOptions, TenantInfo, TenantMigrationOutcome, TenantPage } from './database-admin-options.js';
 import { inDelegateSession, requireRoleSwitching } from './delegate-session.js';
 import { MigrationList } from './migration-list.js';
@@ -173,7 +174,6 @@ class FleetRun {
     const { list, lockTimeoutMillis } = this.#settings;
     const dialect = this.#session.dialect;
     const names = parseTenantNames(tenant, dialect.rules);
-    const ledger = list.ledger;
     const result = await inDelegateSession(
       this.#session,
       this.#facts,
@@ -182,7 +182,7 @@ class FleetRun {
         action: `migrate tenant "${schemaName}"`,
         access: 'read-write',
         lockTimeoutMillis,
-        afterSuccess: ledger ? [requireRoleSwitching(dialect).recordMigrations(names, ledger, this.#facts)] : [],
+        afterSuccess: list.recordStatements(requireRoleSwitching(dialect), names, this.#facts),
       },
       (connection, delegateFacts) => migrateTenantInTransaction(connection, dialect, delegateFacts, names, list.provider),
     );
@@ -233,10 +233,8 @@ export function validateMigrateTenantsOptions(options: MigrateTenantsOptions, ca
   requireWholeNumber('concurrency', concurrency, 1, MAX_MIGRATION_CONCURRENCY);
   requireWholeNumber('canary', canary, 0, Number.MAX_SAFE_INTEGER);
   if (maxFailures !== Number.POSITIVE_INFINITY) requireWholeNumber('maxFailures', maxFailures, 0, Number.MAX_SAFE_INTEGER);
-  if (lockTimeoutMillis !== undefined) requireWholeNumber('lockTimeoutMillis', lockTimeoutMillis, 0, 2_147_483_647);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new ValidationError({ field: 'signal', rule: 'type', message: 'signal must be an AbortSignal.' });
-  }
+  if (lockTimeoutMillis !== undefined) validateLockTimeout(lockTimeoutMillis);
+  validateSignal(signal);
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new ValidationError({ field: 'onProgress', rule: 'type', message: 'onProgress must be a function.' });
   }

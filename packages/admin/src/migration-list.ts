@@ -1,5 +1,5 @@
 import type { Migration, MigrationProvider } from 'kysely';
-import type { MigrationLedger } from '@tenantry/sql';
+import type { MigrationLedger, RoleSwitching, ServerFacts, Statement, TenantNames } from '@tenantry/sql';
 
 /**
  * A provider's migrations, read once, so that every tenant of a run is
@@ -25,6 +25,15 @@ export class MigrationList {
   get ledger(): MigrationLedger | undefined {
     const last = this.names.at(-1);
     return last === undefined ? undefined : { last, count: this.names.length };
+  }
+
+  /**
+   * What records, where the tenant cannot change it, that `tenant` now has
+   * every migration of the list (run by the admin); nothing for an empty list.
+   */
+  recordStatements(switching: RoleSwitching, tenant: TenantNames, facts: ServerFacts): Statement[] {
+    const ledger = this.ledger;
+    return ledger ? [switching.recordMigrations(tenant, ledger, facts)] : [];
   }
 
   /** Whether a tenant whose recorded state is `ledger` has every migration of the list already. */

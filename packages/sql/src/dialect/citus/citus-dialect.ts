@@ -22,13 +22,12 @@ import type {
 import { PostgresDialect } from '../postgres/postgres-dialect.js';
 import { defaultPrivilegeStatements, schemaMarkerStatement } from '../postgres/postgres-tenant-statements.js';
 import { grantSetRoleStatement, revokeSetRoleStatement } from '../postgres/postgres-tenant-role-statements.js';
-import { nonSuperuserAdmin } from '../postgres/postgres-dialect-config.js';
 import type { CreationOptionName, NameRules, TenantNames } from '../tenant-spec.js';
 import { mapCitusError } from './citus-error-mapping.js';
 import { citusPlacement } from './citus-placement.js';
 import { citusServerFactsQuery, namesOnWorkerCommand, publicPrivilegesOnWorkerCommand, type CitusServerFactsRow } from './citus-catalog-queries.js';
 import { onEveryWorkerQuery, onEveryWorkerStep, requireEveryWorker, withParametersInlined } from './citus-worker-commands.js';
-import { hasRoleGrantOptions } from '../postgres/postgres-dialect-config.js';
+import { hasRoleGrantOptions, nonSuperuserAdmin } from '../postgres/postgres-dialect-config.js';
 import { verificationChecksOf } from '../postgres/postgres-tenant-verification.js';
 import { tenantVerificationQuery, type TenantVerificationRow } from '../postgres/postgres-verification-queries.js';
 
