@@ -49,6 +49,14 @@ export function openConnectionSource(connection: AdminConnection, options: Conne
     const detach = listenToPoolClients(connection);
     return { pool: connection, ownsPool: false, tenantUrl, close: async () => detach() };
   }
+  if (isKyselyInstance(connection)) {
+    throw new ValidationError({
+      field: 'connection',
+      rule: 'type',
+      message:
+        "DatabaseAdmin takes the pg pool your Kysely instance was made with, not the Kysely instance: pass the same pool (new DatabaseAdmin(pool) beside new Kysely({ dialect: new PostgresDialect({ pool }) })). Tenantry also connects as other logins and to other databases of the server, and hands tenants its address, which a Kysely instance does not tell.",
+    });
+  }
   if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
     throw new ValidationError({
       field: 'connection',
@@ -87,6 +95,17 @@ function isPool(connection: unknown): connection is pg.Pool {
     typeof candidate['options'] === 'object' &&
     candidate['options'] !== null
   );
+}
+
+/**
+ * A Kysely instance passed where a pool belongs (JavaScript callers; the
+ * types refuse it). Taken for a pool config, its fields would be sent to the
+ * server as connection settings.
+ */
+function isKyselyInstance(connection: unknown): boolean {
+  if (typeof connection !== 'object' || connection === null) return false;
+  const candidate = connection as Record<string, unknown>;
+  return ['selectFrom', 'executeQuery', 'destroy'].every((method) => typeof candidate[method] === 'function');
 }
 
 /** `readByPg`: a caller's pool, whose URL pg read with its own meanings of sslmode. */
