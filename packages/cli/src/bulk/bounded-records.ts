@@ -1,10 +1,10 @@
 /**
- * The most one row of a `--from` file may take, in bytes: a CSV or JSON line,
- * or an element of a JSON array. The largest valid tenant (two 63-byte names,
- * a 1024-character password, 4 KiB of labels, settings and role lists) fits
- * many times over; a larger record is reported with its line number and
- * skipped, and never held in memory: the readers stop keeping its bytes at
- * this bound.
+ * The most one row of a `--from` file may take, in bytes: a CSV record, a
+ * JSON line, or an element of a JSON array. The largest valid tenant (two
+ * 63-byte names, a 1024-character password, 4 KiB of labels, settings and
+ * role lists) fits many times over; a larger record is reported with its line
+ * number and never held in memory: the readers stop keeping its bytes at this
+ * bound (and skip it, except in a JSON array, where it ends the read).
  */
 export const MAX_RECORD_BYTES = 64 * 1024;
 

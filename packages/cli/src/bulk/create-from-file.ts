@@ -9,8 +9,9 @@ import type { Output } from '../output.js';
 import type { CreationFields } from '../tenant-options.js';
 import { UsageError } from '../usage-error.js';
 import { checkCredentialsTarget, CredentialsFile } from './credentials-file.js';
+import { InputError } from './input-error.js';
 import { Progress } from './progress.js';
-import { formatOf, InputError, readTenantRows, type CsvDelimiter, type InputFormat, type TenantRow } from './tenant-rows.js';
+import { formatOf, readTenantRows, type CsvDelimiter, type InputFormat, type TenantRow } from './tenant-rows.js';
 
 export type InputFormatOption = InputFormat | undefined;
 

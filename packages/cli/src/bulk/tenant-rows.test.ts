@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvRecords, type CsvRecordText } from './csv-records.js';
+import { InputError } from './input-error.js';
 import { readTenantRows, type CsvDelimiter, type TenantRow } from './tenant-rows.js';
 
 async function rowsOf(text: string | string[], delimiter?: CsvDelimiter): Promise<TenantRow[]> {
@@ -106,5 +107,46 @@ describe('csvRecords', () => {
       { line: 2, text: '"p\nq"' },
       { line: 4, text: 'last' },
     ]);
+  });
+});
+
+describe('JSON array input', () => {
+  async function jsonRowsOf(text: string): Promise<{ rows: TenantRow[]; error?: unknown }> {
+    const rows: TenantRow[] = [];
+    try {
+      for await (const row of readTenantRows(Readable.from([text]), 'json')) rows.push(row);
+    } catch (error) {
+      return { rows, error };
+    }
+    return { rows };
+  }
+
+  it('an element that is valid JSON but not a tenant is a bad row with its line, and the elements after it are read', async () => {
+    const { rows, error } = await jsonRowsOf(
+      [
+        '[', // 1
+        '  {"schemaName": "t_a", "username": "u_a", "unknownField": true},', // 2
+        '  {"schemaName": "t_b",', // 3
+        '   "username": 42},', // 4
+        '  "t_c",', // 5
+        '  {"schema_name": "t_d", "username": "u_d", "validUntil": "2031-01-01"}', // 6
+        ']',
+      ].join('\n'),
+    );
+    expect(error).toBeUndefined();
+    expect(summary(rows)).toEqual([
+      [2, "error: unknown field 'unknownField'"],
+      [3, 'error: username must be a non-empty string'],
+      [5, 'error: expected an object like {"schemaName": "...", "username": "..."}, got string'],
+      [6, 't_d'],
+    ]);
+    expect(rows[3]).toMatchObject({ config: { username: 'u_d', validUntil: new Date('2031-01-01T00:00:00Z') } });
+  });
+
+  it('a syntax error ends the input with an InputError naming its line, after the rows before it', async () => {
+    const { rows, error } = await jsonRowsOf('[\n{"schemaName": "t_a", "username": "u_a"},\n{"schemaName": "t_b", username: "u_b"},\n{"schemaName": "t_c", "username": "u_c"}\n]');
+    expect(summary(rows)).toEqual([[2, 't_a']]);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ line: 3, message: 'invalid JSON on this line' });
   });
 });

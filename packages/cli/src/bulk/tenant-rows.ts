@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 import type { TenantConfig } from '@tenantry/core';
 import { parseDate, parseInteger, splitKeyValue } from '../args.js';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { boundedLines, bytesOf, MAX_RECORD_TEXT, RecordBuffer, withoutByteOrderMark } from './bounded-records.js';
+import { boundedLines, MAX_RECORD_TEXT } from './bounded-records.js';
 import { csvRecords } from './csv-records.js';
+import { InputError } from './input-error.js';
+import { jsonArrayElements } from './json-array-elements.js';
 
 /** The input formats of `create --from`. */
 export type InputFormat = 'csv' | 'json' | 'jsonl';
@@ -13,15 +15,6 @@ export type TenantRow =
   | { readonly line: number; readonly ok: true; readonly config: TenantConfig }
   | { readonly line: number; readonly ok: false; readonly error: string; readonly schemaName?: string; readonly username?: string };
 
-/** The input as a whole is unusable (bad CSV header, not a JSON array, JSON that cannot be split): nothing after it can be read. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-  readonly line: number;
-  constructor(line: number, message: string) {
-    super(message);
-    this.line = line;
-  }
-}
 
 export const CSV_COLUMNS = ['schema_name', 'username', 'password', 'connection_limit', 'labels'] as const;
 type CsvColumn = (typeof CSV_COLUMNS)[number];
@@ -39,9 +32,11 @@ export function formatOf(path: string): InputFormat | undefined {
 /**
  * Reads tenant rows from `input` one at a time, never the whole input at
  * once, so 100k rows need no more memory than one. Bad rows come back with
- * their line number and the reason; the rest go on. A row (a line, or an
- * element of a JSON array) larger than 64 KiB is such a bad row: its bytes
- * beyond that bound are read past, never kept.
+ * their line number and the reason; the rest go on. A CSV record or JSON line
+ * larger than 64 KiB is such a bad row: its bytes beyond that bound are read
+ * past, never kept. In a JSON array, a valid element that is not a valid
+ * tenant is a bad row too, but a syntax error or an element larger than
+ * 64 KiB ends the input (InputError): the parser cannot find the next element.
  *
  * @throws InputError when the input as a whole cannot be read on from some line.
  */
@@ -214,115 +209,8 @@ async function* readJsonLinesRows(input: Readable): AsyncGenerator<TenantRow> {
 
 // ---- JSON array --------------------------------------------------------------------
 
-const LF = 0x0a;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-
-/** JSON's white space: space, tab, line feed, carriage return. */
-function isJsonWhitespace(byte: number): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === LF || byte === 0x0d;
-}
-
-/**
- * Splits a top-level JSON array into its elements as the bytes stream in,
- * each with the line it starts on, and parses them one at a time. Works on
- * UTF-8 bytes: every byte JSON's structure depends on is ASCII, and no byte
- * of a multi-byte character is. An element is kept only up to 64 KiB: a
- * larger one is scanned to its end (strings and nesting still tracked) and
- * reported as a bad row.
- */
 async function* readJsonArrayRows(input: Readable): AsyncGenerator<TenantRow> {
-  let line = 1;
-  let state: 'before' | 'between' | 'element' | 'after' = 'before';
-  let expectElement = true; // after '[' or ','
-  const element = new RecordBuffer();
-  let elementLine = 0;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let first = true;
-
-  const finishElement = (): TenantRow => {
-    const row: TenantRow = element.overflowed
-      ? { line: elementLine, ok: false, error: tooLarge('this element of the JSON array') }
-      : jsonRow(element.text(), elementLine);
-    element.clear();
-    state = 'between';
-    expectElement = false;
-    return row;
-  };
-
-  for await (const raw of input as AsyncIterable<Buffer | string>) {
-    let chunk = bytesOf(raw);
-    if (first && chunk.length > 0) {
-      chunk = withoutByteOrderMark(chunk);
-      first = false;
-    }
-    for (let i = 0; i < chunk.length; i++) {
-      const byte = chunk[i]!;
-      if (state === 'element') {
-        if (inString) {
-          element.push(byte);
-          if (escaped) escaped = false;
-          else if (byte === BACKSLASH) escaped = true;
-          else if (byte === QUOTE) inString = false;
-          else if (byte === LF) throw new InputError(line, 'a JSON string is not closed on its line');
-        } else if (byte === QUOTE) {
-          element.push(byte);
-          inString = true;
-        } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
-          element.push(byte);
-          depth++;
-        } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
-          if (depth === 0) {
-            // A scalar element ends at the array's closing bracket.
-            if (byte === CLOSE_BRACE) throw new InputError(line, 'unexpected "}" in the JSON array');
-            yield finishElement();
-            state = 'after';
-          } else {
-            element.push(byte);
-            depth--;
-            if (depth === 0) yield finishElement();
-          }
-        } else if (byte === COMMA && depth === 0) {
-          yield finishElement();
-          expectElement = true;
-        } else {
-          element.push(byte);
-        }
-      } else if (isJsonWhitespace(byte)) {
-        // white space between tokens
-      } else if (state === 'before') {
-        if (byte !== OPEN_BRACKET) throw new InputError(line, 'expected a JSON array of tenant objects ("[" first)');
-        state = 'between';
-        expectElement = true;
-      } else if (state === 'between') {
-        if (byte === CLOSE_BRACKET) {
-          state = 'after';
-        } else if (byte === COMMA) {
-          if (expectElement) throw new InputError(line, 'two commas in a row in the JSON array');
-          expectElement = true;
-        } else {
-          if (!expectElement) throw new InputError(line, 'missing comma between elements of the JSON array');
-          state = 'element';
-          elementLine = line;
-          element.push(byte);
-          depth = byte === OPEN_BRACE || byte === OPEN_BRACKET ? 1 : 0;
-          inString = byte === QUOTE;
-          escaped = false;
-        }
-      } else {
-        throw new InputError(line, 'unexpected text after the end of the JSON array');
-      }
-      if (byte === LF) line++;
-    }
-  }
-  if (state !== 'after') throw new InputError(line, state === 'before' ? 'the file is empty: expected a JSON array' : 'the JSON array is not closed ("]" missing)');
+  for await (const element of jsonArrayElements(input)) yield tenantRow(element.value, element.line);
 }
 
 const JSON_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
@@ -342,7 +230,7 @@ const JSON_FIELDS: Readonly<Record<string, keyof TenantConfig>> = {
   labels: 'labels',
 };
 
-/** One JSON object as a tenant config: TenantConfig's fields (camelCase or snake_case), validUntil as an ISO string. */
+/** One line of JSON Lines as a tenant row. */
 function jsonRow(text: string, line: number): TenantRow {
   let value: unknown;
   try {
@@ -350,6 +238,11 @@ function jsonRow(text: string, line: number): TenantRow {
   } catch (error) {
     return { line, ok: false, error: `unparseable JSON: ${(error as Error).message}` };
   }
+  return tenantRow(value, line);
+}
+
+/** One JSON object as a tenant config: TenantConfig's fields (camelCase or snake_case), validUntil as an ISO string. */
+function tenantRow(value: unknown, line: number): TenantRow {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { line, ok: false, error: `expected an object like {"schemaName": "...", "username": "..."}, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
   }

@@ -178,8 +178,8 @@ describe('create --from', () => {
     }
   });
 
-  it('reads a JSON array with TenantConfig fields, reporting bad elements by the line they start on', async () => {
-    const { run } = db();
+  it('reads a JSON array with TenantConfig fields, reporting bad elements by the line they start on, and stops at a syntax error', async () => {
+    const { run, superuser } = db();
     const file = join(dir, 'tenants.json');
     await writeFile(
       file,
@@ -188,8 +188,10 @@ describe('create --from', () => {
   {"schema_name": "${p}_j2", "username": "${p}_j2_user",
    "connectionLimit": 3, "validUntil": "2031-01-01", "settings": {"statement_timeout": "5s"}},
   {"schemaName": "${p}_j3", "username": "${p}_j3_user", "unknownField": true},
-  {"schemaName": "${p}_j4", username: "not json"},
-  {"schemaName": "${p}_j5", "username": "${p}_j5_user", "password": "with \\" , ] } inside"}
+  {"schemaName": "pg_${p}_j4", "username": "${p}_j4_user"},
+  {"schemaName": "${p}_j5", "username": "${p}_j5_user", "password": "with \\" , ] } inside"},
+  {"schemaName": "${p}_j6", username: "not json"},
+  {"schemaName": "${p}_j7", "username": "${p}_j7_user"}
 ]
 `,
     );
@@ -197,10 +199,11 @@ describe('create --from', () => {
     const result = await run(['create', '--from', file, '--credentials-out', credentials, '--label', 'batch=json', '--json']);
     expect(result.code).toBe(1);
     const summary = json<Summary>(result);
-    expect(summary).toMatchObject({ rows: 5, created: 3, skipped: 0, failed: 2 });
+    expect(summary).toMatchObject({ rows: 6, created: 3, skipped: 0, failed: 3 });
     expect(summary.failures.map((failure) => [failure.line, failure.message])).toEqual([
       [5, "unknown field 'unknownField'"],
-      [6, expect.stringContaining('unparseable JSON')],
+      [6, expect.stringContaining('names starting with "pg_" are reserved')],
+      [8, 'invalid JSON on this line; nothing after this line was read'],
     ]);
     const j2 = json<Record<string, unknown>>(await run(['show', `${p}_j2`, '--json']));
     expect(j2).toMatchObject({ connectionLimit: 3, validUntil: '2031-01-01T00:00:00.000Z', settings: { statement_timeout: '5s' }, labels: { batch: 'json' } });
@@ -208,23 +211,33 @@ describe('create --from', () => {
     const j5 = (await credentialLines(credentials)).find((entry) => entry.schemaName === `${p}_j5`)!;
     expect(j5.password).toBe('with " , ] } inside');
     expect(await loginAs(j5.connectionString)).toEqual({ user: `${p}_j5_user`, schema: `${p}_j5` });
+    expect(await catalogHas(superuser, { schema: `${p}_j7`, role: `${p}_j7_user` })).toEqual({ schema: false, role: false });
   });
 
   // A heap of 64 MB: a reader that buffered the 50 MB row (as readline did) dies of it; one that stops keeping bytes at 64 KiB does not.
-  it.each(['csv', 'jsonl', 'json'] as const)('a 50 MB row in a .%s file is refused with its line number and the limit, in a 64 MB heap, and the other rows are created', async (format) => {
-    const { run } = db();
+  it.each(['csv', 'jsonl', 'json'] as const)('a 50 MB row in a .%s file is refused with its line number and the limit, in a 64 MB heap', async (format) => {
+    const { run, superuser } = db();
     const [before, huge, after] = ['h1', 'h2', 'h3'].map((suffix) => ({ schemaName: `${p}_${format}_${suffix}`, username: `${p}_${format}_${suffix}_user` })) as [Names, Names, Names];
     const file = join(dir, `huge.${format}`);
     const hugeLine = await writeWithHugeRow(file, format, before, huge, after, 50 * 1024 * 1024);
     const credentials = join(dir, `huge-${format}.jsonl`);
+    // CSV and JSON Lines skip the line and read on; a JSON array cannot be read past an element given up on, and stops there.
+    const readsOn = format !== 'json';
     try {
       const result = await run(['create', '--from', file, '--credentials-out', credentials, '--json'], { env: { NODE_OPTIONS: '--max-old-space-size=64' } });
       expect(result.code, result.stderr.slice(0, 2000)).toBe(1);
       const summary = json<Summary>(result);
-      expect(summary).toMatchObject({ rows: 3, created: 2, skipped: 0, failed: 1 });
-      expect(summary.failures).toEqual([{ line: hugeLine, code: 'INPUT', message: expect.stringContaining('larger than 64 KiB (65536 bytes), the most one row may take') }]);
+      expect(summary).toMatchObject(readsOn ? { rows: 3, created: 2, skipped: 0, failed: 1 } : { rows: 2, created: 1, skipped: 0, failed: 1 });
+      const message = {
+        csv: 'the record is larger than 64 KiB (65536 bytes), the most one row may take; skipped',
+        jsonl: 'the line is larger than 64 KiB (65536 bytes), the most one row may take; skipped',
+        json: 'this element of the JSON array is larger than 64 KiB (65536 bytes), the most one row may take; nothing after this line was read',
+      }[format];
+      expect(summary.failures).toEqual([{ line: hugeLine, code: 'INPUT', message }]);
       expect(result.stderr).toMatch(new RegExp(`line ${hugeLine}: [^\\n]*larger than 64 KiB`));
-      expect((await credentialLines(credentials)).map((entry) => entry.schemaName).sort()).toEqual([before.schemaName, after.schemaName].sort());
+      const created = readsOn ? [before.schemaName, after.schemaName] : [before.schemaName];
+      expect((await credentialLines(credentials)).map((entry) => entry.schemaName).sort()).toEqual(created.sort());
+      if (!readsOn) expect(await catalogHas(superuser, { schema: after.schemaName, role: after.username })).toEqual({ schema: false, role: false });
     } finally {
       await rm(file, { force: true });
     }

@@ -160,6 +160,7 @@ export const create: CommandDefinition = {
     'With --from, every row becomes a tenant, --concurrency at a time. CSV columns: schema_name,username[,password][,connection_limit][,labels] ' +
     '(labels as k=v;k=v); JSON: an array of objects with TenantConfig fields (schemaName, username, password, connectionLimit, validUntil, settings, memberOf, grantTo, labels). ' +
     'Bad rows are reported with their line number and do not stop the others; tenants that already exist are skipped, so a rerun resumes. ' +
+    'A JSON array is read up to a syntax error or an element larger than 64 KiB, which stops the read at its line; for a file you want read past broken rows, use JSON Lines (.jsonl: one object per line) or CSV, which skip a bad line and go on. ' +
     'The creation options given on the command line apply to every row (labels are merged).',
   options: {
     schema: { type: 'string', value: '<name>', description: "The tenant's schema, used exactly as given (case-sensitive)." },
