@@ -220,6 +220,8 @@ export interface VerificationReport {
   /** True when every check passed. */
   ok: boolean;
   checks: VerificationCheck[];
+  /** Set while the tenant is suspended: a state, not a failed check (`role.can-login` expects NOLOGIN then). */
+  suspended?: TenantSuspensionInfo | undefined;
 }
 
 /** Options of `prepare`. */
@@ -259,6 +261,40 @@ export interface TenantInfo {
    * migrating it; undefined when never recorded.
    */
   migrations?: { last: string; count: number } | undefined;
+  /** Set while the tenant is suspended (`suspendTenant`): by which admin role, and since when. */
+  suspended?: TenantSuspensionInfo | undefined;
+}
+
+/** Who suspended a tenant, and since when. */
+export interface TenantSuspensionInfo {
+  /** The admin role that suspended it. */
+  by: string;
+  since: Date;
+}
+
+/** Options of `issueCredentials`. */
+export interface IssueCredentialsOptions {
+  /** How long the credential can log in, in seconds: 1 to 31,536,000 (a year); default 3600. */
+  ttl?: number;
+}
+
+/** One extra credential of a tenant, as `listCredentials` reports it (never its password). */
+export interface CredentialInfo {
+  /** The credential's login name, which `revokeCredentials` takes. */
+  name: string;
+  schemaName: string;
+  /** The tenant's own login, which the credential acts as. */
+  username: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Past `expiresAt` by the server's clock: it cannot log in; `sweepCredentials` drops it. */
+  expired: boolean;
+}
+
+/** One expired credential `sweepCredentials` found: dropped, or the error that kept it. */
+export interface SweptCredential extends CredentialInfo {
+  dropped: boolean;
+  error?: Error | undefined;
 }
 
 /** A tenant as `getTenant` reports it: `TenantInfo` plus its role's settings. */

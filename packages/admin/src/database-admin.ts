@@ -1,5 +1,5 @@
 import type { MigrationProvider } from 'kysely';
-import { PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
+import { IssuedCredentials, PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
 import {
   createDialect,
   dialectForUrl,
@@ -20,6 +20,9 @@ import { createTenants, createTenantsStream, type BulkCreationHost } from './cre
 import type {
   CreateTenantOptions,
   CreateTenantsOptions,
+  CredentialInfo,
+  IssueCredentialsOptions,
+  SweptCredential,
   DatabaseAdminOptions,
   MigrateTenantsOptions,
   MoveTenantOptions,
@@ -46,6 +49,8 @@ import { migrationStatus, type MigrationStatus } from './migration-status.js';
 import { planMigrateTenants } from './plan-migrate-tenants.js';
 import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remove-tenant.js';
 import { migrateTenants } from './migrate-tenants.js';
+import { issueCredentials, listCredentials, revokeCredentials, sweepCredentials } from './tenant-credentials.js';
+import { resumeTenant, suspendTenant } from './tenant-suspension.js';
 import { TenantLifecycleLog, type AdminIdentity } from './tenant-lifecycle-log.js';
 
 /** The dialect of a `pg` pool or pool config, which names none. */
@@ -169,6 +174,71 @@ export class DatabaseAdmin implements AsyncDisposable {
     return plan;
   }
 
+  /**
+   * Issues an extra login for a tenant that expires, as Vault's database
+   * secrets engine does: it acts as the tenant (each of its sessions starts in
+   * the tenant's role, so what it creates belongs to the tenant), can do
+   * nothing the tenant cannot, and stops logging in after `ttl` seconds
+   * (`VALID UNTIL`). The tenant's own password keeps working. One round trip:
+   * the server checks the tenant is whole, Tenantry's and not suspended, and
+   * creates the login, in one implicit transaction. PostgreSQL only; refused,
+   * typed, elsewhere (rule `unsupported-by-dialect`).
+   *
+   * ```ts
+   * const credentials = await admin.issueCredentials({ schemaName: 'tenant_acme', username: 'acme_user' }, { ttl: 3600 });
+   * credentials.connectionString; // postgresql://tenantry_cred_…:<generated>@…/app
+   * credentials.expiresAt;
+   * ```
+   *
+   * @throws ValidationError for a bad name or ttl (1 second to a year; default an hour), a suspended tenant (rule `tenant-suspended`), another dialect.
+   * @throws TenantNotFoundError, TenantNotManagedError when the tenant is not a whole Tenantry tenant; nothing is created.
+   */
+  async issueCredentials(tenant: TenantRef, options: IssueCredentialsOptions = {}): Promise<IssuedCredentials> {
+    return this.#log.track('tenant.credentials-issued', tenantOf(tenant), () => this.#identity(), () => issueCredentials(this.#session, tenant, options));
+  }
+
+  /**
+   * Revokes one credential of a tenant: it stops logging in at once, its open
+   * sessions end, and it is dropped with anything it came to own.
+   *
+   * @throws ValidationError for a name that is not a credential's.
+   * @throws TenantNotFoundError when no such credential exists; TenantNotManagedError when it is not this tenant's. Nothing is changed.
+   */
+  async revokeCredentials(tenant: TenantRef, credentialName: string): Promise<void> {
+    return this.#log.track('tenant.credentials-revoked', tenantOf(tenant), () => this.#identity(), () => revokeCredentials(this.#session, tenant, credentialName));
+  }
+
+  /** The credentials of one tenant, oldest first, with their expiry; expired ones stay listed until `sweepCredentials` drops them. */
+  async listCredentials(tenant: TenantRef): Promise<CredentialInfo[]> {
+    return listCredentials(this.#session, tenant);
+  }
+
+  /**
+   * Drops every expired credential of every tenant of the database, ending
+   * its open sessions first, and reports each (one that could not be dropped
+   * says why; the others still go). Run it on a schedule.
+   */
+  async sweepCredentials(): Promise<SweptCredential[]> {
+    return sweepCredentials(this.#session);
+  }
+
+  /**
+   * Suspends a tenant (an unpaid account): its login and its credentials can
+   * no longer log in, and their open sessions end. Its schema, data and rights
+   * stay; `listTenants`, `getTenant` and `verifyTenant` show it as suspended.
+   * Issuing credentials for it is refused until `resumeTenant`.
+   *
+   * @throws TenantNotFoundError, TenantNotManagedError when it is not a whole Tenantry tenant; nothing is changed.
+   */
+  async suspendTenant(tenant: TenantRef): Promise<void> {
+    return this.#log.track('tenant.suspended', tenantOf(tenant), () => this.#identity(), () => suspendTenant(this.#session, tenant));
+  }
+
+  /** Ends a suspension: the tenant's login works again, and so does each of its credentials not yet expired. */
+  async resumeTenant(tenant: TenantRef): Promise<void> {
+    return this.#log.track('tenant.resumed', tenantOf(tenant), () => this.#identity(), () => resumeTenant(this.#session, tenant));
+  }
+
   /** One managed tenant, with its login's settings (and, on Citus, where it lives); undefined when there is none of that schema name. */
   async getTenant(schemaName: string): Promise<TenantDetails | undefined> {
     const record = await this.#record(schemaName);
@@ -258,7 +328,13 @@ export class DatabaseAdmin implements AsyncDisposable {
     const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: `verify tenant "${name}"`, schemaName: name, database: facts.database, adminRole: facts.adminRole };
     const report = await this.#session.transaction(context, (connection) => dialect.verifyTenant(readerOf(connection), name, facts));
-    return { schemaName: report.schemaName, username: report.username, ok: report.checks.every((check) => check.ok), checks: [...report.checks] };
+    return {
+      schemaName: report.schemaName,
+      username: report.username,
+      ok: report.checks.every((check) => check.ok),
+      checks: [...report.checks],
+      ...(report.suspended ? { suspended: { by: report.suspended.by, since: new Date(report.suspended.since) } } : {}),
+    };
   }
 
   /**
@@ -485,6 +561,7 @@ function toTenantInfo(record: TenantRecord): TenantInfo {
     labels: { ...record.labels },
     roleIntact: record.intact,
     ...(record.migrations ? { migrations: { ...record.migrations } } : {}),
+    ...(record.suspended ? { suspended: { by: record.suspended.by, since: new Date(record.suspended.since) } } : {}),
   };
 }
 

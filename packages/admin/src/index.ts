@@ -17,6 +17,10 @@ export type {
   PrepareReport,
   TenantInfo,
   TenantDetails,
+  TenantSuspensionInfo,
+  IssueCredentialsOptions,
+  CredentialInfo,
+  SweptCredential,
   MoveTenantOptions,
   TenantPage,
   ServerInfo,
@@ -31,6 +35,7 @@ export { sqlMigrationLayoutOf, type SqlMigrationLayout } from './sql-migration-f
 // Re-exported so that one import gives the whole seed API.
 export {
   TenantCredentials,
+  IssuedCredentials,
   type TenantMigrationsRun,
   generatePassword,
   TenantryError,

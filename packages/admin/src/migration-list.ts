@@ -33,7 +33,7 @@ export class MigrationList {
    */
   recordStatements(switching: RoleSwitching, tenant: TenantNames, facts: ServerFacts): Statement[] {
     const ledger = this.ledger;
-    return ledger ? [switching.recordMigrations(tenant, ledger, facts)] : [];
+    return ledger ? switching.recordMigrations(tenant, ledger, facts) : [];
   }
 
   /** Whether a tenant whose recorded state is `ledger` has every migration of the list already. */

@@ -7,7 +7,15 @@ import { TenantryError, ValidationError, type TenantryErrorCode } from '@tenantr
 export type AdminLogLevel = 'info' | 'error';
 
 /** What changed a tenant's life. */
-export type TenantEventType = 'tenant.created' | 'tenant.removed' | 'tenant.password-rotated' | 'tenant.migrated';
+export type TenantEventType =
+  | 'tenant.created'
+  | 'tenant.removed'
+  | 'tenant.password-rotated'
+  | 'tenant.migrated'
+  | 'tenant.suspended'
+  | 'tenant.resumed'
+  | 'tenant.credentials-issued'
+  | 'tenant.credentials-revoked';
 
 /**
  * One change (or failed attempt to change) a tenant's life, for an audit

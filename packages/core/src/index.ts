@@ -26,4 +26,5 @@ export {
 export { tenantTlsParameters, type PgSslSetting, type TenantTlsOptions } from './tenant-tls.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';
 export { TenantCredentials, type TenantMigrationsRun } from './tenant-credentials.js';
+export { IssuedCredentials } from './issued-credentials.js';
 export { validateCreationOptions, type CreationOptions } from './creation-options.js';

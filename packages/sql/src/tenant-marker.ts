@@ -28,6 +28,28 @@ export interface RoleMarker {
    * run; the tenant cannot change it (it cannot comment on its own role).
    */
   migrations?: MigrationLedger;
+  /** Set while the tenant is suspended (`suspendTenant`): who suspended it and when. */
+  suspended?: SuspensionMark;
+}
+
+/** Who suspended a tenant, and when (ISO 8601). */
+export interface SuspensionMark {
+  /** The admin role that suspended it. */
+  by: string;
+  since: string;
+}
+
+/**
+ * The marker of a credential role (`issueCredentials`): the tenant it acts
+ * as, where that tenant lives, and when it was issued. Its `VALID UNTIL` is
+ * the catalog's own; the marker does not repeat it.
+ */
+export interface CredentialMarker {
+  v: number;
+  credentialFor: string;
+  schema: string;
+  database: string;
+  createdAt: string;
 }
 
 /** The migrations a tenant stands at, as Tenantry last recorded them. */
@@ -38,7 +60,7 @@ export interface MigrationLedger {
   count: number;
 }
 
-export function encodeMarker(marker: SchemaMarker | RoleMarker): string {
+export function encodeMarker(marker: SchemaMarker | RoleMarker | CredentialMarker): string {
   return MARKER_PREFIX + JSON.stringify(marker);
 }
 
@@ -48,12 +70,23 @@ export function decodeSchemaMarker(comment: string | null | undefined): SchemaMa
   return typeof value?.role === 'string' && typeof value.createdAt === 'string' ? (value as unknown as SchemaMarker) : undefined;
 }
 
+/** A tenant role's marker; `undefined` for anything else (a credential's marker included). Unknown fields are dropped. */
 export function decodeRoleMarker(comment: string | null | undefined): RoleMarker | undefined {
   const value = decodeMarker(comment);
-  if (typeof value?.schema !== 'string' || typeof value.database !== 'string') return undefined;
+  if (typeof value?.schema !== 'string' || typeof value.database !== 'string' || 'credentialFor' in value) return undefined;
   const ledger = value['migrations'] as Partial<MigrationLedger> | undefined;
   const migrations = typeof ledger?.last === 'string' && typeof ledger.count === 'number' ? { last: ledger.last, count: ledger.count } : undefined;
-  return { v: Number(value['v']), schema: value.schema, database: value.database, ...(migrations ? { migrations } : {}) };
+  const mark = value['suspended'] as Partial<SuspensionMark> | undefined;
+  const suspended = typeof mark?.by === 'string' && typeof mark.since === 'string' ? { by: mark.by, since: mark.since } : undefined;
+  return { v: Number(value['v']), schema: value.schema, database: value.database, ...(migrations ? { migrations } : {}), ...(suspended ? { suspended } : {}) };
+}
+
+/** A credential role's marker; `undefined` for anything else. */
+export function decodeCredentialMarker(comment: string | null | undefined): CredentialMarker | undefined {
+  const value = decodeMarker(comment);
+  const { credentialFor, schema, database, createdAt } = value ?? {};
+  if (typeof credentialFor !== 'string' || typeof schema !== 'string' || typeof database !== 'string' || typeof createdAt !== 'string') return undefined;
+  return { v: Number(value?.['v']), credentialFor, schema, database, createdAt };
 }
 
 function decodeMarker(comment: string | null | undefined): Record<string, unknown> | undefined {

@@ -19,7 +19,8 @@ export type ValidationRule =
   | 'not-coordinator'
   | 'unknown-node'
   | 'migration-folder-layout'
-  | 'public-schema-reference';
+  | 'public-schema-reference'
+  | 'tenant-suspended';
 
 /** An input was rejected before any SQL ran. */
 export class ValidationError extends TenantryError {

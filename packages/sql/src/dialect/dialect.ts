@@ -3,7 +3,7 @@ import type { RemovalBlocker, TenantryError } from '@tenantry/core';
 import type { CheckStep, ExecutablePlan } from '../executable-plan.js';
 import type { Plan } from '../plan.js';
 import type { Statement } from '../statement.js';
-import type { MigrationLedger } from '../tenant-marker.js';
+import type { MigrationLedger, SuspensionMark } from '../tenant-marker.js';
 import type { CreationOptionName, NameRules, TenantNames, TenantSpec } from './tenant-spec.js';
 
 /*
@@ -49,6 +49,8 @@ export interface ErrorContext {
   database?: string | undefined;
   schemaName?: string;
   username?: string;
+  /** The credential login the action is about (`revokeCredentials`). */
+  credential?: string | undefined;
   adminRole?: string | undefined;
   /** The admin's lock timeout, for the message of a lock timeout. */
   lockTimeoutMillis?: number | undefined;
@@ -76,6 +78,8 @@ export interface TenantRecord {
   readonly migrations?: MigrationLedger | undefined;
   /** The login's settings, where the dialect keeps any (PostgreSQL's role attributes). */
   readonly login?: TenantLoginDetails | undefined;
+  /** Set while the tenant is suspended (its marker says who suspended it and when). */
+  readonly suspended?: SuspensionMark | undefined;
 }
 
 /** A tenant login's attributes (PostgreSQL). */
@@ -111,6 +115,8 @@ export interface TenantVerification {
   readonly schemaName: string;
   readonly username: string;
   readonly checks: readonly VerificationCheck[];
+  /** Set while the tenant is suspended: not a broken promise, a state. */
+  readonly suspended?: SuspensionMark | undefined;
 }
 
 /** What `prepare` would run now, and what it found. */
@@ -214,6 +220,67 @@ export interface TenantryDialect {
   readonly otherDatabases?: OtherDatabases | undefined;
   /** Present where a tenant's schema lives on one node of several and can move (Citus). */
   readonly placement?: TenantPlacement | undefined;
+  /** Present where extra, expiring logins can act as a tenant (PostgreSQL). */
+  readonly credentials?: TenantCredentialPlans | undefined;
+  /** Present where a tenant's logins can be switched off and on, its data kept (PostgreSQL). */
+  readonly suspension?: TenantSuspension | undefined;
+}
+
+/** One extra credential of a tenant, as the catalog records it. */
+export interface CredentialRecord {
+  /** The credential's login name. */
+  readonly name: string;
+  readonly schemaName: string;
+  /** The tenant's login, which the credential acts as. */
+  readonly username: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  /** Past its expiry by the server's clock: it cannot log in, and a sweep drops it. */
+  readonly expired: boolean;
+}
+
+/** A credential to issue. */
+export interface IssueCredentialPlanSpec {
+  readonly tenant: TenantNames;
+  /** The new login's name (`newCredentialName`). */
+  readonly credential: string;
+  /** What the server stores for its password (`passwordSecret`): never the plaintext. */
+  readonly passwordSecret: string;
+  readonly validUntil: Date;
+  readonly createdAt: Date;
+}
+
+/**
+ * A dialect where a tenant can have extra logins that expire (as Vault's
+ * database secrets engine issues them): each acts as the tenant, holds
+ * nothing of its own, and can be revoked alone. The tenant's own login is
+ * untouched.
+ */
+export interface TenantCredentialPlans {
+  /** A fresh credential login name. */
+  newCredentialName(): string;
+  /** Checks a credential name a caller gives back. @throws ValidationError */
+  validateCredentialName(value: unknown, field?: string): string;
+  /** Issues one credential: statements only, the checks made by the server, so it goes in one round trip. */
+  planIssue(spec: IssueCredentialPlanSpec, facts: ServerFacts): ExecutablePlan;
+  /** The first half of a revocation, committed alone: the credential can no longer log in. */
+  planDisable(tenant: TenantNames, credential: string, facts: ServerFacts): ExecutablePlan;
+  /** Ends the credential's sessions and drops it (the second half of a revocation; a sweep's work). */
+  planDrop(tenant: TenantNames, credential: string, facts: ServerFacts): ExecutablePlan;
+  /** The credentials of one tenant, oldest first. */
+  readCredentials(read: CatalogReader, tenant: TenantNames, facts: ServerFacts): Promise<CredentialRecord[]>;
+  /** The expired credentials of every tenant of the admin's database. */
+  readExpiredCredentials(read: CatalogReader, facts: ServerFacts): Promise<CredentialRecord[]>;
+}
+
+/** A dialect where a tenant's logins (its own and its credentials) can be switched off and on again. */
+export interface TenantSuspension {
+  /** No login for the tenant or its credentials, the suspension recorded in its marker; data and rights kept. */
+  planSuspend(tenant: TenantNames, mark: SuspensionMark, facts: ServerFacts): ExecutablePlan;
+  /** Logins again (credentials: those not expired); the mark removed. */
+  planResume(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
+  /** Ends the open sessions of the tenant and its credentials, run once a suspension has committed. */
+  planEndSessions(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
 }
 
 /** Where a tenant's schema lives. */
@@ -287,7 +354,7 @@ export interface RoleSwitching {
   /** The login the session acts as now. */
   currentRoleQuery(): CompiledQuery<{ role: string }>;
   /** Records, where the tenant cannot change it, that its migrations stand at `ledger` (run by the admin). */
-  recordMigrations(tenant: TenantNames, ledger: MigrationLedger, facts: ServerFacts): Statement;
+  recordMigrations(tenant: TenantNames, ledger: MigrationLedger, facts: ServerFacts): Statement[];
 }
 
 /** What `RoleSwitching.switchStateQuery` reads. */

@@ -34,6 +34,8 @@ import { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';
 import { postgresOtherDatabases } from './postgres-other-databases.js';
 import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
 import { postgresRoleSwitching } from './postgres-role-switching.js';
+import { postgresTenantCredentials } from './postgres-tenant-credentials.js';
+import { postgresTenantSuspension } from './postgres-tenant-suspension.js';
 import { rotatePasswordSteps } from './postgres-rotate-statements.js';
 import { postgresTransactions } from './postgres-transactions.js';
 import { readPostgresTenant, readPostgresTenantPage } from './postgres-tenant-reads.js';
@@ -68,6 +70,8 @@ export class PostgresDialect implements TenantryDialect {
   readonly transactions: TransactionalSessions = postgresTransactions;
   readonly roleSwitching = postgresRoleSwitching;
   readonly otherDatabases = postgresOtherDatabases;
+  readonly credentials = postgresTenantCredentials;
+  readonly suspension = postgresTenantSuspension;
 
   serverFactsQuery(): CompiledQuery<ServerFactsRow> {
     return catalog.serverFactsQuery();

@@ -5,12 +5,23 @@ import {
   PermissionError,
   TenantAlreadyExistsError,
   TenantBusyError,
+  TenantNotFoundError,
+  TenantNotManagedError,
   TenantryError,
   ValidationError,
   redactConnectionString,
 } from '@tenantry/core';
 import type { ErrorContext } from '../dialect.js';
-import { NOT_PREPARED_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from './postgres-plan-specs.js';
+import {
+  CREDENTIAL_MISMATCH_SQLSTATE,
+  NOT_PREPARED_SQLSTATE,
+  PRIVILEGED_SETTING_SQLSTATE,
+  SCHEMA_SHADOWS_ROLE_SQLSTATE,
+  TENANT_MISSING_SQLSTATE,
+  TENANT_SUSPENDED_SQLSTATE,
+  TENANT_UNMANAGED_SQLSTATE,
+  UNSAFE_ROLE_GRANT_SQLSTATE,
+} from './postgres-plan-specs.js';
 
 interface PgErrorShape {
   code?: string;
@@ -59,6 +70,27 @@ export function mapPostgresError(error: unknown, context: ErrorContext): Tenantr
       rule: unsafeRole ? 'unsafe-role' : 'privileged-setting',
       message: `Could not ${context.action}: ${serverMessage} Nothing was created.`,
     });
+  }
+  if (code === TENANT_MISSING_SQLSTATE || code === TENANT_UNMANAGED_SQLSTATE) {
+    // The plan's own check, made by the server: DETAIL names the object.
+    const objectKind = pgError.detail === 'role' ? 'role' : 'schema';
+    const objectName = (objectKind === 'role' ? context.username : context.schemaName) ?? '?';
+    return code === TENANT_MISSING_SQLSTATE
+      ? new TenantNotFoundError({ objectKind, objectName })
+      : new TenantNotManagedError({ objectKind, objectName, reason: serverMessage });
+  }
+  if (code === TENANT_SUSPENDED_SQLSTATE) {
+    return new ValidationError({
+      field: 'tenant',
+      rule: 'tenant-suspended',
+      message: `Could not ${context.action}: tenant "${context.schemaName}" is suspended. Resume it first (resumeTenant). Nothing was changed.`,
+    });
+  }
+  if (code === CREDENTIAL_MISMATCH_SQLSTATE) {
+    const credential = context.credential ?? '?';
+    return pgError.detail === 'unknown'
+      ? new TenantNotFoundError({ objectKind: 'role', objectName: credential })
+      : new TenantNotManagedError({ objectKind: 'role', objectName: credential, reason: `${serverMessage}` });
   }
   if (code === '55P03') {
     return new TenantBusyError({ action: context.action, lockTimeoutMillis: context.lockTimeoutMillis ?? 0, sqlState: code, cause: error });

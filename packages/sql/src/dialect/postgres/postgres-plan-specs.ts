@@ -112,3 +112,24 @@ export const UNSAFE_ROLE_GRANT_SQLSTATE = 'TRY03';
  * set itself (e.g. `log_statement`). The error's DETAIL is `settings`.
  */
 export const PRIVILEGED_SETTING_SQLSTATE = 'TRY04';
+
+/**
+ * SQLSTATE raised by a credential or suspension plan when the tenant's schema
+ * or role does not exist. The error's DETAIL is `schema` or `role`.
+ */
+export const TENANT_MISSING_SQLSTATE = 'TRY05';
+
+/**
+ * SQLSTATE raised by a credential or suspension plan when the schema or role
+ * is not a whole Tenantry tenant of this database. DETAIL is `schema` or `role`.
+ */
+export const TENANT_UNMANAGED_SQLSTATE = 'TRY06';
+
+/** SQLSTATE raised by `issueCredentials`'s plan when the tenant is suspended. */
+export const TENANT_SUSPENDED_SQLSTATE = 'TRY07';
+
+/**
+ * SQLSTATE raised by a revoke plan when the credential does not exist
+ * (DETAIL `unknown`) or is not one of this tenant's (DETAIL `other`).
+ */
+export const CREDENTIAL_MISMATCH_SQLSTATE = 'TRY08';

@@ -18,7 +18,7 @@ import {
   lockTenantStatement,
   revokeSetRoleStatement,
 } from './postgres-tenant-role-statements.js';
-import { roleMarkerStatement } from './postgres-tenant-statements.js';
+import { patchRoleMarkerStatements } from './postgres-role-marker-patch.js';
 import { postgresTransactions } from './postgres-transactions.js';
 import type { MigrationLedger } from '../../tenant-marker.js';
 
@@ -57,6 +57,7 @@ export const postgresRoleSwitching: RoleSwitching = Object.freeze({
   enterTenant: (tenant: TenantNames): Statement[] => enterTenantStatements(tenant.schemaName, tenant.username),
   leaveTenant: (): Statement[] => leaveTenantStatements(),
   currentRoleQuery: (): CompiledQuery<{ role: string }> => sql<{ role: string }>`SELECT current_user AS role`.compile(compiler),
-  recordMigrations: (tenant: TenantNames, ledger: MigrationLedger, facts: ServerFacts): Statement =>
-    roleMarkerStatement({ username: tenant.username, schemaName: tenant.schemaName, database: facts.database }, ledger),
+  // Only the ledger changes: the marker's other fields (a suspension) stay.
+  recordMigrations: (tenant: TenantNames, ledger: MigrationLedger, _facts: ServerFacts): Statement[] =>
+    patchRoleMarkerStatements(tenant.username, { migrations: ledger }, `record that the tenant's migrations stand at ${ledger.last}`),
 });

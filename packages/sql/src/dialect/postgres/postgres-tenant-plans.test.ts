@@ -152,6 +152,8 @@ describe('planRemoveTenant', () => {
       'SET LOCAL search_path = pg_catalog, pg_temp',
       expect.stringMatching(/^SELECT pg_advisory_xact_lock/),
       terminate(5000),
+      `SELECT pg_catalog.set_config('tenantry.credentials_of', 'acme_user', true), pg_catalog.set_config('tenantry.admin', '', true)`,
+      expect.stringMatching(/^DO \$tenantry\$ .* LOOP .*DROP OWNED BY %I.*DROP ROLE %I.* END LOOP; END \$tenantry\$$/),
       'DROP SCHEMA "tenant_acme" CASCADE',
       'DROP OWNED BY "acme_user"',
       terminate(0),
@@ -213,6 +215,8 @@ describe('planRemoveTenant for an admin that is not superuser', () => {
     expect(texts16.slice(2)).toEqual([
       'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
       expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 5000\)/),
+      `SELECT pg_catalog.set_config('tenantry.credentials_of', 'acme_user', true), pg_catalog.set_config('tenantry.admin', 'cloud admin', true)`,
+      expect.stringMatching(/^DO \$tenantry\$ .*GRANT %I TO %I WITH INHERIT TRUE, SET FALSE.*DROP ROLE %I/),
       'DROP SCHEMA "tenant_acme" CASCADE',
       'DROP OWNED BY "acme_user"',
       expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 0\)/),

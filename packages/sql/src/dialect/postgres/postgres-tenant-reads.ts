@@ -42,6 +42,7 @@ function record(schemaName: string, marker: SchemaMarker, roleComment: string | 
     labels: marker.labels ?? {},
     intact: roleMarker?.schema === schemaName && roleMarker.database === database,
     migrations: roleMarker?.migrations,
+    suspended: roleMarker?.suspended,
   };
 }
 

@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import { advisoryLockKey } from '../../advisory-lock-key.js';
-import { encodeMarker, MARKER_VERSION, type MigrationLedger } from '../../tenant-marker.js';
+import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
+import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
 import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
 import { TenantRemovalBlockedError } from '@tenantry/core';
 import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
@@ -131,16 +132,16 @@ function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
       (other) => new Statement(`give ${other} the tenant's rights`, compileDdl(sql`GRANT ${role} TO ${sql.id(other)}`)),
     ),
     schemaMarkerStatement(spec),
-    roleMarkerStatement(spec, undefined),
+    roleMarkerStatement(spec),
   );
   return statements;
 }
 
-/** The role's marker, pointing back at its schema, with where its migrations stand once known. */
-export function roleMarkerStatement(spec: { username: string; schemaName: string; database: string }, migrations: MigrationLedger | undefined): Statement {
-  const marker = encodeMarker({ v: MARKER_VERSION, schema: spec.schemaName, database: spec.database, ...(migrations ? { migrations } : {}) });
+/** The role's marker, pointing back at its schema; later facts (migrations, a suspension) are patched in (`patchRoleMarkerStatements`). */
+export function roleMarkerStatement(spec: { username: string; schemaName: string; database: string }): Statement {
+  const marker = encodeMarker({ v: MARKER_VERSION, schema: spec.schemaName, database: spec.database });
   return new Statement(
-    migrations ? `record that the tenant's migrations stand at ${migrations.last}` : 'mark the role as a Tenantry tenant',
+    'mark the role as a Tenantry tenant',
     compileDdl(sql`COMMENT ON ROLE ${sql.id(spec.username)} IS ${sql.lit(marker)}`),
   );
 }
@@ -210,6 +211,8 @@ export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: bool
       "end the tenant's open sessions in every database, and wait for them to exit, so none holds a lock or temporary object the drops would wait for",
       SESSION_EXIT_WAIT_MILLIS,
     ),
+    // Before the tenant's role goes: each credential is a member of it, and would outlive it otherwise.
+    ...tenantCredentialsStatements(spec, 'drop', { nonSuperuserAdmin: spec.nonSuperuserAdmin, roleGrantOptions }, "drop every credential of the tenant, its sessions ended first"),
     new Statement('drop the schema and every object in it', compileDdl(sql`DROP SCHEMA ${sql.id(spec.schemaName)} CASCADE`)),
     new Statement("drop the role's remaining objects and privileges in this database", compileDdl(sql`DROP OWNED BY ${role}`)),
     // A login while this transaction runs still sees the role: end it too, just before the role goes.

@@ -38,7 +38,8 @@ export async function verifyPostgresTenant(read: CatalogReader, schemaName: stri
   if (!row?.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: schemaName });
   if (!marker) throw new TenantNotManagedError({ objectKind: 'schema', objectName: schemaName, reason: 'it carries no Tenantry marker' });
   if (row.role_name === null) throw new TenantNotFoundError({ objectKind: 'role', objectName: marker.role });
-  return { schemaName, username: marker.role, checks: buildChecks(row as VerifiedRow, schemaName, marker.role) };
+  const suspended = decodeRoleMarker(row.role_comment)?.suspended;
+  return { schemaName, username: marker.role, checks: buildChecks(row as VerifiedRow, schemaName, marker.role), ...(suspended ? { suspended } : {}) };
 }
 
 /** The row once schema and role are known to exist: their columns are not null. */
@@ -79,7 +80,16 @@ function buildChecks(row: VerifiedRow, schema: string, role: string): Verificati
           : undefined,
   );
 
-  check('role.can-login', 'The role can log in.', row.can_login ? undefined : 'The role is NOLOGIN: the tenant cannot connect.');
+  // A suspended tenant cannot log in on purpose: that is its state, not a broken promise.
+  if (roleMarker?.suspended) {
+    check(
+      'role.can-login',
+      `The role cannot log in: the tenant is suspended (since ${roleMarker.suspended.since}, by "${roleMarker.suspended.by}").`,
+      row.can_login ? 'The tenant is marked suspended, but its role can log in.' : undefined,
+    );
+  } else {
+    check('role.can-login', 'The role can log in.', row.can_login ? undefined : 'The role is NOLOGIN: the tenant cannot connect.');
+  }
   check('role.not-superuser', 'The role is not a superuser.', row.is_superuser ? 'The role is SUPERUSER: it bypasses every privilege check.' : undefined);
   check('role.no-createdb', 'The role cannot create databases.', row.can_create_db ? 'The role has CREATEDB.' : undefined);
   check('role.no-createrole', 'The role cannot create or alter roles.', row.can_create_role ? 'The role has CREATEROLE.' : undefined);
