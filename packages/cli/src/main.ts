@@ -4,6 +4,7 @@ import { parseCommandArgs, closest } from './args.js';
 import { connectionTargets, createContext, type CommandDefinition } from './command.js';
 import { completion } from './commands/completion.js';
 import { create } from './commands/create.js';
+import { credentials } from './commands/credentials.js';
 import { demo } from './commands/demo.js';
 import { init } from './commands/init.js';
 import { list } from './commands/list.js';
@@ -12,6 +13,7 @@ import { plan } from './commands/plan.js';
 import { remove } from './commands/remove.js';
 import { rotatePassword } from './commands/rotate-password.js';
 import { show } from './commands/show.js';
+import { resume, suspend } from './commands/suspend.js';
 import { verify } from './commands/verify.js';
 import { move } from './commands/move.js';
 import { ExitCode } from './exit-codes.js';
@@ -23,7 +25,7 @@ import { splitCommandLine, type SplitCommandLine } from './global-options.js';
 import { loadSettings } from './settings.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
-export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, migrate, move, remove, plan, demo, completion];
+export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, credentials, suspend, resume, migrate, move, remove, plan, demo, completion];
 
 /**
  * Runs `tenantry <argv>` and returns its exit code: 0 ok, 1 failure, 2 usage

@@ -128,4 +128,26 @@ describe('DatabaseAdmin on a mysql:// URL', () => {
     await expect(admin.migrateTenants({ migrations: schemaMigrations })).rejects.toBeInstanceOf(ValidationError);
     expect(await admin.tenantExists(name)).toBe(false);
   });
+
+  it('refuses credentials that expire and suspension, typed, naming the dialect, changing nothing', async () => {
+    const name = fx.scratch.name('api_c');
+    await admin.createTenant({ schemaName: name, username: name });
+    const before = await serverSnapshot(fx);
+    const tenant = { schemaName: name, username: name };
+    for (const call of [
+      () => admin.issueCredentials(tenant, { ttl: 60 }),
+      () => admin.revokeCredentials(tenant, 'tenantry_cred_aaaaaaaaaaaaaaaaaaaa'),
+      () => admin.listCredentials(tenant),
+      () => admin.sweepCredentials(),
+      () => admin.suspendTenant(tenant),
+      () => admin.resumeTenant(tenant),
+    ]) {
+      const error = await call().then(() => undefined, (caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'dialect', rule: 'unsupported-by-dialect' });
+      expect((error as Error).message).toMatch(/not available for the mysql dialect/);
+    }
+    expect(await serverSnapshot(fx)).toEqual(before);
+    await admin.removeTenant(tenant);
+  });
 });

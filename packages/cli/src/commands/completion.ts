@@ -3,6 +3,7 @@ import type { CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { globalOptions, settingsOptions } from '../global-options.js';
 import { UsageError } from '../usage-error.js';
+import { CREDENTIALS_ACTIONS } from './credentials.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -11,6 +12,7 @@ export type Shell = (typeof SHELLS)[number];
 const POSITIONAL_VALUES: Readonly<Record<string, readonly string[]>> = {
   plan: ['create', 'remove', 'init', 'rotate-password'],
   completion: SHELLS,
+  credentials: CREDENTIALS_ACTIONS,
 };
 
 /** Placeholders of options whose value is a path: completed with file names. */

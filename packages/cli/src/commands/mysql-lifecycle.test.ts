@@ -77,4 +77,17 @@ describe('tenantry with a mysql:// DATABASE_URL', () => {
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toMatch(/not available for the mysql dialect/);
   });
+
+  it('credentials and suspend refuse with a typed error that says why, and exit 1', async () => {
+    const name = scratch.name('cli_c');
+    for (const args of [
+      ['credentials', 'issue', '--schema', name, '--username', name],
+      ['credentials', 'sweep'],
+      ['suspend', '--schema', name, '--username', name],
+    ]) {
+      const result = await tenantry([...args, '--json'], { env });
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout + result.stderr).toMatch(/not available for the mysql dialect/);
+    }
+  });
 });

@@ -21,11 +21,12 @@ export async function verifyTenant(options: VerifyOptions, context: CommandConte
     } else {
       const { style } = output;
       const failed = report.checks.filter((check) => !check.ok).length;
+      const suspended = report.suspended ? ` ${style.yellow(`Suspended since ${report.suspended.since.toISOString()} (by ${report.suspended.by}): it cannot log in.`)}` : '';
       const headline = report.ok
         ? `${style.green('✔')} Tenant ${style.bold(report.schemaName)} (role ${JSON.stringify(report.username)}): all ${report.checks.length} checks hold.`
         : `${style.red('✘')} Tenant ${style.bold(report.schemaName)} (role ${JSON.stringify(report.username)}): ${failed} of ${report.checks.length} checks fail.`;
       await output.out(
-        `${headline}\n` +
+        `${headline}${suspended}\n` +
           formatTable(
             ['RESULT', 'CHECK', 'PROMISE'],
             report.checks.map((check) => [
