@@ -43,6 +43,14 @@ export interface BenchConfig {
   fleetSmallLevel: number;
   /** Concurrencies of the fleet's pending-migration runs (Tenantry and pgbench). */
   fleetConcurrencies: number[];
+  /** Tenants the credentials phase issues credentials for, in turn. */
+  credentialsTenants: number;
+  /** Credentials per contender, concurrency and round in the credentials phase. */
+  credentialsPerRound: number;
+  /** Interleaved rounds of the credentials phase. */
+  credentialsRounds: number;
+  /** Concurrencies of the credentials phase (1: one at a time). */
+  credentialsConcurrencies: number[];
   /** Where results (JSON, Markdown table, SVG chart) are written. */
   outDir: string;
 }
@@ -65,7 +73,7 @@ function list(name: string, fallback: number[]): number[] {
   });
 }
 
-const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema', 'schema-size', 'fleet'];
+const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema', 'schema-size', 'fleet', 'credentials'];
 
 export function loadConfig(packageDir: string): BenchConfig {
   const quick = process.env['BENCH_QUICK'] === '1';
@@ -93,6 +101,10 @@ export function loadConfig(packageDir: string): BenchConfig {
     fleetTenants: int('BENCH_FLEET_TENANTS', quick ? 1000 : 10_000),
     fleetSmallLevel: int('BENCH_FLEET_SMALL', 200),
     fleetConcurrencies: list('BENCH_FLEET_CONCURRENCIES', [4, 8]),
+    credentialsTenants: int('BENCH_CREDENTIALS_TENANTS', quick ? 8 : 50),
+    credentialsPerRound: int('BENCH_CREDENTIALS_PER_ROUND', quick ? 100 : 1000),
+    credentialsRounds: int('BENCH_CREDENTIALS_ROUNDS', quick ? 2 : 3),
+    credentialsConcurrencies: list('BENCH_CREDENTIALS_CONCURRENCIES', [1, 4, 8]),
     outDir: process.env['BENCH_OUT_DIR'] ?? `${packageDir}/${quick ? 'results-quick' : 'results'}`,
   };
 }

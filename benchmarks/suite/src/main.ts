@@ -23,6 +23,7 @@ import { measureScale } from './scale.js';
 import { compareSchemaCreate } from './schema-create.js';
 import { measureSchemaSize } from './schema-size.js';
 import { measureFleet } from './fleet.js';
+import { measureCredentials } from './credentials.js';
 import { startBenchServer, type BenchServer } from './setup.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,6 +144,28 @@ async function main(): Promise<void> {
       );
     } finally {
       await fleetServer.stop();
+    }
+  }
+
+  if (config.phases.has('credentials')) {
+    log('starting a fresh embedded PostgreSQL for the credentials phase');
+    const credentialsServer = await startBenchServer();
+    results.postgres.version ||= credentialsServer.version;
+    results.postgres.serverVersionNum ||= credentialsServer.server.serverVersionNum;
+    try {
+      results.credentials = await phase('credentials', () =>
+        measureCredentials({
+          url: credentialsServer.url,
+          tenants: config.credentialsTenants,
+          credentialsPerRound: config.credentialsPerRound,
+          rounds: config.credentialsRounds,
+          concurrencies: config.credentialsConcurrencies,
+          threads: defaultThreads(),
+          log,
+        }),
+      );
+    } finally {
+      await credentialsServer.stop();
     }
   }
 

@@ -11,6 +11,7 @@ import { fmt } from './stats.js';
 import { lineChart } from './svg-chart.js';
 
 import type { FleetResult } from './fleet.js';
+import type { CredentialsResult } from './credentials.js';
 import type { SchemaCreateComparison } from './schema-create.js';
 import type { SchemaSizeResult } from './schema-size.js';
 
@@ -38,6 +39,7 @@ export interface Results {
   schemaCreate?: SchemaCreateComparison;
   schemaSize?: SchemaSizeResult;
   fleet?: FleetResult;
+  credentials?: CredentialsResult;
   errors: { phase: string; message: string }[];
 }
 
@@ -237,6 +239,15 @@ export function detailTables(results: Results): string {
     out.push('| step | tenants | seconds | ms per tenant | tenants/s | load (1 min) after |\n|---|---|---|---|---|---|');
     for (const step of results.fleet.steps) out.push(`| ${step.step} | ${step.tenants.toLocaleString('en-US')} | ${fmt(step.seconds, 1)} | ${fmt((step.seconds * 1000) / step.tenants)} | ${fmt(step.tenants / step.seconds, 1)} | ${step.load1 === undefined ? '' : fmt(step.load1)} |`);
     out.push('\nEach pending run adds its own column and index to `accounts` on the same fleet (nothing is undone); pgbench\'s seconds are its own (without connection time).');
+  }
+  const credentials = results.credentials;
+  if (credentials) {
+    out.push(`\n**Issue credentials that expire** (credentials per second; ${credentials.tenants} tenants in turn; ${credentials.rounds} interleaved rounds; its own embedded cluster; Vault's published PostgreSQL run: about ${credentials.vaultAnchor}/s)\n`);
+    out.push('| concurrency | credentials per contender | issueCredentials | same SQL, pgbench | Vault-style SQL, pgbench | Tenantry / same SQL | Tenantry / Vault anchor |\n|---|---|---|---|---|---|---|');
+    for (const p of credentials.points) {
+      out.push(`| ${p.concurrency} | ${p.credentials} | ${fmt(p.tenantry, 0)} | ${fmt(p.sameSql, 0)} | ${fmt(p.vaultStyle, 0)} | ${x(p.tenantry / p.sameSql)} | ${x(p.tenantry / credentials.vaultAnchor)} |`);
+    }
+    out.push(`\nTenantry's side computes a fresh password's SCRAM verifier (4096 rounds) per credential on the client (${fmt(credentials.verifierMillis)} ms each, one at a time); the pgbench baselines send one verifier computed once, and pgbench's rate excludes its connection time.`);
   }
   if (results.memory?.length) {
     out.push('\n**Memory** (each run in a fresh process; peak = getrusage maxRSS; VmHWM polled from /proc as a cross-check)\n');
