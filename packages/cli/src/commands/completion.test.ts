@@ -62,7 +62,7 @@ describe('completion', () => {
         .split('\n')
         .filter(Boolean);
     expect(complete('tenantry', '')).toEqual(expect.arrayContaining(commands.map((command) => command.name)));
-    expect(complete('tenantry', 'cr')).toEqual(['create']);
+    expect(complete('tenantry', 'cr')).toEqual(['create', 'credentials']);
     expect(complete('tenantry', '--js')).toEqual(['--json']);
     // After global options and their values, the command is still found.
     expect(complete('tenantry', '--env-file', 'x.env', '--json', 'mi')).toEqual(['migrate']);
@@ -70,6 +70,7 @@ describe('completion', () => {
     expect(complete('tenantry', 'migrate', '--con')).toEqual(expect.arrayContaining(['--concurrency', '--config']));
     expect(complete('tenantry', 'plan', 'ro')).toEqual(['rotate-password']);
     expect(complete('tenantry', 'completion', 'f')).toEqual(['fish']);
+    expect(complete('tenantry', 'credentials', 'sw')).toEqual(['sweep']);
     // Every option of every command is offered after it.
     for (const command of commands) {
       const offered = complete('tenantry', command.name, '--');
@@ -93,7 +94,7 @@ describe('completion', () => {
       expect(text, `${line}: the capture finished`).toMatch(/^END$/m);
       return [...new Set(text.split('\n').filter((entry) => entry.startsWith('CAND:')).map((entry) => entry.slice(5)))].sort();
     };
-    expect(await complete('tenantry cr')).toEqual(['create']);
+    expect(await complete('tenantry crea')).toEqual(['create']);
     expect(await complete('tenantry create --sch')).toEqual(['--schema']);
     expect(await complete('tenantry --json li')).toEqual(['list']);
     expect(await complete('tenantry plan r')).toEqual(['remove', 'rotate-password']);
@@ -106,7 +107,7 @@ describe('completion', () => {
         .split('\n')
         .filter(Boolean)
         .map((entry) => entry.split('\t')[0]);
-    expect(complete('tenantry cr')).toEqual(['create']);
+    expect(complete('tenantry cr')).toEqual(['create', 'credentials']);
     expect(complete('tenantry create --sch')).toEqual(['--schema']);
     expect(complete('tenantry --js')).toEqual(['--json']);
     expect(complete('tenantry plan ')).toEqual(expect.arrayContaining(['create', 'remove', 'init', 'rotate-password']));
