@@ -41,6 +41,23 @@ describe('Tenantry on a Citus cluster', () => {
     }
   });
 
+  it('refuses credentials that expire and suspension, typed and naming the dialect, changing nothing', async () => {
+    const { admin } = fixture();
+    const tenant = names();
+    await admin.createTenant(tenant);
+    try {
+      for (const call of [() => admin.issueCredentials(tenant), () => admin.listCredentials(tenant), () => admin.sweepCredentials(), () => admin.suspendTenant(tenant)]) {
+        const error = await call().then(() => undefined, (caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ValidationError);
+        expect(error).toMatchObject({ rule: 'unsupported-by-dialect' });
+        expect((error as Error).message).toMatch(/not available for the citus dialect/);
+      }
+      expect((await admin.getTenant(tenant.schemaName))?.suspended).toBeUndefined();
+    } finally {
+      await admin.removeTenant(tenant);
+    }
+  });
+
   it('creates a distributed tenant schema that works through the coordinator, and removes it from every node', async () => {
     const { admin, superuser } = fixture();
     const tenant = names();
