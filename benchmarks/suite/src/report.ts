@@ -172,6 +172,16 @@ export function resultsTable(results: Results): string {
       rows.push([`migrateTenants, one pending migration (a column and an index), ${n} tenants, concurrency ${run.concurrency}`, `${fmt(run.tenantry.tenantsPerSecond, 1)} tenants/s`, `pgbench, same DDL, ${run.concurrency} clients: ${fmt(run.pgbench.tenantsPerSecond, 0)} tenants/s`, `${Number(run.ratio.toPrecision(2))}x (pgbench ${fmt(1 / run.ratio, 0)}x faster)`, 'report', '']);
     }
   }
+  for (const point of results.credentials?.points ?? []) {
+    rows.push([
+      `issueCredentials, concurrency ${point.concurrency}`,
+      `${fmt(point.tenantry, 0)} credentials/s`,
+      `pgbench, same SQL: ${fmt(point.sameSql, 0)}/s; Vault-style SQL: ${fmt(point.vaultStyle, 0)}/s`,
+      `${x(point.tenantry / point.sameSql)} of same SQL; ${x(point.tenantry / results.credentials!.vaultAnchor)} of Vault's ~${results.credentials!.vaultAnchor}/s`,
+      'report',
+      '',
+    ]);
+  }
   const header = ['Figure', 'Tenantry', 'Baseline (same run)', 'Ratio', 'Target', 'Result'];
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + '\n';
 }
