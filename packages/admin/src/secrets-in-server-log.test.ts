@@ -29,10 +29,18 @@ describe('with log_statement = all', () => {
     const generated = await admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u') });
     // A failing create logs its statement at ERROR too (log_min_error_statement).
     await expect(admin.createTenant({ schemaName: withGiven.schemaName, username: uniqueName('u'), password: given })).rejects.toThrow();
+    const issued = await admin.issueCredentials(generated, { ttl: 60 });
+    // A failing issue logs its statement at ERROR too.
+    await admin.suspendTenant(generated);
+    await expect(admin.issueCredentials(generated)).rejects.toThrow();
+    await admin.resumeTenant(generated);
+    await admin.revokeCredentials(generated, issued.username);
     await admin.removeTenant(withGiven);
     await admin.removeTenant(generated);
 
     const log = await readFile(server.logFile, 'utf8');
+    expect(log).toContain(issued.username);
+    expect(log).not.toContain(issued.password);
     expect(log).toContain('CREATE ROLE');
     expect(log).toContain('SCRAM-SHA-256$4096:');
     expect(log).toContain('DROP ROLE');

@@ -43,6 +43,13 @@ describe('issueCredentials', () => {
     const own = await connectAs(tenant.connectionString);
     expect((await own.query('SELECT count(*)::int AS n FROM made_by_credential')).rows[0].n).toBe(0);
     await own.end();
+    // A credential is a member of the tenant's role, never the other way round: the tenant's isolation holds.
+    expect((await admin.verifyTenant(tenant.schemaName)).ok).toBe(true);
+    const { rows: memberships } = await superuser.query(
+      `SELECT g.rolname AS of FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles c ON c.oid = m.member WHERE c.rolname = $1`,
+      [credentials.username],
+    );
+    expect(memberships).toEqual([{ of: tenant.username }]);
   });
 
   it('keeps the password out of util.inspect, JSON and spreads', async () => {
