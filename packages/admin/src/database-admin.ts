@@ -208,7 +208,11 @@ export class DatabaseAdmin implements AsyncDisposable {
     return this.#log.track('tenant.credentials-revoked', tenantOf(tenant), () => this.#identity(), () => revokeCredentials(this.#session, tenant, credentialName));
   }
 
-  /** The credentials of one tenant, oldest first, with their expiry; expired ones stay listed until `sweepCredentials` drops them. */
+  /**
+   * The credentials of one tenant, oldest first, with their expiry; expired ones stay listed until `sweepCredentials` drops them.
+   *
+   * @throws TenantNotFoundError, TenantNotManagedError when it is not a whole Tenantry tenant.
+   */
   async listCredentials(tenant: TenantRef): Promise<CredentialInfo[]> {
     return listCredentials(this.#session, tenant);
   }

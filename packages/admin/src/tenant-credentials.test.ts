@@ -105,6 +105,8 @@ describe('issueCredentials', () => {
     await expect(admin.issueCredentials({ schemaName: tenant.schemaName, username: role })).rejects.toBeInstanceOf(TenantNotManagedError);
     await expect(admin.issueCredentials({ schemaName: uniqueName('none'), username: uniqueName('none') })).rejects.toBeInstanceOf(TenantNotFoundError);
     await expect(admin.issueCredentials({ schemaName: tenant.schemaName, username: uniqueName('none') })).rejects.toBeInstanceOf(TenantNotFoundError);
+    await expect(admin.listCredentials({ schemaName: schema, username: role })).rejects.toBeInstanceOf(TenantNotManagedError);
+    await expect(admin.listCredentials({ schemaName: uniqueName('none'), username: uniqueName('none') })).rejects.toBeInstanceOf(TenantNotFoundError);
     expect(await catalogSnapshot(superuser)).toEqual(before);
   });
 

@@ -2,7 +2,9 @@ import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { compiler } from '../../compile-sql.js';
 import { decodeCredentialMarker, MARKER_PREFIX } from '../../tenant-marker.js';
 import type { CatalogReader, CredentialRecord } from '../dialect.js';
+import { tenantStateQuery } from './postgres-catalog-queries.js';
 import { CREDENTIAL_NAME_PREFIX } from './postgres-credential-names.js';
+import { checkManagedTenant } from './postgres-tenant-checks.js';
 
 /** A credential role as the catalog shows it; its marker decoded in code. */
 interface CredentialRow {
@@ -19,8 +21,18 @@ interface CredentialRow {
  * listing. Expiry is the server's own clock (`VALID UNTIL <= now()`).
  */
 
-/** The credentials of one tenant, oldest first. */
-export async function readTenantCredentials(read: CatalogReader, tenant: { schemaName: string; username: string }, database: string): Promise<CredentialRecord[]> {
+/**
+ * The credentials of one tenant, oldest first.
+ * @throws TenantNotFoundError, TenantNotManagedError when it is not a whole Tenantry tenant of this database.
+ */
+export async function readTenantCredentials(
+  read: CatalogReader,
+  tenant: { schemaName: string; username: string },
+  facts: { database: string; roleGrantOptions: boolean },
+): Promise<CredentialRecord[]> {
+  const { database } = facts;
+  const [state] = await read(tenantStateQuery(tenant.schemaName, tenant.username, facts.roleGrantOptions));
+  checkManagedTenant(state!, { ...tenant, database });
   const rows = await read(credentialsQuery(sql`EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles t ON t.oid = m.roleid
                                                        WHERE m.member = r.oid AND t.rolname = ${tenant.username})`));
   return records(rows, database).filter((record) => record.username === tenant.username && record.schemaName === tenant.schemaName);

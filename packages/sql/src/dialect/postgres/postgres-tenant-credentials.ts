@@ -40,7 +40,7 @@ export const postgresTenantCredentials: TenantCredentialPlans = Object.freeze({
     return executablePlan('revoke-credential', 'transaction', [runStep(dropCredentialStatements(tenant, credential, admin))]);
   },
   readCredentials(read: CatalogReader, tenant: TenantNames, facts: ServerFacts): Promise<CredentialRecord[]> {
-    return readTenantCredentials(read, tenant, facts.database);
+    return readTenantCredentials(read, tenant, { database: facts.database, roleGrantOptions: hasRoleGrantOptions(facts.versionNum) });
   },
   readExpiredCredentials(read: CatalogReader, facts: ServerFacts): Promise<CredentialRecord[]> {
     return readExpiredCredentials(read, facts.database);
