@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import { DEFAULT_PASSWORD_LENGTH, DEFAULT_SCRAM_ITERATIONS, generatePassword, TenantryError, validatePassword, ValidationError, type TenantTlsOptions } from '@tenantry/core';
+import { DEFAULT_PASSWORD_LENGTH, DEFAULT_SCRAM_ITERATIONS, generatePassword, TenantryError, validatePassword, ValidationError, type TenantConnectionOptions } from '@tenantry/core';
 import { dialectForServer, type ErrorContext, type ExecutablePlan, type ServerFacts, type Statement, type TenantryDialect } from '@tenantry/sql';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
 import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
@@ -13,7 +13,7 @@ export interface ResolvedAdminOptions {
   readonly scramIterations: number;
   readonly connectionTimeoutMillis: number;
   readonly lockTimeoutMillis: number;
-  readonly tenantConnection: TenantTlsOptions;
+  readonly tenantConnection: TenantConnectionOptions;
 }
 
 export function resolveAdminOptions(options: DatabaseAdminOptions): ResolvedAdminOptions {

@@ -1,5 +1,5 @@
 import type { MigrationProvider } from 'kysely';
-import type { TenantCredentials, TenantTlsOptions, TenantryError } from '@tenantry/core';
+import type { TenantConnectionOptions, TenantCredentials, TenantryError } from '@tenantry/core';
 import type { AdminLogOption } from './tenant-lifecycle-log.js';
 import type { MysqlFamilyOptions, TenantPlacementInfo, TenantryDialect, VerificationCheck } from '@tenantry/sql';
 
@@ -43,8 +43,23 @@ export interface DatabaseAdminOptions {
    *   { tenantConnection: { sslrootcert: '/etc/ssl/db-ca.pem' } },
    * ); // tenants get ...?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fdb-ca.pem
    * ```
+   *
+   * Also where tenants connect when that is not the admin's server: a
+   * pooler (PgBouncer), a proxy, a TLS endpoint. `host`, `port` and `params`
+   * (only `sslmode`, `sslrootcert`, `sslcrl`, `sslnegotiation`,
+   * `application_name`, `connect_timeout`, `target_session_attrs`) replace the
+   * admin's in every tenant connection string; the admin, and the short-lived
+   * migrator logins of `migrateTenants`, keep connecting to the server
+   * directly. PostgreSQL only: the MySQL family refuses them.
+   *
+   * ```ts
+   * new DatabaseAdmin(process.env.DATABASE_URL!, { tenantConnection: { host: 'pgbouncer.internal', port: 6432, params: { sslmode: 'require' } } });
+   * // tenants get postgresql://acme_user:...@pgbouncer.internal:6432/app?sslmode=require
+   * ```
+   *
+   * @throws ValidationError (from the constructor) for a bad host, a port outside 1 to 65535, or a parameter off the list.
    */
-  tenantConnection?: TenantTlsOptions;
+  tenantConnection?: TenantConnectionOptions;
   /**
    * The dialect to run, when the URL's scheme should not pick it (e.g. one
    * from `createDialect` of `@tenantry/sql`, configured by hand). A `pg` pool
@@ -231,6 +246,25 @@ export interface PrepareOptions {
    * your application's own role. The admin role is always kept.
    */
   keepPublicFor?: readonly string[];
+  /**
+   * PostgreSQL, for tenants behind PgBouncer: also install the login lookup
+   * its `auth_query` calls, so new tenants log in through it without any file
+   * edited. A SECURITY DEFINER function `<schema>.tenant_login(username)`
+   * (schema default `tenantry_pooler`) that returns a role's name and SCRAM
+   * verifier only when the role is a whole Tenantry tenant of this database
+   * (marker on the role and its schema pointing at each other; no SUPERUSER,
+   * CREATEROLE, CREATEDB, REPLICATION or BYPASSRLS, nor membership of a role
+   * with them or of a `pg_*` role; not expired), and nothing for any other
+   * role, the admin included. Only `role` (PgBouncer's `auth_user`, which
+   * must exist) may call it. The admin must be a superuser (only a
+   * superuser's function can read `pg_authid`): `PermissionError` otherwise.
+   *
+   * ```ts
+   * const { poolerAuthQuery } = await admin.prepare({ poolerAuth: { role: 'pgbouncer_auth' } });
+   * // auth_query = SELECT usename, passwd FROM "tenantry_pooler"."tenant_login"($1)
+   * ```
+   */
+  poolerAuth?: { role: string; schema?: string | undefined };
 }
 
 /** What `prepare` found and changed. */
@@ -244,6 +278,8 @@ export interface PrepareReport {
   grantedUsageTo: string[];
   /** The statements that ran, printable. */
   statements: string[];
+  /** With `poolerAuth`: the line for PgBouncer's ini, `SELECT usename, passwd FROM ...($1)`. */
+  poolerAuthQuery?: string;
 }
 
 /** A tenant as `listTenants` reports it. */

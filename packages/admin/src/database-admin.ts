@@ -10,12 +10,14 @@ import {
   type ErrorContext,
   type ExecutablePlan,
   type Plan,
+  type PrepareSpec,
   type ServerFacts,
   type TenantPlacementInfo,
   type TenantRecord,
   type TenantryDialect,
 } from '@tenantry/sql';
 import { AdminSession, resolveAdminOptions } from './admin-session.js';
+import { computeConnectionBudget, validatePoolSize, type ConnectionBudget, type ConnectionBudgetOptions } from './connection-budget.js';
 import { createTenants, createTenantsStream, type BulkCreationHost } from './create-tenants.js';
 import type {
   CreateTenantOptions,
@@ -399,7 +401,7 @@ export class DatabaseAdmin implements AsyncDisposable {
   async prepare(options: PrepareOptions = {}): Promise<PrepareReport> {
     const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: 'prepare the database', database: facts.database, adminRole: facts.adminRole };
-    const spec = { keepPublicFor: options.keepPublicFor ?? [] };
+    const spec = prepareSpec(options);
     return this.#session.transaction(context, async (connection) => {
       const prepare = await dialect.planPrepare(readerOf(connection), facts, spec);
       // The plan checks its own result: a REVOKE by a non-owner only warns.
@@ -410,6 +412,7 @@ export class DatabaseAdmin implements AsyncDisposable {
         revokedFromPublic: [...prepare.revokedFromPublic],
         grantedUsageTo: [...prepare.grantedUsageTo],
         statements: prepare.plan.statements.map((statement) => `${statement.text};`),
+        ...(prepare.poolerAuthQuery === undefined ? {} : { poolerAuthQuery: prepare.poolerAuthQuery }),
       };
     });
   }
@@ -418,9 +421,35 @@ export class DatabaseAdmin implements AsyncDisposable {
   async planPrepare(options: PrepareOptions = {}): Promise<Plan> {
     const { facts, dialect } = await this.#session.server();
     const context: ErrorContext = { action: 'plan the preparation of the database', database: facts.database };
-    const spec = { keepPublicFor: options.keepPublicFor ?? [] };
+    const spec = prepareSpec(options);
     const prepare = await this.#session.transaction(context, (connection) => dialect.planPrepare(readerOf(connection), facts, spec), { readOnly: true });
     return prepare.plan;
+  }
+
+  /**
+   * The connections the fleet can open at worst, against what the server has
+   * (see the README, "Connection budget"): each tenant's `CONNECTION LIMIT`,
+   * capped by the pooler's per-tenant pool size when tenants connect through
+   * one (`poolSize`), plus the admin's pool, against `max_connections` minus
+   * the reserved slots. Two catalog reads. When the fleet can exceed the
+   * server, `exceeds` is true and `warning` says why and what to do.
+   *
+   * ```ts
+   * const budget = await admin.connectionBudget({ poolSize: 20 }); // PgBouncer's default_pool_size
+   * if (budget.warning) console.warn(budget.warning);
+   * ```
+   *
+   * @throws ValidationError for a bad `poolSize`, or a dialect without per-tenant connection limits (the MySQL family).
+   */
+  async connectionBudget(options: ConnectionBudgetOptions = {}): Promise<ConnectionBudget> {
+    const poolSize = validatePoolSize(options.poolSize);
+    const { facts, dialect } = await this.#session.server();
+    if (!dialect.readConnectionFacts) throw unsupported(dialect, 'connectionBudget', 'a connection budget (per-tenant connection limits)');
+    const readFacts = dialect.readConnectionFacts.bind(dialect);
+    const connectionFacts = await this.#session.transaction({ action: 'read the connection budget', database: facts.database }, (connection) => readFacts(readerOf(connection), facts), {
+      readOnly: true,
+    });
+    return computeConnectionBudget(connectionFacts, this.#session.maxConnections, poolSize);
   }
 
   /**
@@ -573,6 +602,11 @@ function toTenantInfo(record: TenantRecord): TenantInfo {
 function tenantOf(ref: unknown): { schemaName: unknown; username: unknown } {
   const fields = typeof ref === 'object' && ref !== null ? (ref as Record<string, unknown>) : {};
   return { schemaName: fields['schemaName'], username: fields['username'] };
+}
+
+/** `prepare`'s options as the dialect reads them. */
+function prepareSpec(options: PrepareOptions): PrepareSpec {
+  return { keepPublicFor: options.keepPublicFor ?? [], ...(options.poolerAuth === undefined ? {} : { poolerAuth: options.poolerAuth }) };
 }
 
 /** The options of `createTenants` that apply to each `createTenant`. */

@@ -26,6 +26,7 @@ export type {
   ServerInfo,
 } from './database-admin-options.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
+export type { ConnectionBudget, ConnectionBudgetOptions } from './connection-budget.js';
 export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';
 export type { AdminLogLevel, AdminLogOption, TenantEvent, TenantEventType } from './tenant-lifecycle-log.js';
 export { BulkAbortedError, type AbortableBulkCall } from './bulk-aborted-error.js';
@@ -51,4 +52,5 @@ export {
   type TenantConfig,
   type TenantRef,
   type RemovalBlocker,
+  type TenantConnectionOptions,
 } from '@tenantry/core';

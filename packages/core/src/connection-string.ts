@@ -105,6 +105,9 @@ function joinUrl(parts: SplitUrl, userInfo: string | undefined): string {
  *
  * `params` are set on top, replacing the URL's own of the same name (e.g.
  * `sslrootcert`, or the TLS settings of a pool config whose URL has none).
+ * `target` sends the tenant elsewhere (a pooler, a proxy): its `host`
+ * replaces the host list (and any `host`, `hostaddr`, `port` parameter), its
+ * `port` the port; check them with `tenantTarget` first.
  *
  * ```ts
  * tenantConnectionString('postgresql://admin:pw@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem', { username: 'acme', password: 'p@ss' });
@@ -115,8 +118,10 @@ export function tenantConnectionString(
   adminUrl: string,
   tenant: { username: string; password: string },
   params: Readonly<Record<string, string>> = {},
+  target: { host?: string | undefined; port?: number | undefined } = {},
 ): string {
   const parts = splitUrl(validateConnectionUrl(adminUrl));
+  if (target.host !== undefined || target.port !== undefined) pointAt(parts, target);
   const hadTls = parts.query.some((pair) => TLS_PARAMETERS.has(parameterName(pair)));
   const added = Object.entries(params);
   const replaced = new Set(added.map(([name]) => name));
@@ -125,6 +130,45 @@ export function tenantConnectionString(
   if (hadTls && !hasTls) added.push(['sslmode', 'verify-full']);
   parts.query.push(...added.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`));
   return joinUrl(parts, `${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}`);
+}
+
+/** Parameters by which a URL names its host or port besides the authority. */
+const WHERE_PARAMETERS: ReadonlySet<string> = new Set(['host', 'hostaddr', 'port']);
+
+/**
+ * Points a split URL at another host and/or port (a pooler, a proxy): a new
+ * host replaces the host list and any `host`, `hostaddr` or `port` parameter; a
+ * port alone replaces the port of the one host (a host list needs a host too).
+ */
+function pointAt(parts: SplitUrl, target: { host?: string | undefined; port?: number | undefined }): void {
+  const { host, port } = target;
+  if (host !== undefined) {
+    parts.query = parts.query.filter((pair) => !WHERE_PARAMETERS.has(parameterName(pair)));
+    const suffix = port === undefined ? '' : `:${port}`;
+    if (host.startsWith('/')) {
+      parts.hosts = '';
+      parts.query.unshift(`host=${encodeURIComponent(host)}`);
+      if (port !== undefined) parts.query.push(`port=${port}`);
+    } else {
+      parts.hosts = `${host.includes(':') ? `[${host}]` : host}${suffix}`;
+    }
+    return;
+  }
+  if (parts.hosts.includes(',')) {
+    throw new ValidationError({
+      field: 'tenantConnection.port',
+      rule: 'type',
+      message: 'tenantConnection.port alone cannot change the port of a host list (h1,h2): give tenantConnection.host too.',
+    });
+  }
+  if (parts.hosts === '') {
+    // The host is in ?host= (a Unix socket): the port goes next to it.
+    parts.query = parts.query.filter((pair) => parameterName(pair) !== 'port');
+    parts.query.push(`port=${port}`);
+    return;
+  }
+  const bracketed = /^(\[[^\]]*\])(?::\d*)?$/.exec(parts.hosts);
+  parts.hosts = `${bracketed ? bracketed[1] : parts.hosts.replace(/:\d*$/, '')}:${port}`;
 }
 
 /**

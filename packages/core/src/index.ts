@@ -24,6 +24,7 @@ export {
   type ConnectionParts,
 } from './connection-string.js';
 export { tenantTlsParameters, type PgSslSetting, type TenantTlsOptions } from './tenant-tls.js';
+export { tenantTarget, hasTenantTarget, TENANT_CONNECTION_PARAMETERS, type TenantConnectionOptions, type TenantTarget } from './tenant-target.js';
 export type { TenantConfig, TenantRef } from './tenant-config.js';
 export { TenantCredentials, type TenantMigrationsRun } from './tenant-credentials.js';
 export { IssuedCredentials } from './issued-credentials.js';

@@ -24,6 +24,7 @@ export type {
   VerificationCheck,
   TenantVerification,
   PreparePlan,
+  ServerConnectionFacts,
   PrepareSpec,
   CreateTenantPlanSpec,
   RemoveTenantPlanSpec,

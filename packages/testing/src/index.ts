@@ -50,3 +50,15 @@ export { describeUnavailableCitusLane, startCitusLane, type CitusLane } from './
 export type { TenantryCitusProvidedContext } from './citus-vitest-context.js';
 export { REALISTIC_SCHEMA_TABLES, realisticSchemaMigrations, realisticSchemaStatements } from './realistic-schema.js';
 export { statementMigrations } from './statement-migrations.js';
+export {
+  PGBOUNCER_BIN_ENV,
+  PGBOUNCER_REQUIRED_ENV,
+  describeUnavailablePgbouncerLane,
+  findPgbouncer,
+  pgbouncerLaneForTests,
+  pgbouncerLaneRequired,
+  startPgbouncer,
+  type PgbouncerLane,
+  type PgbouncerOptions,
+  type RunningPgbouncer,
+} from './pgbouncer.js';

@@ -1,4 +1,4 @@
-import { ValidationError } from '@tenantry/core';
+import { hasTenantTarget, tenantTarget, ValidationError } from '@tenantry/core';
 import type { TenantryDialect } from '@tenantry/sql';
 import type { DriverPool } from './driver-pool.js';
 import { Mysql2DriverPool } from './mysql2-driver-pool.js';
@@ -17,6 +17,14 @@ export function openDriverPool(dialect: TenantryDialect, connection: AdminConnec
     case 'mysql2': {
       if (typeof connection !== 'string') {
         throw new ValidationError({ field: 'connection', rule: 'type', message: `The ${dialect.name} dialect connects with a URL (mysql://user:password@host:port/database).` });
+      }
+      if (hasTenantTarget(tenantTarget(options.tenantConnection))) {
+        // Its migrations at creation log in as the new tenant, which a proxy in between would change: not promised yet.
+        throw new ValidationError({
+          field: 'tenantConnection',
+          rule: 'unsupported-by-dialect',
+          message: `tenantConnection's host, port and params are not available for the ${dialect.name} dialect yet: its tenants connect to the admin's server.`,
+        });
       }
       return new Mysql2DriverPool(dialect.adminConnection(connection), {
         connectTimeoutMillis: options.connectionTimeoutMillis,

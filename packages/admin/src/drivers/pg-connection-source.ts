@@ -4,11 +4,13 @@ import {
   connectionUrlSetsTls,
   formatConnectionString,
   tenantConnectionString,
+  tenantTarget,
   tenantTlsParameters,
   validateConnectionUrl,
   ValidationError,
   type PgSslSetting,
-  type TenantTlsOptions,
+  type TenantConnectionOptions,
+  type TenantTarget,
 } from '@tenantry/core';
 import { libpqUrlForPg, pgVerifiedFully, refuseUnreadEnvironment, sslFromLibpqEnvironment } from './libpq-semantics.js';
 import { listenToPoolClients } from './pg-client-error-listener.js';
@@ -31,23 +33,36 @@ export interface ConnectionSource {
   pool: pg.Pool;
   /** True when Tenantry created the pool and so must end it. */
   ownsPool: boolean;
-  /** The connection string a tenant gets: the admin's, with the tenant's user and password. */
+  /**
+   * The connection string a tenant gets: the admin's, with the tenant's user
+   * and password, pointed at `tenantConnection`'s host, port and parameters
+   * when given (a pooler, a proxy).
+   */
   tenantUrl(username: string, password: string): string;
+  /**
+   * The admin's server, directly, as another login (a short-lived delegate):
+   * never through the tenants' pooler, whose transaction pooling would break
+   * a session's state and whose login lookup answers for tenants only.
+   */
+  directLoginUrl(username: string, password: string): string;
   /** Ends the pool Tenantry created; from a caller's pool, takes Tenantry's listeners off and leaves it open. */
   close(): Promise<void>;
 }
 
 export interface ConnectionSourceOptions {
   connectionTimeoutMillis: number;
-  tenantConnection: TenantTlsOptions;
+  tenantConnection: TenantConnectionOptions;
 }
 
 export function openConnectionSource(connection: AdminConnection, options: ConnectionSourceOptions): ConnectionSource {
+  // Checked before anything is opened.
+  const target = tenantTarget(options.tenantConnection);
   if (isPool(connection)) {
     // Built before any listener goes on: it may refuse the pool's TLS settings.
-    const tenantUrl = tenantUrlFrom(connection.options, options.tenantConnection, { readByPg: true });
+    const tenantUrl = tenantUrlFrom(connection.options, options.tenantConnection, target, { readByPg: true });
+    const directLoginUrl = tenantUrlFrom(connection.options, options.tenantConnection, NO_TARGET, { readByPg: true });
     const detach = listenToPoolClients(connection);
-    return { pool: connection, ownsPool: false, tenantUrl, close: async () => detach() };
+    return { pool: connection, ownsPool: false, tenantUrl, directLoginUrl, close: async () => detach() };
   }
   if (isKyselyInstance(connection)) {
     throw new ValidationError({
@@ -73,13 +88,14 @@ export function openConnectionSource(connection: AdminConnection, options: Conne
   if (config.ssl === undefined && !(config.connectionString !== undefined && connectionUrlSetsTls(validateConnectionUrl(config.connectionString)))) {
     const fromEnvironment = sslFromLibpqEnvironment(process.env);
     if (fromEnvironment.ssl !== undefined) config.ssl = fromEnvironment.ssl;
-    if (fromEnvironment.sslrootcert !== undefined) tenantConnection = { sslrootcert: tenantConnection.sslrootcert ?? fromEnvironment.sslrootcert };
+    if (fromEnvironment.sslrootcert !== undefined) tenantConnection = { ...tenantConnection, sslrootcert: tenantConnection.sslrootcert ?? fromEnvironment.sslrootcert };
   }
-  const tenantUrl = tenantUrlFrom(config, tenantConnection);
+  const tenantUrl = tenantUrlFrom(config, tenantConnection, target);
+  const directLoginUrl = tenantUrlFrom(config, tenantConnection, NO_TARGET);
   const pgConfig = config.connectionString === undefined ? config : { ...config, connectionString: libpqUrlForPg(config.connectionString) };
   const pool = new (loadPg().Pool)(pgConfig);
   listenToPoolClients(pool);
-  return { pool, ownsPool: true, tenantUrl, close: () => pool.end() };
+  return { pool, ownsPool: true, tenantUrl, directLoginUrl, close: () => pool.end() };
 }
 
 /**
@@ -108,8 +124,19 @@ function isKyselyInstance(connection: unknown): boolean {
   return ['selectFrom', 'executeQuery', 'destroy'].every((method) => typeof candidate[method] === 'function');
 }
 
-/** `readByPg`: a caller's pool, whose URL pg read with its own meanings of sslmode. */
-function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions, { readByPg = false } = {}): (username: string, password: string) => string {
+const NO_TARGET: TenantTarget = { host: undefined, port: undefined, params: {} };
+
+/**
+ * A login's connection string from the admin's connection: its TLS
+ * requirements, then `target`'s host, port and parameters on top.
+ * `readByPg`: a caller's pool, whose URL pg read with its own meanings of sslmode.
+ */
+function tenantUrlFrom(
+  config: pg.PoolConfig,
+  tenantConnection: TenantConnectionOptions,
+  target: TenantTarget,
+  { readByPg = false } = {},
+): (username: string, password: string) => string {
   const ssl = effectiveSsl(config.ssl);
   if (config.connectionString) {
     const adminUrl = validateConnectionUrl(config.connectionString);
@@ -123,14 +150,16 @@ function tenantUrlFrom(config: pg.PoolConfig, tenantConnection: TenantTlsOptions
     } else {
       tls = tenantTlsParameters(ssl, tenantConnection);
     }
-    return (username, password) => tenantConnectionString(adminUrl, { username, password }, tls);
+    const params = { ...tls, ...target.params };
+    return (username, password) => tenantConnectionString(adminUrl, { username, password }, params, target);
   }
   const params = tenantTlsParameters(ssl, tenantConnection);
   if (config.application_name) params['application_name'] = config.application_name;
+  Object.assign(params, target.params);
   return (username, password) =>
     formatConnectionString({
-      host: config.host ?? process.env['PGHOST'] ?? 'localhost',
-      port: config.port === undefined ? undefined : Number(config.port),
+      host: target.host ?? config.host ?? process.env['PGHOST'] ?? 'localhost',
+      port: target.port ?? (config.port === undefined ? undefined : Number(config.port)),
       database: config.database ?? process.env['PGDATABASE'],
       user: username,
       password,

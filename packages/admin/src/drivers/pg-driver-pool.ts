@@ -69,7 +69,8 @@ export class PgDriverPool implements DriverPool {
   #separateConfig(target: SeparateConnectionTarget): pg.ClientConfig {
     if (target.login !== undefined) {
       if (target.database !== undefined) throw new Error('A separate connection changes the login or the database, not both.');
-      return { connectionString: this.#source.tenantUrl(target.login.username, target.login.password) };
+      // The admin's server directly, never the tenants' pooler or proxy.
+      return { connectionString: this.#source.directLoginUrl(target.login.username, target.login.password) };
     }
     if (target.database === undefined) throw new Error('A separate connection needs another login or another database.');
     return adminConfigForDatabase(this.#source.pool, target.database);

@@ -119,9 +119,21 @@ export interface TenantVerification {
   readonly suspended?: SuspensionMark | undefined;
 }
 
+/** What the connection budget is made of, as one server says. */
+export interface ServerConnectionFacts {
+  /** `max_connections`. */
+  readonly maxConnections: number;
+  /** Slots ordinary logins cannot take (PostgreSQL: `superuser_reserved_connections`, plus `reserved_connections` from 16 on). */
+  readonly reservedConnections: number;
+  /** Each tenant's connection limit; -1 for none. */
+  readonly tenantConnectionLimits: readonly number[];
+}
+
 /** What `prepare` would run now, and what it found. */
 export interface PreparePlan {
   readonly plan: ExecutablePlan;
+  /** PostgreSQL with `poolerAuth`: the `auth_query` line for PgBouncer's ini. */
+  readonly poolerAuthQuery?: string | undefined;
   /** Privileges PUBLIC held and loses (PostgreSQL's schema `public`); empty elsewhere. */
   readonly revokedFromPublic: readonly string[];
   /** Roles that keep USAGE on schema `public` by a grant of their own now (PostgreSQL). */
@@ -132,6 +144,12 @@ export interface PreparePlan {
 export interface PrepareSpec {
   /** PostgreSQL: roles (the admin included) that keep USAGE on schema `public`. */
   readonly keepPublicFor: readonly string[];
+  /**
+   * PostgreSQL: install the login lookup a pooler's `auth_query` calls (see
+   * `postgres-pooler-auth.ts`), in `schema` (default `tenantry_pooler`),
+   * callable by `role` only. Needs a superuser admin; refused elsewhere.
+   */
+  readonly poolerAuth?: { readonly role: string; readonly schema?: string | undefined } | undefined;
 }
 
 /** A tenant to create: validated names and options, and the secret the server stores for its password. */
@@ -203,6 +221,12 @@ export interface TenantryDialect {
   planAfterCreate?(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
   planRemoveTenant(spec: RemoveTenantPlanSpec, facts: ServerFacts): ExecutablePlan;
   planRotatePassword(spec: RotatePasswordPlanSpec, facts: ServerFacts): ExecutablePlan;
+  /**
+   * The server's connection slots and each tenant's connection limit, for
+   * `connectionBudget`; absent where a dialect has no per-tenant limit
+   * (refused, typed, there).
+   */
+  readConnectionFacts?(read: CatalogReader, facts: ServerFacts): Promise<ServerConnectionFacts>;
   /** One page of managed tenants (those Tenantry created), ordered by schema name. */
   readTenantPage(read: CatalogReader, page: { limit: number; after: string | undefined }, facts: ServerFacts): Promise<TenantRecordPage>;
   /** One managed tenant by its schema name, with its login's details where the dialect keeps any; undefined when there is none. */

@@ -12,6 +12,7 @@ import type {
   PrepareSpec,
   RemoveTenantPlanSpec,
   RotatePasswordPlanSpec,
+  ServerConnectionFacts,
   ServerFacts,
   TenantRecord,
   TenantRecordPage,
@@ -121,13 +122,15 @@ export class CitusDialect implements TenantryDialect {
     const workersOpen = workers.some((row) => row.result !== '');
     if (coordinator.plan.statements.length === 0 && !workersOpen) return coordinator;
     // On the workers, the whole of prepare runs: their state may differ from the coordinator's.
-    const offline = this.#postgres.planPrepareOffline(facts, spec);
+    // The pooler's login lookup is the coordinator's alone: clients log in there.
+    const offline = this.#postgres.planPrepareOffline(facts, { keepPublicFor: spec.keepPublicFor });
     return { ...coordinator, plan: withWorkerSteps(coordinator.plan, offline.plan.statements) };
   }
 
   planPrepareOffline(facts: ServerFacts, spec: PrepareSpec): PreparePlan {
     const coordinator = this.#postgres.planPrepareOffline(facts, spec);
-    return { ...coordinator, plan: withWorkerSteps(coordinator.plan, coordinator.plan.statements) };
+    const workers = this.#postgres.planPrepareOffline(facts, { keepPublicFor: spec.keepPublicFor });
+    return { ...coordinator, plan: withWorkerSteps(coordinator.plan, workers.plan.statements) };
   }
 
   /**
@@ -181,6 +184,11 @@ export class CitusDialect implements TenantryDialect {
 
   readTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantRecord | undefined> {
     return this.#postgres.readTenant(read, schemaName, facts);
+  }
+
+  /** The coordinator's: clients (and a pooler) connect there. */
+  readConnectionFacts(read: CatalogReader, facts: ServerFacts): Promise<ServerConnectionFacts> {
+    return this.#postgres.readConnectionFacts(read, facts);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
-import { TenantNotFoundError, type TenantryError } from '@tenantry/core';
+import { TenantNotFoundError, ValidationError, type TenantryError } from '@tenantry/core';
 import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
 import type {
@@ -8,6 +8,7 @@ import type {
   CreateTenantPlanSpec,
   ErrorContext,
   PreparePlan,
+  PrepareSpec,
   RemoveTenantPlanSpec,
   RotatePasswordPlanSpec,
   ServerFacts,
@@ -117,7 +118,10 @@ export class MysqlDialect implements TenantryDialect {
   }
 
   /** The registry database and table, unless they are there already (nothing to run then). */
-  async planPrepare(read: CatalogReader): Promise<PreparePlan> {
+  async planPrepare(read: CatalogReader, _facts: ServerFacts, spec: PrepareSpec): Promise<PreparePlan> {
+    if (spec.poolerAuth !== undefined) {
+      throw new ValidationError({ field: 'poolerAuth', rule: 'unsupported-by-dialect', message: `poolerAuth (a pooler's login lookup) is not available for the ${this.name} dialect. Nothing was changed.` });
+    }
     const [row] = await read(catalog.registryExistsQuery(this.#context));
     const prepared = Number((row as { prepared?: unknown } | undefined)?.prepared ?? 0) > 0;
     return { plan: prepared ? executablePlan('prepare-database', 'compensation', []) : planMysqlPrepare(this.#context), revokedFromPublic: [], grantedUsageTo: [] };

@@ -18,3 +18,4 @@ export { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_
 export { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';
 export type { ServerFactsRow, TenantStateRow } from './postgres-catalog-rows.js';
 export { tenantStateQuery } from './postgres-catalog-queries.js';
+export { DEFAULT_POOLER_AUTH_SCHEMA, POOLER_AUTH_FUNCTION, poolerAuthQuery, poolerAuthStatements, poolerAuthStateQuery, type PoolerAuthSpec } from './postgres-pooler-auth.js';

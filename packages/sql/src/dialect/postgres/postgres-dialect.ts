@@ -9,7 +9,7 @@ import {
   ValidationError,
   type TenantryError,
 } from '@tenantry/core';
-import { executablePlan, type ExecutablePlan } from '../../executable-plan.js';
+import { executablePlan, runStep, type ExecutablePlan } from '../../executable-plan.js';
 import type {
   AdminConnectionParts,
   CatalogReader,
@@ -19,6 +19,7 @@ import type {
   PrepareSpec,
   RemoveTenantPlanSpec,
   RotatePasswordPlanSpec,
+  ServerConnectionFacts,
   ServerFacts,
   TenantRecord,
   TenantRecordPage,
@@ -33,6 +34,8 @@ import { hasRoleGrantOptions, nonSuperuserAdmin, publicSchemaLockedByDefault } f
 import { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';
 import { postgresOtherDatabases } from './postgres-other-databases.js';
 import { prepareDatabaseSteps } from './postgres-prepare-statements.js';
+import { readPostgresConnectionFacts } from './postgres-connection-facts.js';
+import { poolerAuthQuery, poolerAuthStatements, readPoolerAuthState, resolvePoolerAuth } from './postgres-pooler-auth.js';
 import { postgresRoleSwitching } from './postgres-role-switching.js';
 import { postgresTenantCredentials } from './postgres-tenant-credentials.js';
 import { postgresTenantSuspension } from './postgres-tenant-suspension.js';
@@ -125,6 +128,7 @@ export class PostgresDialect implements TenantryDialect {
   }
 
   async planPrepare(read: CatalogReader, facts: ServerFacts, spec: PrepareSpec): Promise<PreparePlan> {
+    const poolerAuth = spec.poolerAuth === undefined ? undefined : await readPoolerAuthState(read, facts, resolvePoolerAuth(spec.poolerAuth));
     const [state] = await read(catalog.publicSchemaStateQuery(spec.keepPublicFor));
     if (state!.unknown_roles.length > 0) {
       throw new ValidationError({
@@ -133,13 +137,13 @@ export class PostgresDialect implements TenantryDialect {
         message: `keepPublicFor names roles that do not exist: ${state!.unknown_roles.map((role) => `"${role}"`).join(', ')}.`,
       });
     }
-    return this.#preparePlan(facts, spec, state!.public_privileges, state!.roles_missing_usage);
+    return this.#preparePlan(facts, spec, state!.public_privileges, state!.roles_missing_usage, poolerAuth?.ready === false);
   }
 
   /** What `prepare` runs on a new database of that version, for previews without a connection. */
   planPrepareOffline(facts: ServerFacts, spec: PrepareSpec): PreparePlan {
     const publicPrivileges = publicSchemaLockedByDefault(facts.versionNum) ? ['USAGE'] : ['CREATE', 'USAGE'];
-    return this.#preparePlan(facts, spec, publicPrivileges, spec.keepPublicFor.filter((role) => role !== facts.adminRole));
+    return this.#preparePlan(facts, spec, publicPrivileges, spec.keepPublicFor.filter((role) => role !== facts.adminRole), spec.poolerAuth !== undefined);
   }
 
   planCreateTenant(spec: CreateTenantPlanSpec, facts: ServerFacts): ExecutablePlan {
@@ -192,6 +196,10 @@ export class PostgresDialect implements TenantryDialect {
     return readPostgresTenantPage(read, page, facts.database);
   }
 
+  readConnectionFacts(read: CatalogReader, facts: ServerFacts): Promise<ServerConnectionFacts> {
+    return readPostgresConnectionFacts(read, facts.database);
+  }
+
   readTenant(read: CatalogReader, schemaName: string, facts: ServerFacts): Promise<TenantRecord | undefined> {
     return readPostgresTenant(read, schemaName, facts.database);
   }
@@ -200,9 +208,16 @@ export class PostgresDialect implements TenantryDialect {
     return verifyPostgresTenant(read, schemaName, hasRoleGrantOptions(facts.versionNum));
   }
 
-  #preparePlan(facts: ServerFacts, spec: PrepareSpec, publicPrivileges: readonly string[], grantUsageTo: readonly string[]): PreparePlan {
+  #preparePlan(facts: ServerFacts, spec: PrepareSpec, publicPrivileges: readonly string[], grantUsageTo: readonly string[], installPoolerAuth: boolean): PreparePlan {
     const steps = prepareDatabaseSteps({ publicPrivileges, grantUsageTo, keepPublicFor: spec.keepPublicFor, adminRole: facts.adminRole });
-    return { plan: executablePlan('prepare-database', 'transaction', steps), revokedFromPublic: [...publicPrivileges], grantedUsageTo: [...grantUsageTo] };
+    const poolerAuth = spec.poolerAuth === undefined ? undefined : resolvePoolerAuth(spec.poolerAuth);
+    if (installPoolerAuth && poolerAuth !== undefined) steps.push(runStep(poolerAuthStatements(poolerAuth)));
+    return {
+      plan: executablePlan('prepare-database', 'transaction', steps),
+      revokedFromPublic: [...publicPrivileges],
+      grantedUsageTo: [...grantUsageTo],
+      ...(poolerAuth === undefined ? {} : { poolerAuthQuery: poolerAuthQuery(poolerAuth.schema) }),
+    };
   }
 }
 
