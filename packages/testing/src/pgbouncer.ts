@@ -71,6 +71,8 @@ export interface PgbouncerOptions {
   readonly authQuery: string;
   /** Server connections per user and database (`default_pool_size`). Default 2. */
   readonly poolSize?: number;
+  /** More `[pgbouncer]` settings, e.g. `{ server_check_delay: '0' }`. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface RunningPgbouncer {
@@ -114,6 +116,7 @@ export async function startPgbouncer(options: PgbouncerOptions): Promise<Running
     'ignore_startup_parameters = extra_float_digits',
     `logfile = ${join(directory, 'pgbouncer.log')}`,
     `pidfile = ${join(directory, 'pgbouncer.pid')}`,
+    ...Object.entries(options.settings ?? {}).map(([name, value]) => `${name} = ${value}`),
     '',
   ].join('\n');
   writeFileSync(join(directory, 'pgbouncer.ini'), ini);
