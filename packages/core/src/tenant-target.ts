@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ValidationError } from './errors/validation-error.js';
 import type { TenantTlsOptions } from './tenant-tls.js';
 
@@ -38,7 +39,6 @@ const SSL_MODES: ReadonlySet<string> = new Set(['disable', 'allow', 'prefer', 'r
 
 /** A host name of letters, digits, `-`, `_` and dots (RFC 1123, plus `_` as container names have). */
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_][A-Za-z0-9_-]{0,62})*\.?$/;
-const IPV6 = /^\[?([0-9A-Fa-f:.]+)(%[A-Za-z0-9_.-]+)?\]?$/;
 
 /** Where tenants connect, checked: `host` without brackets, `params` only from the allow-list. */
 export interface TenantTarget {
@@ -70,8 +70,8 @@ function checkHost(host: unknown): string {
   if (/[\u0000-\u001f\u007f]/.test(host)) return fail('control-character', 'must not contain control characters.');
   if (host.startsWith('/')) return host; // a Unix socket directory: it goes into ?host=, percent-encoded
   if (HOST_NAME.test(host)) return host;
-  const v6 = IPV6.exec(host);
-  if (v6 && host.includes(':')) return `${v6[1]}${v6[2] ?? ''}`;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare) === 6) return bare;
   return fail('type', `is not a host name, an IP address or an absolute socket directory: ${JSON.stringify(host)}.`);
 }
 
