@@ -12,6 +12,12 @@ export interface ConnectionBudgetOptions {
    * through one. Absent: tenants connect to the server directly.
    */
   poolSize?: number | undefined;
+  /**
+   * Connections the admin side holds, when not this admin's pool: e.g. the
+   * pools of every process that runs a `DatabaseAdmin`. Default: this admin's
+   * pool `max` (`pg`'s 10 when its config sets none).
+   */
+  adminConnections?: number | undefined;
 }
 
 /** The connections the fleet can open at worst, against what the server has. */
@@ -22,7 +28,7 @@ export interface ConnectionBudget {
   reservedConnections: number;
   /** `maxConnections - reservedConnections`: what tenants and a non-superuser admin share. */
   available: number;
-  /** The most connections this admin's pool opens (`pg`'s default, 10, when its config sets none). */
+  /** `adminConnections` as given, else the most connections this admin's pool opens (`pg`'s default, 10, when its config sets none). */
   adminConnections: number;
   /** The pooler's per-tenant pool size the budget was computed with; undefined without a pooler. */
   poolSize: number | undefined;
@@ -45,11 +51,11 @@ export interface ConnectionBudget {
   warning: string | undefined;
 }
 
-/** Checks `poolSize`: a whole number from 1 to 100,000, or absent. */
-export function validatePoolSize(value: unknown): number | undefined {
+/** Checks a count of connections (`poolSize`, `adminConnections`): a whole number from `min` to 100,000, or absent. */
+export function validateConnectionCount(value: unknown, field: string, min: number): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100_000) {
-    throw new ValidationError({ field: 'poolSize', rule: 'out-of-range', message: `poolSize must be a whole number from 1 to 100000, got ${JSON.stringify(value)}.` });
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 100_000) {
+    throw new ValidationError({ field, rule: 'out-of-range', message: `${field} must be a whole number from ${min} to 100000, got ${JSON.stringify(value)}.` });
   }
   return value;
 }

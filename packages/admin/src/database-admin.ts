@@ -17,7 +17,7 @@ import {
   type TenantryDialect,
 } from '@tenantry/sql';
 import { AdminSession, resolveAdminOptions } from './admin-session.js';
-import { computeConnectionBudget, validatePoolSize, type ConnectionBudget, type ConnectionBudgetOptions } from './connection-budget.js';
+import { computeConnectionBudget, validateConnectionCount, type ConnectionBudget, type ConnectionBudgetOptions } from './connection-budget.js';
 import { createTenants, createTenantsStream, type BulkCreationHost } from './create-tenants.js';
 import type {
   CreateTenantOptions,
@@ -439,17 +439,18 @@ export class DatabaseAdmin implements AsyncDisposable {
    * if (budget.warning) console.warn(budget.warning);
    * ```
    *
-   * @throws ValidationError for a bad `poolSize`, or a dialect without per-tenant connection limits (the MySQL family).
+   * @throws ValidationError for a bad `poolSize` or `adminConnections`, or a dialect without per-tenant connection limits (the MySQL family).
    */
   async connectionBudget(options: ConnectionBudgetOptions = {}): Promise<ConnectionBudget> {
-    const poolSize = validatePoolSize(options.poolSize);
+    const poolSize = validateConnectionCount(options?.poolSize, 'poolSize', 1);
+    const adminConnections = validateConnectionCount(options?.adminConnections, 'adminConnections', 0);
     const { facts, dialect } = await this.#session.server();
     if (!dialect.readConnectionFacts) throw unsupported(dialect, 'connectionBudget', 'a connection budget (per-tenant connection limits)');
     const readFacts = dialect.readConnectionFacts.bind(dialect);
     const connectionFacts = await this.#session.transaction({ action: 'read the connection budget', database: facts.database }, (connection) => readFacts(readerOf(connection), facts), {
       readOnly: true,
     });
-    return computeConnectionBudget(connectionFacts, this.#session.maxConnections, poolSize);
+    return computeConnectionBudget(connectionFacts, adminConnections ?? this.#session.maxConnections, poolSize);
   }
 
   /**

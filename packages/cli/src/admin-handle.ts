@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
+import { tenantTarget } from '@tenantry/core';
+import type { TenantTargetSetting } from './args.js';
 import type { ResolvedConnection } from './connection.js';
 
 /**
@@ -13,13 +15,17 @@ export class AdminHandle {
   readonly connection: ResolvedConnection;
   readonly #pool: pg.Pool | undefined;
 
-  constructor(connection: ResolvedConnection, options: { poolSize?: number | undefined } = {}) {
+  constructor(connection: ResolvedConnection, options: { poolSize?: number | undefined; tenantConnection?: TenantTargetSetting | undefined } = {}) {
     this.connection = connection;
+    const target = options.tenantConnection ?? {};
     if (connection.adminUrl !== undefined) {
-      // A dialect that takes its URL as it is (mysql://): DatabaseAdmin opens its own connections.
-      this.admin = new DatabaseAdmin(connection.adminUrl, { mysql: connection.mysql ?? {} });
+      // A dialect that takes its URL as it is (mysql://): DatabaseAdmin opens its own connections (and refuses a tenant target).
+      this.admin = new DatabaseAdmin(connection.adminUrl, { mysql: connection.mysql ?? {}, tenantConnection: target });
       return;
     }
+    const tenantConnection = { ...connection.tenantConnection, ...target };
+    // Checked before the pool exists (DatabaseAdmin checks it again): a bad target leaves no pool behind.
+    tenantTarget(tenantConnection);
     // Bulk creation caps its concurrency at the pool's size: make room for it.
     this.#pool = new pg.Pool({ ...connection.config, max: Math.max(10, options.poolSize ?? 0) });
     // An idle client whose server went away emits 'error' on the pool; the next query reports it.
@@ -27,7 +33,7 @@ export class AdminHandle {
     // Before any connection: DatabaseAdmin puts its 'error' listener on every
     // client of the pool from its creation on (a FATAL right after login must
     // fail the command, not crash it), and names PGSSLROOTCERT in tenants' URLs.
-    this.admin = new DatabaseAdmin(this.#pool, { tenantConnection: connection.tenantConnection });
+    this.admin = new DatabaseAdmin(this.#pool, { tenantConnection });
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './usage-error.js';
+import { tenantTarget } from '@tenantry/core';
+import { asUsage, UsageError } from './usage-error.js';
 
 /** One option of a command: how it parses and how `--help` shows it. */
 export interface OptionDef {
@@ -39,6 +40,54 @@ export const connectionOptions: OptionDefs = {
     group: 'Connection',
   },
 };
+
+/** Where tenants connect when that is not the admin's server (a pooler, a proxy, a TLS endpoint). */
+export interface TenantTargetSetting {
+  readonly host?: string | undefined;
+  readonly port?: number | undefined;
+  readonly params?: Readonly<Record<string, string>> | undefined;
+}
+
+export const tenantTargetOptions: OptionDefs = {
+  'tenant-host': {
+    type: 'string',
+    value: '<host>',
+    description:
+      "Where tenants connect, in the connection strings they get, when not the admin's server (a pooler such as PgBouncer, a proxy, a TLS endpoint): a host name, IP address or socket directory. Default: TENANTRY_TENANT_HOST, else tenantHost in the config file, else the admin's host.",
+    group: 'Connection',
+  },
+  'tenant-port': {
+    type: 'string',
+    value: '<port>',
+    description: "The port tenants connect to (e.g. 6432, PgBouncer's). Default: TENANTRY_TENANT_PORT, else tenantPort in the config file, else the admin's port.",
+    group: 'Connection',
+  },
+  'tenant-param': {
+    type: 'string',
+    multiple: true,
+    value: '<key=value>',
+    description:
+      "A parameter of tenants' connection strings, replacing the admin's: sslmode, sslrootcert, sslcrl, sslnegotiation, application_name, connect_timeout or target_session_attrs. Repeatable. Default: TENANTRY_TENANT_PARAMS (k=v;k=v), else tenantParams in the config file.",
+    group: 'Connection',
+  },
+};
+
+/** The tenant target from --tenant-host, --tenant-port and --tenant-param, each over its default from the environment or config file. */
+export function tenantTargetValue(args: ParsedArgs, command: string, defaults: TenantTargetSetting | undefined): TenantTargetSetting | undefined {
+  const host = stringValue(args, 'tenant-host');
+  if (host === '') throw new UsageError('--tenant-host must not be empty.', { command });
+  const port = integerValue(args, 'tenant-port', command, { min: 1, max: 65_535 });
+  const params = keyValueList(args, 'tenant-param', command);
+  const merged: TenantTargetSetting = {
+    ...defaults,
+    ...(host === undefined ? {} : { host }),
+    ...(port === undefined ? {} : { port }),
+    ...(params === undefined ? {} : { params: { ...defaults?.params, ...params } }),
+  };
+  if (Object.keys(merged).length === 0) return undefined;
+  asUsage(command, () => tenantTarget(merged));
+  return merged;
+}
 
 export const dryRunOption: OptionDefs = {
   'dry-run': {

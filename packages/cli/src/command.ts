@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { AdminHandle } from './admin-handle.js';
-import { stringValue, type OptionDefs, type ParsedArgs } from './args.js';
+import { stringValue, type OptionDefs, type ParsedArgs, type TenantTargetSetting } from './args.js';
 import { resolveConnection } from './connection.js';
 import type { CliIo } from './io.js';
 import type { Output } from './output.js';
@@ -21,13 +21,20 @@ export interface CommandContext {
    * Connects as the admin (`--database-url`, `DATABASE_URL` or the libpq
    * variables) and runs `work`; the pool is closed afterwards.
    */
-  withAdmin<T>(databaseUrl: string | undefined, work: (handle: AdminHandle) => Promise<T>, options?: { poolSize?: number }): Promise<T>;
+  withAdmin<T>(databaseUrl: string | undefined, work: (handle: AdminHandle) => Promise<T>, options?: WithAdminOptions): Promise<T>;
   /**
    * The dialect `withAdmin` will run for this target (by the URL's scheme;
    * PostgreSQL for the libpq variables), to check a tenant's input by its
    * rules before connecting.
    */
   targetDialect(databaseUrl: string | undefined): Promise<TenantryDialect>;
+}
+
+export interface WithAdminOptions {
+  /** Connections the pool may open (bulk creation). */
+  poolSize?: number | undefined;
+  /** Where tenants connect (`--tenant-host`, ...); default: the environment's or config file's. */
+  tenantConnection?: TenantTargetSetting | undefined;
 }
 
 /** A `tenantry` command: its parser and help, and the function that does the work. */
@@ -65,7 +72,7 @@ export function createContext(io: CliIo, output: Output, command: string, defaul
       for (const warning of connection.warnings) output.warn(warning);
       // Loaded here, not at start-up: pg, kysely and the admin are not needed for --help or a usage error.
       const { AdminHandle } = await import('./admin-handle.js');
-      const handle = new AdminHandle(connection, { poolSize: options.poolSize });
+      const handle = new AdminHandle(connection, { poolSize: options.poolSize, tenantConnection: options.tenantConnection ?? defaults.tenantConnection });
       try {
         return await work(handle);
       } catch (error) {

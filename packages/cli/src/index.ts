@@ -22,6 +22,7 @@ export { readTenantRows, type TenantRow, type InputFormat } from './bulk/tenant-
 export { listTenants, type ListOptions } from './commands/list.js';
 export { showTenant, type ShowOptions } from './commands/show.js';
 export { verifyTenant, type VerifyOptions } from './commands/verify.js';
+export { connectionBudget, type BudgetOptions } from './commands/budget.js';
 export { rotateTenantPassword, type RotatePasswordCommandOptions } from './commands/rotate-password.js';
 export { migrateTenants, type MigrateOptions } from './commands/migrate.js';
 export { removeTenant, type RemoveOptions } from './commands/remove.js';

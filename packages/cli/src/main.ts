@@ -15,6 +15,7 @@ import { rotatePassword } from './commands/rotate-password.js';
 import { show } from './commands/show.js';
 import { resume, suspend } from './commands/suspend.js';
 import { verify } from './commands/verify.js';
+import { budget } from './commands/budget.js';
 import { move } from './commands/move.js';
 import { ExitCode } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -25,7 +26,7 @@ import { splitCommandLine, type SplitCommandLine } from './global-options.js';
 import { loadSettings } from './settings.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
-export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, rotatePassword, credentials, suspend, resume, migrate, move, remove, plan, demo, completion];
+export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, budget, rotatePassword, credentials, suspend, resume, migrate, move, remove, plan, demo, completion];
 
 /**
  * Runs `tenantry <argv>` and returns its exit code: 0 ok, 1 failure, 2 usage

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { parseInteger, splitKeyValue } from './args.js';
+import { parseInteger, splitKeyValue, type TenantTargetSetting } from './args.js';
 import type { SettingsChoice } from './global-options.js';
 import { UsageError } from './usage-error.js';
 
@@ -16,6 +16,10 @@ export interface CommandDefaults {
   readonly migrations?: string | undefined;
   /** Labels every created tenant gets; a `--label` of the same key, or the row's own, wins. */
   readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** `--tenant-host`, `--tenant-port`, `--tenant-param`: where tenants connect (a pooler, a proxy). */
+  readonly tenantConnection?: TenantTargetSetting | undefined;
+  /** `--pool-size` of `budget`: the pooler's server connections per tenant. */
+  readonly poolerPoolSize?: number | undefined;
 }
 
 export interface Settings {
@@ -33,6 +37,10 @@ interface ConfigSection {
   concurrency?: number;
   migrations?: string;
   labels?: Record<string, string>;
+  tenantHost?: string;
+  tenantPort?: number;
+  tenantParams?: Record<string, string>;
+  poolerPoolSize?: number;
 }
 
 const SECTION_KEYS: Readonly<Record<keyof ConfigSection, 'string' | 'number' | 'labels'>> = {
@@ -40,6 +48,17 @@ const SECTION_KEYS: Readonly<Record<keyof ConfigSection, 'string' | 'number' | '
   concurrency: 'number',
   migrations: 'string',
   labels: 'labels',
+  tenantHost: 'string',
+  tenantPort: 'number',
+  tenantParams: 'labels',
+  poolerPoolSize: 'number',
+};
+
+/** The range of each number key. */
+const NUMBER_RANGES: Readonly<Record<string, { min: number; max: number }>> = {
+  concurrency: { min: 1, max: 64 },
+  tenantPort: { min: 1, max: 65_535 },
+  poolerPoolSize: { min: 1, max: 100_000 },
 };
 
 /**
@@ -59,8 +78,25 @@ export async function loadSettings(choice: SettingsChoice, processEnv: Readonly<
       ? parseInteger(concurrencyText, 'TENANTRY_CONCURRENCY', { min: 1, max: 64 }, command)
       : config.concurrency;
   const migrations = env['TENANTRY_MIGRATIONS'] ? resolve(cwd, env['TENANTRY_MIGRATIONS']) : config.migrations;
-  const labels = { ...config.labels, ...(env['TENANTRY_LABELS'] ? labelsFromText(env['TENANTRY_LABELS'], command) : {}) };
-  return { env, defaults: { concurrency, migrations, labels: Object.keys(labels).length > 0 ? labels : undefined } };
+  const labels = { ...config.labels, ...(env['TENANTRY_LABELS'] ? labelsFromText(env['TENANTRY_LABELS'], command, 'TENANTRY_LABELS') : {}) };
+  const tenantConnection = tenantTargetFrom(env, config, command);
+  const poolText = env['TENANTRY_POOLER_POOL_SIZE'];
+  const poolerPoolSize = poolText ? parseInteger(poolText, 'TENANTRY_POOLER_POOL_SIZE', NUMBER_RANGES['poolerPoolSize']!, command) : config.poolerPoolSize;
+  return { env, defaults: { concurrency, migrations, labels: Object.keys(labels).length > 0 ? labels : undefined, tenantConnection, poolerPoolSize } };
+}
+
+/** TENANTRY_TENANT_HOST, _PORT and _PARAMS over the config file's tenantHost, tenantPort and tenantParams (parameters merged key by key). */
+function tenantTargetFrom(env: Readonly<Record<string, string | undefined>>, config: ConfigSection, command: string | undefined): TenantTargetSetting | undefined {
+  const host = env['TENANTRY_TENANT_HOST'] || config.tenantHost;
+  const portText = env['TENANTRY_TENANT_PORT'];
+  const port = portText ? parseInteger(portText, 'TENANTRY_TENANT_PORT', NUMBER_RANGES['tenantPort']!, command) : config.tenantPort;
+  const params = { ...config.tenantParams, ...(env['TENANTRY_TENANT_PARAMS'] ? labelsFromText(env['TENANTRY_TENANT_PARAMS'], command, 'TENANTRY_TENANT_PARAMS') : {}) };
+  const target: TenantTargetSetting = {
+    ...(host ? { host } : {}),
+    ...(port === undefined ? {} : { port }),
+    ...(Object.keys(params).length > 0 ? { params } : {}),
+  };
+  return Object.keys(target).length === 0 ? undefined : target;
 }
 
 function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
@@ -117,8 +153,13 @@ async function readConfig(choice: SettingsChoice, env: Readonly<Record<string, s
   const section = (environments as Record<string, unknown>)[name];
   if (typeof section !== 'object' || section === null || Array.isArray(section)) throw new UsageError(`${where(`environments.${name}`)} must be an object.`, { command });
   const chosen = configSection(section as Record<string, unknown>, (key) => where(`environments.${name}.${key}`), dirname(path), command);
-  // Labels merge key by key, as they do with TENANTRY_LABELS and --label; the other keys replace.
-  return { ...base, ...chosen, ...(base.labels || chosen.labels ? { labels: { ...base.labels, ...chosen.labels } } : {}) };
+  // Labels and tenant parameters merge key by key, as they do with TENANTRY_LABELS and --label; the other keys replace.
+  return {
+    ...base,
+    ...chosen,
+    ...(base.labels || chosen.labels ? { labels: { ...base.labels, ...chosen.labels } } : {}),
+    ...(base.tenantParams || chosen.tenantParams ? { tenantParams: { ...base.tenantParams, ...chosen.tenantParams } } : {}),
+  };
 }
 
 /** JSON.parse without its message, which quotes the text around the mistake (a password, perhaps): the line and column instead. */
@@ -143,26 +184,30 @@ function configSection(object: Record<string, unknown>, where: (key: string) => 
     if (kind === 'string') {
       if (typeof value !== 'string' || value === '') throw new UsageError(`${where(key)} must be a non-empty string.`, { command });
       if (key === 'databaseUrl') section.databaseUrl = value;
+      else if (key === 'tenantHost') section.tenantHost = value;
       else section.migrations = isAbsolute(value) ? value : resolve(folder, value);
     } else if (kind === 'number') {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64) throw new UsageError(`${where(key)} must be a whole number from 1 to 64.`, { command });
-      section.concurrency = value;
+      const range = NUMBER_RANGES[key]!;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
+        throw new UsageError(`${where(key)} must be a whole number from ${range.min} to ${range.max}.`, { command });
+      }
+      section[key as 'concurrency' | 'tenantPort' | 'poolerPoolSize'] = value;
     } else {
       if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.values(value).some((label) => typeof label !== 'string')) {
-        throw new UsageError(`${where(key)} must be an object of strings, e.g. {"plan": "gold"}.`, { command });
+        throw new UsageError(`${where(key)} must be an object of strings, e.g. ${key === 'labels' ? '{"plan": "gold"}' : '{"sslmode": "require"}'}.`, { command });
       }
-      section.labels = value as Record<string, string>;
+      section[key as 'labels' | 'tenantParams'] = value as Record<string, string>;
     }
   }
   return section;
 }
 
-/** TENANTRY_LABELS: `k=v;k=v`, as the labels column of a CSV. */
-function labelsFromText(text: string, command: string | undefined): Record<string, string> {
+/** TENANTRY_LABELS, TENANTRY_TENANT_PARAMS: `k=v;k=v`, as the labels column of a CSV. */
+function labelsFromText(text: string, command: string | undefined, variable: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const entry of text.split(';')) {
     if (entry.trim() === '') continue;
-    const [key, value] = splitKeyValue(entry.trim(), 'TENANTRY_LABELS', command);
+    const [key, value] = splitKeyValue(entry.trim(), variable, command);
     labels[key.trim()] = value.trim();
   }
   return labels;

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { redactConnectionString, TenantryError, validatePassword, type TenantConfig } from '@tenantry/core';
 import { formatPlan, parseTenantSpec, type TenantryDialect } from '@tenantry/sql';
+import type { TenantTargetSetting } from '../args.js';
 import type { CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import type { Output } from '../output.js';
@@ -17,6 +18,8 @@ export type InputFormatOption = InputFormat | undefined;
 
 export interface CreateFromFileOptions {
   databaseUrl?: string | undefined;
+  /** Where tenants connect, when not the admin's server (`--tenant-host`, ...). */
+  tenantConnection?: TenantTargetSetting | undefined;
   /** A path, or `-` for standard input. */
   from: string;
   format?: InputFormatOption;
@@ -196,7 +199,7 @@ export async function createFromFile(options: CreateFromFileOptions, context: Co
         await credentials.close();
       }
     },
-    { poolSize: concurrency + 1 },
+    { poolSize: concurrency + 1, tenantConnection: options.tenantConnection },
   );
   try {
     await run;

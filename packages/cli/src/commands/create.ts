@@ -8,8 +8,11 @@ import {
   jsonOption,
   requireString,
   stringValue,
+  tenantTargetOptions,
+  tenantTargetValue,
   unqualifyPublicOption,
   type ParsedArgs,
+  type TenantTargetSetting,
 } from '../args.js';
 import type { InputFormatOption } from '../bulk/create-from-file.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
@@ -35,6 +38,8 @@ export interface CreateOptions {
   unqualifyPublic?: boolean | undefined;
   dryRun?: boolean;
   json?: boolean;
+  /** Where tenants connect, when not the admin's server (`--tenant-host`, ...). */
+  tenantConnection?: TenantTargetSetting | undefined;
 }
 
 /**
@@ -74,7 +79,7 @@ export async function createTenant(options: CreateOptions, context: CommandConte
     const credentials = await admin.createTenant(config, migrations ? { migrations: migrations.provider } : {});
     await printCredentials(output, credentials, { generated: options.password === undefined, verb: 'Created tenant', json: options.json ?? false });
     return ExitCode.ok;
-  });
+  }, { tenantConnection: options.tenantConnection });
 }
 
 /**
@@ -177,6 +182,7 @@ export const create: CommandDefinition = {
     ...dryRunOption,
     ...bulkOptions,
     ...connectionOptions,
+    ...tenantTargetOptions,
     ...jsonOption,
     ...helpOption,
   },
@@ -199,6 +205,7 @@ export const create: CommandDefinition = {
     if (booleanValue(args, 'unqualify-public') && migrations === undefined) {
       throw new UsageError('--unqualify-public only goes with --migrations.', { command });
     }
+    const tenantConnection = tenantTargetValue(args, command, defaults.tenantConnection);
     const from = stringValue(args, 'from');
     if (from !== undefined) {
       for (const single of ['schema', 'username', 'password-stdin', 'password-file']) {
@@ -226,6 +233,7 @@ export const create: CommandDefinition = {
           unqualifyPublic: booleanValue(args, 'unqualify-public'),
           dryRun: booleanValue(args, 'dry-run'),
           json: booleanValue(args, 'json'),
+          tenantConnection,
         },
         context,
       );
@@ -247,6 +255,7 @@ export const create: CommandDefinition = {
         unqualifyPublic: booleanValue(args, 'unqualify-public'),
         dryRun: booleanValue(args, 'dry-run'),
         json: booleanValue(args, 'json'),
+        tenantConnection,
       },
       context,
     );

@@ -1,4 +1,16 @@
-import { booleanValue, connectionOptions, dateValue, dryRunOption, helpOption, jsonOption, requireString, type ParsedArgs } from '../args.js';
+import {
+  booleanValue,
+  connectionOptions,
+  dateValue,
+  dryRunOption,
+  helpOption,
+  jsonOption,
+  requireString,
+  tenantTargetOptions,
+  tenantTargetValue,
+  type ParsedArgs,
+  type TenantTargetSetting,
+} from '../args.js';
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { usableTenantNames } from '../tenant-arguments.js';
@@ -17,6 +29,8 @@ export interface RotatePasswordCommandOptions {
   validUntil?: Date | null | undefined;
   dryRun?: boolean;
   json?: boolean;
+  /** Where tenants connect, when not the admin's server (`--tenant-host`, ...). */
+  tenantConnection?: TenantTargetSetting | undefined;
 }
 
 /** Gives a tenant a new password (`admin.rotatePassword`); a generated one is shown once. */
@@ -40,7 +54,7 @@ export async function rotateTenantPassword(options: RotatePasswordCommandOptions
     });
     await printCredentials(output, credentials, { generated: options.password === undefined, verb: 'New password for', json: options.json ?? false });
     return ExitCode.ok;
-  });
+  }, { tenantConnection: options.tenantConnection });
 }
 
 export const rotatePassword: CommandDefinition = {
@@ -58,6 +72,7 @@ export const rotatePassword: CommandDefinition = {
     'valid-until': { type: 'string', value: '<date|never>', description: 'New password expiry (ISO 8601), or never; default: keep the current one.' },
     ...dryRunOption,
     ...connectionOptions,
+    ...tenantTargetOptions,
     ...jsonOption,
     ...helpOption,
   },
@@ -82,6 +97,7 @@ export const rotatePassword: CommandDefinition = {
         validUntil,
         dryRun: booleanValue(args, 'dry-run'),
         json: booleanValue(args, 'json'),
+        tenantConnection: tenantTargetValue(args, command, context.defaults.tenantConnection),
       },
       context,
     );
