@@ -61,6 +61,13 @@ describe('connectionBudget', () => {
       expect(budget).toMatchObject({ poolSize: 4, tenants: 3, tenantConnections: 3 + 4 + 4, worstCase: 3 + 4 + 4 + 10, exceeds: false, warning: undefined });
     });
 
+    it("PgBouncer's max_db_connections caps the tenants' total however many there are", async () => {
+      await created();
+      const budget = await fixture().admin.connectionBudget({ poolSize: 4, poolerMaxConnections: 5 });
+      expect(budget).toMatchObject({ poolerMaxConnections: 5, tenantConnections: 5, worstCase: 5 + 10, exceeds: false });
+      await expect(fixture().admin.connectionBudget({ poolerMaxConnections: 5 })).rejects.toMatchObject({ field: 'poolerMaxConnections' });
+    });
+
     it('behind a pooler whose pools the server cannot hold: exceeds, with the numbers in the warning', async () => {
       await created();
       const { max, reserved } = await serverSlots();

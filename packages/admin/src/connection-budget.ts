@@ -13,6 +13,12 @@ export interface ConnectionBudgetOptions {
    */
   poolSize?: number | undefined;
   /**
+   * The pooler's cap on server connections to the database over all its
+   * users (PgBouncer: `max_db_connections`); needs `poolSize`. Caps the
+   * tenants' total, however many tenants there are.
+   */
+  poolerMaxConnections?: number | undefined;
+  /**
    * Connections the admin side holds, when not this admin's pool: e.g. the
    * pools of every process that runs a `DatabaseAdmin`. Default: this admin's
    * pool `max` (`pg`'s 10 when its config sets none).
@@ -32,6 +38,8 @@ export interface ConnectionBudget {
   adminConnections: number;
   /** The pooler's per-tenant pool size the budget was computed with; undefined without a pooler. */
   poolSize: number | undefined;
+  /** The pooler's cap over all tenants (`max_db_connections`), when given. */
+  poolerMaxConnections: number | undefined;
   /** Tenants of this database. */
   tenants: number;
   /** Of them, those with no `CONNECTION LIMIT` (-1). */
@@ -63,18 +71,26 @@ export function validateConnectionCount(value: unknown, field: string, min: numb
 /**
  * The budget's arithmetic (see the README, "Connection budget"): each tenant
  * can hold `min(limit, poolSize)` server connections behind a pooler (an
- * unlimited tenant: `poolSize`), `limit` without one (unlimited: no bound);
+ * unlimited tenant: `poolSize`), the sum capped by the pooler's
+ * `max_db_connections` when given; `limit` without one (unlimited: no bound);
  * the admin's pool adds its `max`. The fleet fits when that sum is at most
  * `max_connections` minus the reserved slots.
  */
-export function computeConnectionBudget(facts: ServerConnectionFacts, adminPoolMax: number | undefined, poolSize: number | undefined): ConnectionBudget {
+export function computeConnectionBudget(
+  facts: ServerConnectionFacts,
+  adminPoolMax: number | undefined,
+  pooler: { poolSize: number | undefined; poolerMaxConnections: number | undefined },
+): ConnectionBudget {
+  const { poolSize, poolerMaxConnections } = pooler;
   const adminConnections = adminPoolMax ?? PG_DEFAULT_POOL_MAX;
   const available = facts.maxConnections - facts.reservedConnections;
   const limits = facts.tenantConnectionLimits;
   const unlimitedTenants = limits.filter((limit) => limit < 0).length;
   let tenantConnections: number | null;
-  if (poolSize !== undefined) tenantConnections = limits.reduce((sum, limit) => sum + (limit < 0 ? poolSize : Math.min(limit, poolSize)), 0);
-  else tenantConnections = unlimitedTenants > 0 ? null : limits.reduce((sum, limit) => sum + limit, 0);
+  if (poolSize !== undefined) {
+    const perTenant = limits.reduce((sum, limit) => sum + (limit < 0 ? poolSize : Math.min(limit, poolSize)), 0);
+    tenantConnections = poolerMaxConnections === undefined ? perTenant : Math.min(perTenant, poolerMaxConnections);
+  } else tenantConnections = unlimitedTenants > 0 ? null : limits.reduce((sum, limit) => sum + limit, 0);
   const worstCase = tenantConnections === null ? null : tenantConnections + adminConnections;
   const exceeds = worstCase === null || worstCase > available;
   return {
@@ -83,6 +99,7 @@ export function computeConnectionBudget(facts: ServerConnectionFacts, adminPoolM
     available,
     adminConnections,
     poolSize,
+    poolerMaxConnections,
     tenants: limits.length,
     unlimitedTenants,
     tenantConnections,
@@ -101,7 +118,7 @@ function budgetWarning({ available, worstCase, unlimitedTenants, poolSize }: { a
   }
   return (
     `The fleet can open ${worstCase} server connections at once (tenants and the admin's pool), more than the ${available} the server has for them: ` +
-    (poolSize === undefined ? 'lower tenants\' connectionLimit, put them behind a pooler, ' : 'lower the pooler\'s pool size (or set max_db_connections), ') +
+    (poolSize === undefined ? 'lower tenants\' connectionLimit, put them behind a pooler, ' : 'lower the pooler\'s pool size or its max_db_connections, ') +
     'or raise max_connections.'
   );
 }

@@ -430,7 +430,8 @@ export class DatabaseAdmin implements AsyncDisposable {
    * The connections the fleet can open at worst, against what the server has
    * (see the README, "Connection budget"): each tenant's `CONNECTION LIMIT`,
    * capped by the pooler's per-tenant pool size when tenants connect through
-   * one (`poolSize`), plus the admin's pool, against `max_connections` minus
+   * one (`poolSize`; the sum capped by `poolerMaxConnections`, PgBouncer's
+   * `max_db_connections`), plus the admin's pool, against `max_connections` minus
    * the reserved slots. Two catalog reads. When the fleet can exceed the
    * server, `exceeds` is true and `warning` says why and what to do.
    *
@@ -439,18 +440,22 @@ export class DatabaseAdmin implements AsyncDisposable {
    * if (budget.warning) console.warn(budget.warning);
    * ```
    *
-   * @throws ValidationError for a bad `poolSize` or `adminConnections`, or a dialect without per-tenant connection limits (the MySQL family).
+   * @throws ValidationError for a bad `poolSize`, `poolerMaxConnections` or `adminConnections`, or a dialect without per-tenant connection limits (the MySQL family).
    */
   async connectionBudget(options: ConnectionBudgetOptions = {}): Promise<ConnectionBudget> {
     const poolSize = validateConnectionCount(options?.poolSize, 'poolSize', 1);
     const adminConnections = validateConnectionCount(options?.adminConnections, 'adminConnections', 0);
+    const poolerMaxConnections = validateConnectionCount(options?.poolerMaxConnections, 'poolerMaxConnections', 1);
+    if (poolerMaxConnections !== undefined && poolSize === undefined) {
+      throw new ValidationError({ field: 'poolerMaxConnections', rule: 'type', message: "poolerMaxConnections is the pooler's cap over all tenants: give the pooler's poolSize with it." });
+    }
     const { facts, dialect } = await this.#session.server();
     if (!dialect.readConnectionFacts) throw unsupported(dialect, 'connectionBudget', 'a connection budget (per-tenant connection limits)');
     const readFacts = dialect.readConnectionFacts.bind(dialect);
     const connectionFacts = await this.#session.transaction({ action: 'read the connection budget', database: facts.database }, (connection) => readFacts(readerOf(connection), facts), {
       readOnly: true,
     });
-    return computeConnectionBudget(connectionFacts, adminConnections ?? this.#session.maxConnections, poolSize);
+    return computeConnectionBudget(connectionFacts, adminConnections ?? this.#session.maxConnections, { poolSize, poolerMaxConnections });
   }
 
   /**

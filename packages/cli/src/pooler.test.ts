@@ -154,6 +154,8 @@ describe('budget', () => {
     expect(report).toMatchObject({ adminConnections: 10, worstCase: report.tenants * 2 + 10, exceeds: false });
     const fromEnv = await db().run(['budget', '--json', '--admin-connections', '3'], { env: { TENANTRY_POOLER_POOL_SIZE: '1' } });
     expect(json<{ worstCase: number }>(fromEnv).worstCase).toBe(report.tenants + 3);
+    const capped = await db().run(['budget', '--pool-size', '100000', '--pooler-max-connections', '4', '--json']);
+    expect(json<{ tenantConnections: number; exceeds: boolean }>(capped)).toMatchObject({ tenantConnections: 4, exceeds: false });
     const huge = await db().run(['budget', '--pool-size', '100000']);
     expect(huge.code).toBe(1);
     expect(huge.stderr).toContain('more than the');
