@@ -46,7 +46,7 @@ export interface DatabaseAdminOptions {
    *
    * Also where tenants connect when that is not the admin's server: a
    * pooler (PgBouncer), a proxy, a TLS endpoint. `host`, `port` and `params`
-   * (only `sslmode`, `sslrootcert`, `sslcrl`, `sslnegotiation`,
+   * (only `sslmode`, `sslrootcert`, `sslnegotiation`,
    * `application_name`, `connect_timeout`, `target_session_attrs`) replace the
    * admin's in every tenant connection string; the admin, and the short-lived
    * migrator logins of `migrateTenants`, keep connecting to the server

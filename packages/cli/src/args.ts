@@ -67,7 +67,7 @@ export const tenantTargetOptions: OptionDefs = {
     multiple: true,
     value: '<key=value>',
     description:
-      "A parameter of tenants' connection strings, replacing the admin's: sslmode, sslrootcert, sslcrl, sslnegotiation, application_name, connect_timeout or target_session_attrs. Repeatable. Default: TENANTRY_TENANT_PARAMS (k=v;k=v), else tenantParams in the config file.",
+      "A parameter of tenants' connection strings, replacing the admin's: sslmode, sslrootcert, sslnegotiation, application_name, connect_timeout or target_session_attrs. Repeatable. Default: TENANTRY_TENANT_PARAMS (k=v;k=v), else tenantParams in the config file.",
     group: 'Connection',
   },
 };

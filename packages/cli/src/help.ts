@@ -8,7 +8,7 @@ const OPTION_COLUMN = 32;
 
 export const EXIT_CODES_HELP = [
   ['0', 'ok (with --dry-run: the plan was printed, nothing was changed)'],
-  ['1', 'failure: a database error, a tenant not found, a bad row in --from, a verify report that does not hold, an aborted confirmation'],
+  ['1', 'failure: a database error, a tenant not found, a bad row in --from, a verify report that does not hold, a budget the fleet can exceed, an aborted confirmation'],
   ['2', 'usage: unknown command or option, missing or bad value, missing input file, remove without --yes and without a terminal; nothing was done'],
   ['130', 'interrupted (Ctrl-C): tenants in flight were finished and their credentials written; nothing new was started'],
 ] as const;
@@ -20,6 +20,8 @@ export const ENVIRONMENT_HELP = [
   ['PGAPPNAME, PGCONNECT_TIMEOUT', 'application_name; seconds to wait for a connection (default 10)'],
   ['TENANTRY_ENV', "the config file's environment section, when --env is not given"],
   ['TENANTRY_CONCURRENCY, TENANTRY_MIGRATIONS, TENANTRY_LABELS', 'defaults for --concurrency, --migrations and labels (k=v;k=v, merged under --label)'],
+  ['TENANTRY_TENANT_HOST, TENANTRY_TENANT_PORT, TENANTRY_TENANT_PARAMS', "defaults for --tenant-host, --tenant-port and --tenant-param (k=v;k=v): where tenants connect (a pooler, a proxy)"],
+  ['TENANTRY_POOLER_POOL_SIZE', 'default for budget --pool-size'],
   ['NO_COLOR, TERM=dumb', 'no colour (colour is only ever used on a terminal)'],
 ] as const;
 

@@ -28,7 +28,6 @@ export interface TenantConnectionOptions extends TenantTlsOptions {
 export const TENANT_CONNECTION_PARAMETERS: ReadonlySet<string> = new Set([
   'sslmode',
   'sslrootcert',
-  'sslcrl',
   'sslnegotiation',
   'application_name',
   'connect_timeout',
