@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { DatabaseError, TenantAlreadyExistsError, ValidationError } from '@tenantry/core';
 import { uniqueName } from '@tenantry/testing';
 import { DatabaseAdmin } from '../database-admin.js';
@@ -96,6 +96,29 @@ describe('Tenantry on a Citus cluster', () => {
     const publicGrants = "SELECT count(*) FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0";
     expect((await onEachWorker(fixture(), publicGrants)).map((rows) => Number(rows[0]![0]))).toEqual([0, 0]);
     expect((await admin.prepare()).changed).toBe(false);
+  });
+
+  it("prepare's pooler login lookup answers for a tenant on the coordinator; where Citus propagates it to the workers, PUBLIC cannot call it there", async () => {
+    const { superuser } = fixture();
+    const authRole = uniqueName('ct_pgb');
+    await superuser.query(`CREATE ROLE ${pg.escapeIdentifier(authRole)} LOGIN`);
+    // The lookup reads pg_authid: a superuser installs it, whichever the lane's admin.
+    const installer = new DatabaseAdmin(inject('tenantryCitusUrl'));
+    try {
+      const report = await installer.prepare({ poolerAuth: { role: authRole } });
+      const tenant = await installer.createTenant(names());
+      await superuser.query('BEGIN');
+      await superuser.query(`SET LOCAL ROLE ${pg.escapeIdentifier(authRole)}`);
+      const { rows } = await superuser.query(report.poolerAuthQuery!, [tenant.username]);
+      await superuser.query('ROLLBACK');
+      expect(rows.map((row: { usename: string }) => row.usename)).toEqual([tenant.username]);
+      const lookup = "SELECT count(*) FROM pg_proc p WHERE p.proname = 'tenant_login' AND (has_function_privilege('public', p.oid, 'EXECUTE') OR NOT p.prosecdef)";
+      expect((await onEachWorker(fixture(), lookup)).map((workerRows) => Number(workerRows[0]![0]))).toEqual([0, 0]);
+      await installer.removeTenant(tenant);
+    } finally {
+      await installer.close();
+      await superuser.query(`DROP SCHEMA IF EXISTS tenantry_pooler CASCADE; DROP ROLE ${pg.escapeIdentifier(authRole)}`);
+    }
   });
 
   it('refuses a name already taken on a worker, naming the worker, and creates nothing anywhere', async () => {

@@ -150,4 +150,9 @@ describe('DatabaseAdmin on a mysql:// URL', () => {
     expect(await serverSnapshot(fx)).toEqual(before);
     await admin.removeTenant(tenant);
   });
+
+  it('refuses a pooler login lookup and a connection budget, which it has no counterpart for', async () => {
+    await expect(admin.prepare({ poolerAuth: { role: 'pgbouncer_auth' } })).rejects.toMatchObject({ field: 'poolerAuth', rule: 'unsupported-by-dialect' });
+    await expect(admin.connectionBudget({ poolSize: 5 })).rejects.toMatchObject({ field: 'connectionBudget', rule: 'unsupported-by-dialect' });
+  });
 });

@@ -122,7 +122,7 @@ export class CitusDialect implements TenantryDialect {
     const workersOpen = workers.some((row) => row.result !== '');
     if (coordinator.plan.statements.length === 0 && !workersOpen) return coordinator;
     // On the workers, the whole of prepare runs: their state may differ from the coordinator's.
-    // The pooler's login lookup is the coordinator's alone: clients log in there.
+    // The pooler's login lookup is run on the coordinator only (clients log in there); Citus propagates it itself.
     const offline = this.#postgres.planPrepareOffline(facts, { keepPublicFor: spec.keepPublicFor });
     return { ...coordinator, plan: withWorkerSteps(coordinator.plan, offline.plan.statements) };
   }
