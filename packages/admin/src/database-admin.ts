@@ -451,10 +451,9 @@ export class DatabaseAdmin implements AsyncDisposable {
     }
     const { facts, dialect } = await this.#session.server();
     if (!dialect.readConnectionFacts) throw unsupported(dialect, 'connectionBudget', 'a connection budget (per-tenant connection limits)');
-    const readFacts = dialect.readConnectionFacts.bind(dialect);
-    const connectionFacts = await this.#session.transaction({ action: 'read the connection budget', database: facts.database }, (connection) => readFacts(readerOf(connection), facts), {
-      readOnly: true,
-    });
+    const context: ErrorContext = { action: 'read the connection budget', database: facts.database };
+    // Checked above; a callback does not keep TypeScript's narrowing of a property.
+    const connectionFacts = await this.#session.transaction(context, (connection) => dialect.readConnectionFacts!(readerOf(connection), facts), { readOnly: true });
     return computeConnectionBudget(connectionFacts, adminConnections ?? this.#session.maxConnections, { poolSize, poolerMaxConnections });
   }
 

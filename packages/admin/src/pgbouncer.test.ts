@@ -88,7 +88,7 @@ describe.runIf(lane.available)('tenants behind PgBouncer (transaction pooling)',
       });
     });
 
-    it("settings a tenant changes for its session never reach another tenant: per-user pools, the other's server connections are never the same", async () => {
+    it("settings and session state a tenant leaves never reach another tenant: per-user pools, the other's server connections are never the same", async () => {
       const a = await newTenant('set_a');
       const b = await newTenant('set_b');
       const aPids = new Set<number>();
@@ -104,18 +104,22 @@ describe.runIf(lane.available)('tenants behind PgBouncer (transaction pooling)',
         }
         await Promise.all(aClients.map((client) => client.query('COMMIT')));
         await Promise.all(aClients.map((client) => client.query("SET statement_timeout = '4242ms'")));
+        // Session state beyond settings: a temporary table and a prepared statement, left on A's server connections.
+        await aClients[0]!.query('CREATE TEMP TABLE a_scratch (secret text)');
+        await aClients[1]!.query('PREPARE a_statement AS SELECT 1');
       } finally {
         await Promise.all(aClients.map((client) => client.end()));
       }
       expect(aPids.size).toBe(2);
       // Tenant B, many times over, never on A's server connections, never with A's settings.
-      const bSeen: { pid: number; work_mem: string; search_path: string; app: string | null; timeout: string }[] = [];
+      const bSeen: { pid: number; work_mem: string; search_path: string; app: string | null; timeout: string; prepared: number; temp_table: boolean }[] = [];
       for (let round = 0; round < 5; round += 1) {
         const clients = await Promise.all([connectAs(b.connectionString), connectAs(b.connectionString)]);
         try {
           for (const client of clients) {
             const { rows } = await client.query(
-              "SELECT pg_backend_pid() AS pid, current_setting('work_mem') AS work_mem, current_setting('search_path') AS search_path, current_setting('app.tenant', true) AS app, current_setting('statement_timeout') AS timeout",
+              "SELECT pg_backend_pid() AS pid, current_setting('work_mem') AS work_mem, current_setting('search_path') AS search_path, current_setting('app.tenant', true) AS app, current_setting('statement_timeout') AS timeout, " +
+                "(SELECT count(*)::int FROM pg_prepared_statements) AS prepared, to_regclass('pg_temp.a_scratch') IS NOT NULL AS temp_table",
             );
             bSeen.push(rows[0]);
           }
@@ -130,6 +134,8 @@ describe.runIf(lane.available)('tenants behind PgBouncer (transaction pooling)',
         expect(seen.timeout).toBe(defaults.timeout);
         expect(seen.search_path).not.toContain('public');
         expect(seen.app ?? '').toBe('');
+        expect(seen.prepared).toBe(0);
+        expect(seen.temp_table).toBe(false);
       }
       // The server says whose each connection is: A's pids were A's sessions.
       const owners = await fixture().superuser.query<{ usename: string }>('SELECT DISTINCT usename FROM pg_stat_activity WHERE pid = ANY($1)', [[...aPids]]);
