@@ -156,6 +156,8 @@ describe('budget', () => {
     expect(json<{ worstCase: number }>(fromEnv).worstCase).toBe(report.tenants + 3);
     const capped = await db().run(['budget', '--pool-size', '100000', '--pooler-max-connections', '4', '--json']);
     expect(json<{ tenantConnections: number; exceeds: boolean }>(capped)).toMatchObject({ tenantConnections: 4, exceeds: false });
+    const alone = await db().run(['budget', '--pooler-max-connections', '4']);
+    expect(alone.code).toBe(2);
     const huge = await db().run(['budget', '--pool-size', '100000']);
     expect(huge.code).toBe(1);
     expect(huge.stderr).toContain('more than the');

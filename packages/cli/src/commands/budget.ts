@@ -3,6 +3,7 @@ import { booleanValue, connectionOptions, helpOption, integerValue, jsonOption, 
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatFields, type Style } from '../output.js';
+import { UsageError } from '../usage-error.js';
 
 export interface BudgetOptions {
   databaseUrl?: string | undefined;
@@ -85,15 +86,19 @@ export const budget: CommandDefinition = {
     'tenantry budget --pool-size 20   # tenants behind PgBouncer with default_pool_size = 20',
     'tenantry budget --pool-size 20 --pooler-max-connections 80 --json | jq .worstCase',
   ],
-  run: (args: ParsedArgs, context) =>
-    connectionBudget(
+  run(args: ParsedArgs, context) {
+    const poolSize = integerValue(args, 'pool-size', context.command, { min: 1, max: 100_000 }) ?? context.defaults.poolerPoolSize;
+    const poolerMaxConnections = integerValue(args, 'pooler-max-connections', context.command, { min: 1, max: 100_000 });
+    if (poolerMaxConnections !== undefined && poolSize === undefined) throw new UsageError('--pooler-max-connections needs --pool-size (the pooler\'s per-tenant pool size).', { command: context.command });
+    return connectionBudget(
       {
         databaseUrl: databaseUrlOf(args),
-        poolSize: integerValue(args, 'pool-size', context.command, { min: 1, max: 100_000 }) ?? context.defaults.poolerPoolSize,
-        poolerMaxConnections: integerValue(args, 'pooler-max-connections', context.command, { min: 1, max: 100_000 }),
+        poolSize,
+        poolerMaxConnections,
         adminConnections: integerValue(args, 'admin-connections', context.command, { min: 0, max: 100_000 }),
         json: booleanValue(args, 'json'),
       },
       context,
-    ),
+    );
+  },
 };
