@@ -187,6 +187,20 @@ describe.runIf(lane.available)('tenants behind PgBouncer (transaction pooling)',
       expect(await loginOutcome(throughBouncer({ user: t.username, password: `${t.password}x` }))).toBe('SASL authentication failed');
     });
 
+    it("a tenant's expiring credential logs in through it as the tenant, and not once revoked", async () => {
+      const t = await newTenant('cred');
+      const credential = await pooler().admin.issueCredentials(t, { ttl: 600 });
+      const parsed = parse(credential.connectionString);
+      expect({ host: parsed.host, port: Number(parsed.port) }).toEqual({ host: pooler().bouncer.host, port: pooler().bouncer.port });
+      const seen = await withTenant(credential.connectionString, async (client) => {
+        await client.query('CREATE TABLE made_by_credential (id int)');
+        return (await client.query("SELECT current_user AS \"user\", (SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_credential') AS owner")).rows[0];
+      });
+      expect(seen).toEqual({ user: t.username, owner: t.username });
+      await pooler().admin.revokeCredentials(t, credential.username);
+      expect(await loginOutcome(credential.connectionString)).toBe('no such user');
+    });
+
     it('follows a password rotation (the old password stops working through it) and a removal', async () => {
       const t = await newTenant('rot');
       expect(await loginOutcome(t.connectionString)).toBe('ok');

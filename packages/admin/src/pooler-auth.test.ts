@@ -107,6 +107,32 @@ describe('prepare({ poolerAuth }): the login lookup for a pooler', () => {
     expect(await lookUp(t.username)).toEqual([]);
   });
 
+  it("answers for a tenant's credential while it is valid, and nothing once it is revoked, expired, suspended, or marked for a role it is not a member of", async () => {
+    const { admin, superuser, database } = fixture();
+    const owner = await admin.createTenant({ schemaName: uniqueName('t_cr'), username: uniqueName('cr') });
+    const credential = await admin.issueCredentials(owner, { ttl: 600 });
+    const stored = await superuser.query<{ rolpassword: string }>('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [credential.username]);
+    expect(await lookUp(credential.username)).toEqual([{ usename: credential.username, passwd: stored.rows[0]!.rolpassword }]);
+
+    await admin.suspendTenant(owner);
+    expect(await lookUp(credential.username), 'suspended').toEqual([]);
+    await admin.resumeTenant(owner);
+    expect(await lookUp(credential.username), 'resumed').toHaveLength(1);
+
+    // A credential marker naming another tenant, on a role that is not that tenant's member.
+    const stray = await makeRole('stray');
+    await superuser.query(
+      `COMMENT ON ROLE ${pg.escapeIdentifier(stray)} IS ${pg.escapeLiteral(`tenantry:${JSON.stringify({ v: 1, credentialFor: owner.username, schema: owner.schemaName, database: database.name, createdAt: new Date().toISOString() })}`)}`,
+    );
+    expect(await lookUp(stray), 'not a member').toEqual([]);
+
+    await superuser.query(`ALTER ROLE ${pg.escapeIdentifier(credential.username)} VALID UNTIL '2001-01-01'`);
+    expect(await lookUp(credential.username), 'expired').toEqual([]);
+    const second = await admin.issueCredentials(owner, { ttl: 600 });
+    await admin.revokeCredentials(owner, second.username);
+    expect(await lookUp(second.username), 'revoked').toEqual([]);
+  });
+
   it('a tenant cannot forge what decides: it cannot comment on its own role nor on its schema, and cannot call the lookup', async () => {
     const asTenant = await connectAs(tenant.connectionString);
     try {

@@ -37,6 +37,10 @@ export function resolvePoolerAuth(option: { role: string; schema?: string | unde
  * - it is a member of no role with those attributes and of no `pg_*` role;
  * - its comment is Tenantry's role marker naming this database and a schema,
  *   not owned by the role, whose marker names the role back.
+ * - or it is one of such a tenant's credentials (`issueCredentials`): its
+ *   marker names the tenant's role, it is a member of that role, and the
+ *   tenant's schema marker names the tenant. A suspended tenant's credentials
+ *   cannot log in, so they get nothing by the first rule.
  * A tenant cannot forge this: only CREATEROLE holders (PG 16: with ADMIN
  * OPTION on it) can comment on a role, and only the schema's owner (the
  * admin) on the schema. Anything else gets no row, which PgBouncer takes as
@@ -50,6 +54,7 @@ DECLARE
   schema_marker jsonb;
   role_comment text;
   schema_comment text;
+  tenant_role name;
 BEGIN
   SELECT a.oid, a.rolname, a.rolpassword INTO found_role
     FROM pg_catalog.pg_authid a
@@ -81,8 +86,18 @@ BEGIN
      OR (role_marker ->> 'database') IS DISTINCT FROM pg_catalog.current_database() THEN
     RETURN;
   END IF;
+  tenant_role := found_role.rolname;
+  IF role_marker ? 'credentialFor' THEN
+    tenant_role := role_marker ->> 'credentialFor';
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_authid t
+                    WHERE t.rolname = tenant_role AND t.oid <> found_role.oid
+                      AND NOT (t.rolsuper OR t.rolcreaterole OR t.rolcreatedb OR t.rolreplication OR t.rolbypassrls)
+                      AND pg_catalog.pg_has_role(found_role.oid, t.oid, 'MEMBER')) THEN
+      RETURN;
+    END IF;
+  END IF;
   SELECT n.oid, n.nspowner INTO found_schema FROM pg_catalog.pg_namespace n WHERE n.nspname = (role_marker ->> 'schema');
-  IF NOT FOUND OR found_schema.nspowner = found_role.oid THEN
+  IF NOT FOUND OR found_schema.nspowner = found_role.oid OR found_schema.nspowner = (SELECT t.oid FROM pg_catalog.pg_authid t WHERE t.rolname = tenant_role) THEN
     RETURN;
   END IF;
   schema_comment := pg_catalog.obj_description(found_schema.oid, 'pg_namespace');
@@ -95,7 +110,7 @@ BEGIN
     RETURN;
   END;
   IF pg_catalog.jsonb_typeof(schema_marker) IS DISTINCT FROM 'object'
-     OR (schema_marker ->> 'role') IS DISTINCT FROM found_role.rolname::text THEN
+     OR (schema_marker ->> 'role') IS DISTINCT FROM tenant_role::text THEN
     RETURN;
   END IF;
   usename := found_role.rolname;
