@@ -331,6 +331,25 @@ export interface CredentialInfo {
 export interface SweptCredential extends CredentialInfo {
   dropped: boolean;
   error?: Error | undefined;
+  /**
+   * Set while a removal that began has not finished (it was interrupted, or
+   * is running): who began it and when. Such a tenant is not whole
+   * (`roleIntact` is false), its login cannot log in, and `removeTenant`
+   * resumes it.
+   */
+  removing?: { since: Date; by: string } | undefined;
+}
+
+/** What `renameTenant` returns: the tenant under its new names. */
+export interface RenamedTenant extends TenantInfo {
+  /** The names it had. */
+  previous: { schemaName: string; username: string };
+  /**
+   * The tenant's connection string under its new login name, without a
+   * password: Tenantry keeps none, and the password did not change. Add it,
+   * or call `rotatePassword` for a new one.
+   */
+  connectionString: string;
 }
 
 /** A tenant as `getTenant` reports it: `TenantInfo` plus its role's settings. */

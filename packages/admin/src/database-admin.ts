@@ -1,5 +1,5 @@
 import type { MigrationProvider } from 'kysely';
-import { IssuedCredentials, PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
+import { DatabaseError, IssuedCredentials, PermissionError, TenantCredentials, ValidationError, type TenantConfig, type TenantRef } from '@tenantry/core';
 import {
   createDialect,
   dialectForUrl,
@@ -31,6 +31,7 @@ import type {
   PlanMigrateTenantsOptions,
   PrepareOptions,
   PrepareReport,
+  RenamedTenant,
   RotatePasswordOptions,
   ServerInfo,
   TenantCreationResult,
@@ -53,6 +54,8 @@ import { planRemoveTenant, removeTenant, type RemoveTenantOptions } from './remo
 import { migrateTenants } from './migrate-tenants.js';
 import { issueCredentials, listCredentials, revokeCredentials, sweepCredentials } from './tenant-credentials.js';
 import { resumeTenant, suspendTenant } from './tenant-suspension.js';
+import { renameTenant, type RenameTenantTo } from './rename-tenant.js';
+import { doctor, type DoctorOptions, type DoctorReport } from './doctor.js';
 import { TenantLifecycleLog, type AdminIdentity } from './tenant-lifecycle-log.js';
 
 /** The dialect of a `pg` pool or pool config, which names none. */
@@ -369,6 +372,58 @@ export class DatabaseAdmin implements AsyncDisposable {
     return planRemoveTenant(this.#session, ref, options);
   }
 
+  /**
+   * Renames a tenant: its schema, its login, or both, in one transaction
+   * under the locks of the old and the new names. The markers are rewritten
+   * (labels, memberships, the migrations ledger and fields Tenantry does not
+   * know kept), the login's `search_path` follows the schema, and the
+   * tenant's open sessions end (their `search_path` and user name are stale).
+   * Tables inside the schema move with it, Kysely's migration history
+   * included. The password stays valid (a SCRAM verifier does not depend on
+   * the name); the connection string returned has none.
+   *
+   * ```ts
+   * const renamed = await admin.renameTenant({ schemaName: 'tenant_acme', username: 'acme_user' }, { schemaName: 'tenant_acme_corp', username: 'acme_corp_user' });
+   * renamed.connectionString; // postgresql://acme_corp_user@localhost:5432/app
+   * ```
+   *
+   * @throws ValidationError for a bad name, no change, or a dialect without renaming (rule `unsupported-by-dialect`: the MySQL family, Citus).
+   * @throws TenantAlreadyExistsError when a new name is taken; nothing is changed.
+   * @throws TenantNotFoundError, TenantNotManagedError as `removeTenant` (a tenant being removed is refused).
+   * @throws PermissionError naming what the admin lacks.
+   */
+  async renameTenant(ref: TenantRef, to: RenameTenantTo): Promise<RenamedTenant> {
+    return this.#log.track('tenant.renamed', tenantOf(ref), () => this.#identity(), async () => {
+      const { from, to: names } = await renameTenant(this.#session, ref, to);
+      const record = await this.#record(names.schemaName);
+      if (!record) throw new DatabaseError({ message: `Tenant "${from.schemaName}" was renamed to "${names.schemaName}", but it was gone when read back (removed since?).` });
+      const info = toTenantInfo(record);
+      const connectionString = this.#session.tenantUrl({ username: names.username, password: '', database: names.schemaName });
+      return { ...info, previous: { schemaName: from.schemaName, username: from.username }, connectionString };
+    });
+  }
+
+  /**
+   * Finds what Tenantry left behind after crashes, and with `repair` repairs
+   * it: migrator logins not dropped (expired, with no session), schema
+   * markers whose role is gone, tenant roles whose schema is gone, removals
+   * that did not finish (resumed as `removeTenant` would). Repairs are only
+   * safe drops: an empty schema, a role that owns nothing (DROP ROLE stops
+   * otherwise), a migrator; a schema with objects in it is dropped only as
+   * part of a removal that began. Roles are cluster-wide; tenants are looked
+   * for in the admin's database only (`scope` says so).
+   *
+   * ```ts
+   * const report = await admin.doctor({ repair: true });
+   * for (const finding of report.findings) console.log(finding.kind, finding.objectName, finding.repaired);
+   * ```
+   *
+   * @throws ValidationError (rule `unsupported-by-dialect`) where the dialect has no sweep (the MySQL family, Citus).
+   */
+  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    return doctor(this.#session, options, (tenant) => this.removeTenant(tenant));
+  }
+
   /** Every tenant Tenantry created, ordered by schema name. */
   async listTenants(): Promise<TenantInfo[]> {
     const tenants: TenantInfo[] = [];
@@ -600,6 +655,7 @@ function toTenantInfo(record: TenantRecord): TenantInfo {
     roleIntact: record.intact,
     ...(record.migrations ? { migrations: { ...record.migrations } } : {}),
     ...(record.suspended ? { suspended: { by: record.suspended.by, since: new Date(record.suspended.since) } } : {}),
+    ...(record.removing ? { removing: { ...record.removing } } : {}),
   };
 }
 

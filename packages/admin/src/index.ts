@@ -24,7 +24,10 @@ export type {
   MoveTenantOptions,
   TenantPage,
   ServerInfo,
+  RenamedTenant,
 } from './database-admin-options.js';
+export type { RenameTenantTo } from './rename-tenant.js';
+export type { DoctorOptions, DoctorReport, DoctorFinding } from './doctor.js';
 export type { RemoveTenantOptions } from './remove-tenant.js';
 export type { ConnectionBudget, ConnectionBudgetOptions } from './connection-budget.js';
 export { MigrationsStoppedError, type MigrationsStopReason } from './migrations-stopped-error.js';

@@ -1,5 +1,5 @@
-import { TenantRemovalBlockedError, ValidationError, type TenantRef } from '@tenantry/core';
-import { parseTenantNames, type ErrorContext, type OtherDatabases, type Plan, type TenantryDialect } from '@tenantry/sql';
+import { DatabaseError, TenantRemovalBlockedError, TenantryError, ValidationError, type TenantRef } from '@tenantry/core';
+import { parseTenantNames, type CatalogReader, type ErrorContext, type OtherDatabases, type Plan, type StagedRemoval, type TenantryDialect } from '@tenantry/sql';
 import type { AdminSession } from './admin-session.js';
 import { describeBlockers, runDropOwnedElsewhere } from './role-in-other-databases.js';
 
@@ -22,12 +22,32 @@ export interface RemoveTenantOptions {
  * transaction under the tenant's locks on PostgreSQL, its checks before the
  * drops). With `dropOwnedInOtherDatabases`, once the same checks passed, what
  * the role has in other databases is dropped first, in a transaction of its
- * own in each of them. The tenant stays whole and listed until the last
- * transaction commits, so a failure on the way can be resumed by calling it
- * again.
+ * own in each of them.
+ *
+ * A schema too large for one transaction (the dialect's `stagedRemoval`:
+ * PostgreSQL's lock table) is removed in stages: marked as being removed
+ * first, then its relations dropped in batches, each its own transaction, then
+ * the usual plan. Staged when the one-transaction plan's check (under its
+ * locks, one catalog query) finds the estimate over the admin's lock budget or
+ * the tenant already marked (a removal to resume), and when the one
+ * transaction ran out of locks after all (it rolled back whole). Either way a failure on the way
+ * leaves the tenant whole or marked as being removed, never half-removed and
+ * listed as whole, and calling this again resumes it.
  */
 export async function removeTenant(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions = {}): Promise<void> {
-  const { plan, facts, context, username, elsewhere } = await removePlan(session, ref, options);
+  const removal = await removePlan(session, ref, options, { stageWhenLarge: true });
+  const staged = removal.dialect.stagedRemoval;
+  try {
+    await removeInOneTransaction(session, removal);
+  } catch (error) {
+    if (!staged || !TenantryError.isInstance(error) || !staged.needsStages(error)) throw error;
+    await removeInStages(session, staged, removal);
+  }
+}
+
+type Removal = Awaited<ReturnType<typeof removePlan>>;
+
+async function removeInOneTransaction(session: AdminSession, { plan, facts, context, username, elsewhere }: Removal): Promise<void> {
   if (elsewhere) {
     // The checks first: nothing is dropped anywhere for a role that is not a whole tenant of ours.
     await session.runPlan(plan, context, { checksOnly: true });
@@ -36,6 +56,32 @@ export async function removeTenant(session: AdminSession, ref: TenantRef, option
     }
   }
   await withDescribedBlockers(session, username, () => session.runPlan(plan, context));
+}
+
+/**
+ * Mark (committed), what the role has elsewhere (on request), the schema's
+ * relations batch by batch, then the usual plan for the rest: each stage its
+ * own transaction, each safe to repeat.
+ */
+async function removeInStages(session: AdminSession, staged: StagedRemoval, { names, lastStage, facts, context, username, elsewhere }: Removal): Promise<void> {
+  const read: CatalogReader = (query) => session.read(query, context);
+  const mark = { since: new Date(), by: facts.adminRole };
+  const begin = await staged.planBeginRemoval(read, { ...names, dropOwnedInOtherDatabases: elsewhere !== undefined, mark }, facts);
+  await withDescribedBlockers(session, username, () => session.runPlan(begin, context));
+  if (elsewhere) {
+    for (const database of await otherDatabases(session, elsewhere, username, context)) {
+      await runDropOwnedElsewhere(session, facts, username, database);
+    }
+  }
+  let previous: string | undefined;
+  for (let batch = await staged.planDropBatch(read, names, facts); batch; batch = await staged.planDropBatch(read, names, facts)) {
+    // A batch that would run again as it was means its drops did nothing: stop rather than loop.
+    const statements = batch.statements.map((statement) => statement.text).join(';');
+    if (statements === previous) throw new DatabaseError({ message: `Could not remove tenant "${names.schemaName}": a batch of its objects was not dropped (${statements.slice(0, 200)}). It stays marked as being removed; removeTenant resumes it.` });
+    previous = statements;
+    await session.runPlan(batch, context);
+  }
+  await withDescribedBlockers(session, username, () => session.runPlan(lastStage, context));
 }
 
 /**
@@ -71,13 +117,16 @@ async function withDescribedBlockers(session: AdminSession, username: string, wo
   }
 }
 
-async function removePlan(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions) {
+async function removePlan(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions, how: { stageWhenLarge: boolean } = { stageWhenLarge: false }) {
   const names = parseTenantNames(ref, session.dialect.rules);
   const elsewhere = options.dropOwnedInOtherDatabases ? requireOtherDatabases(session.dialect) : undefined;
   const { facts, dialect } = await session.server();
   const context: ErrorContext = { action: `remove tenant "${names.schemaName}"`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
-  const plan = dialect.planRemoveTenant({ ...names, dropOwnedInOtherDatabases: elsewhere !== undefined }, facts);
-  return { plan, facts, context, username: names.username, elsewhere };
+  // The plan that stops when stages are needed, where the dialect has them; the last stage runs without that check.
+  const stageWhenLarge = how.stageWhenLarge && dialect.stagedRemoval !== undefined;
+  const plan = dialect.planRemoveTenant({ ...names, dropOwnedInOtherDatabases: elsewhere !== undefined, stageWhenLarge }, facts);
+  const lastStage = stageWhenLarge ? dialect.planRemoveTenant({ ...names, dropOwnedInOtherDatabases: elsewhere !== undefined }, facts) : plan;
+  return { names, dialect, plan, lastStage, facts, context, username: names.username, elsewhere };
 }
 
 function requireOtherDatabases(dialect: TenantryDialect): OtherDatabases {

@@ -15,7 +15,8 @@ export type TenantEventType =
   | 'tenant.suspended'
   | 'tenant.resumed'
   | 'tenant.credentials-issued'
-  | 'tenant.credentials-revoked';
+  | 'tenant.credentials-revoked'
+  | 'tenant.renamed';
 
 /**
  * One change (or failed attempt to change) a tenant's life, for an audit

@@ -109,6 +109,10 @@ function joinUrl(parts: SplitUrl, userInfo: string | undefined): string {
  * replaces the host list (and any `host`, `hostaddr`, `port` parameter), its
  * `port` the port; check them with `tenantTarget` first.
  *
+ * An empty `password` (never a tenant's: empty passwords are refused) leaves
+ * the password out, `postgresql://acme@db:5432/app`: for a tenant whose
+ * password Tenantry does not know (after a rename).
+ *
  * ```ts
  * tenantConnectionString('postgresql://admin:pw@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem', { username: 'acme', password: 'p@ss' });
  * // 'postgresql://acme:p%40ss@db:5432/app?sslmode=verify-full&sslrootcert=/etc/ca.pem'
@@ -129,7 +133,8 @@ export function tenantConnectionString(
   const hasTls = [...parts.query.map(parameterName), ...added.map(([name]) => name)].some((name) => TLS_PARAMETERS.has(name));
   if (hadTls && !hasTls) added.push(['sslmode', 'verify-full']);
   parts.query.push(...added.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`));
-  return joinUrl(parts, `${encodeURIComponent(tenant.username)}:${encodeURIComponent(tenant.password)}`);
+  const password = tenant.password === '' ? '' : `:${encodeURIComponent(tenant.password)}`;
+  return joinUrl(parts, `${encodeURIComponent(tenant.username)}${password}`);
 }
 
 /** Parameters by which a URL names its host or port besides the authority. */

@@ -39,4 +39,10 @@ export type {
   CredentialRecord,
   IssueCredentialPlanSpec,
   TenantSuspension,
+  StagedRemoval,
+  RenameTenantPlanSpec,
+  TenantRenaming,
+  LeftoverKind,
+  LeftoverFinding,
+  LeftoverSweep,
 } from './dialect/dialect.js';

@@ -1,7 +1,19 @@
 import type { Statement } from './statement.js';
 
 /** What a plan does. */
-export type PlanAction = 'create-tenant' | 'remove-tenant' | 'prepare-database' | 'rotate-password' | 'move-tenant' | 'issue-credential' | 'revoke-credential' | 'suspend-tenant' | 'resume-tenant' | 'end-tenant-sessions';
+export type PlanAction =
+  | 'create-tenant'
+  | 'remove-tenant'
+  | 'prepare-database'
+  | 'rotate-password'
+  | 'move-tenant'
+  | 'issue-credential'
+  | 'revoke-credential'
+  | 'suspend-tenant'
+  | 'resume-tenant'
+  | 'end-tenant-sessions'
+  | 'rename-tenant'
+  | 'repair-leftover';
 
 /**
  * An ordered, frozen list of statements that together perform one step.

@@ -16,6 +16,14 @@ export interface SchemaMarker {
   labels?: Record<string, string>;
   /** Roles the tenant was made a member of at creation: expected by `verifyTenant`. */
   memberOf?: string[];
+  /** Set when a removal began and has not finished: the tenant is no longer whole, and `removeTenant` resumes it. */
+  removing?: RemovalMark;
+}
+
+/** Who began removing a tenant, and when (ISO 8601). */
+export interface RemovalMark {
+  since: string;
+  by: string;
 }
 
 export interface RoleMarker {
@@ -67,7 +75,29 @@ export function encodeMarker(marker: SchemaMarker | RoleMarker | CredentialMarke
 /** Parses a comment; `undefined` when it is not a Tenantry marker. */
 export function decodeSchemaMarker(comment: string | null | undefined): SchemaMarker | undefined {
   const value = decodeMarker(comment);
-  return typeof value?.role === 'string' && typeof value.createdAt === 'string' ? (value as unknown as SchemaMarker) : undefined;
+  if (typeof value?.role !== 'string' || typeof value.createdAt !== 'string') return undefined;
+  const removing = value['removing'] as Partial<RemovalMark> | undefined;
+  const validRemoving = typeof removing?.since === 'string' && typeof removing.by === 'string';
+  const { removing: _removing, ...rest } = value;
+  return { ...(rest as unknown as SchemaMarker), ...(validRemoving ? { removing: { since: removing.since!, by: removing.by! } } : {}) };
+}
+
+/**
+ * A marker comment with `changes` applied and every other field kept, those
+ * this version does not know included (a newer Tenantry's, or another
+ * feature's): rewriting a marker must never lose what it does not understand.
+ * A field set to `undefined` is removed. `undefined` when `comment` is not a
+ * Tenantry marker.
+ */
+export function rewriteMarker(comment: string | null | undefined, changes: Readonly<Record<string, unknown>>): string | undefined {
+  const value = decodeMarker(comment);
+  if (!value) return undefined;
+  const next: Record<string, unknown> = { ...value };
+  for (const [field, changed] of Object.entries(changes)) {
+    if (changed === undefined) delete next[field];
+    else next[field] = changed;
+  }
+  return MARKER_PREFIX + JSON.stringify(next);
 }
 
 /** A tenant role's marker; `undefined` for anything else (a credential's marker included). Unknown fields are dropped. */
@@ -87,6 +117,12 @@ export function decodeCredentialMarker(comment: string | null | undefined): Cred
   const { credentialFor, schema, database, createdAt } = value ?? {};
   if (typeof credentialFor !== 'string' || typeof schema !== 'string' || typeof database !== 'string' || typeof createdAt !== 'string') return undefined;
   return { v: Number(value?.['v']), credentialFor, schema, database, createdAt };
+}
+
+/** A migrator (delegate) login's marker: the tenant role it may switch to. */
+export function decodeMigratorMarker(comment: string | null | undefined): { migratorFor: string } | undefined {
+  const value = decodeMarker(comment);
+  return typeof value?.['migratorFor'] === 'string' ? { migratorFor: value['migratorFor'] } : undefined;
 }
 
 function decodeMarker(comment: string | null | undefined): Record<string, unknown> | undefined {

@@ -80,6 +80,8 @@ export interface TenantRecord {
   readonly login?: TenantLoginDetails | undefined;
   /** Set while the tenant is suspended (its marker says who suspended it and when). */
   readonly suspended?: SuspensionMark | undefined;
+  /** Set while a removal that began has not finished: the tenant is not whole (`intact` false) and `removeTenant` resumes it. */
+  readonly removing?: { readonly since: Date; readonly by: string } | undefined;
 }
 
 /** A tenant login's attributes (PostgreSQL). */
@@ -167,6 +169,12 @@ export interface CreateTenantPlanSpec {
 export interface RemoveTenantPlanSpec extends TenantNames {
   /** The caller drops what the login has elsewhere first (`OtherDatabases`), so the plan does not stop on it. */
   readonly dropOwnedInOtherDatabases: boolean;
+  /**
+   * Where the dialect has `stagedRemoval`: the plan checks, under its locks,
+   * that the schema fits one transaction and is not being removed already,
+   * and stops with an error `stagedRemoval.needsStages` recognises otherwise.
+   */
+  readonly stageWhenLarge?: boolean | undefined;
 }
 
 /** A tenant's new password. */
@@ -305,6 +313,98 @@ export interface TenantSuspension {
   planResume(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
   /** Ends the open sessions of the tenant and its credentials, run once a suspension has committed. */
   planEndSessions(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
+  /** Present where a removal too large for one transaction can run in batches, and be resumed (PostgreSQL). */
+  readonly stagedRemoval?: StagedRemoval | undefined;
+  /** Present where a tenant's schema and login can be renamed together (PostgreSQL). */
+  readonly renaming?: TenantRenaming | undefined;
+  /** Present where what Tenantry left behind after a crash can be found in the catalog, and repaired (PostgreSQL). */
+  readonly leftovers?: LeftoverSweep | undefined;
+}
+
+/**
+ * A dialect where removing a tenant with very many objects can outgrow one
+ * transaction (PostgreSQL: each dropped object takes a lock, and the lock
+ * table is shared and sized by `max_locks_per_transaction`). The removal is
+ * then marked first, in a transaction of its own; the schema's objects are
+ * dropped in batches, each its own transaction; the usual remove plan ends
+ * it. A tenant marked as being removed is listed as such, and
+ * `removeTenant` resumes it.
+ */
+export interface StagedRemoval {
+  /**
+   * Whether a (mapped) error of the remove plan says to remove the tenant in
+   * stages: its check found the schema too large for one transaction, or
+   * already marked as being removed (the plan asked with `stageWhenLarge`),
+   * or the transaction ran out of locks after all (it rolled back whole).
+   */
+  needsStages(error: TenantryError): boolean;
+  /**
+   * Marks the tenant as being removed (its marker's other fields kept: the
+   * marker is read with `read`, and the plan stops if it changed before its
+   * locks were taken), shuts its login and ends its sessions, after the remove
+   * plan's own checks (a tenant already being removed passes them).
+   */
+  planBeginRemoval(read: CatalogReader, spec: RemoveTenantPlanSpec & { mark: { since: Date; by: string } }, facts: ServerFacts): Promise<ExecutablePlan>;
+  /**
+   * The next batch of the schema's objects to drop, at most the lock budget's
+   * worth, read with `read`; the plan takes the tenant's locks and drops them
+   * only while the tenant is marked as being removed. Undefined when nothing is
+   * left to drop in batches (what is left goes with the remove plan).
+   */
+  planDropBatch(read: CatalogReader, tenant: TenantNames, facts: ServerFacts): Promise<ExecutablePlan | undefined>;
+}
+
+/** A rename: the tenant's names now, and the names it gets (one of them may stay). */
+export interface RenameTenantPlanSpec {
+  readonly from: TenantNames;
+  readonly to: TenantNames;
+}
+
+/** A dialect that can rename a tenant's schema and login together, markers and settings included. */
+export interface TenantRenaming {
+  /**
+   * The rename, in one transaction under the locks of the old and new names:
+   * the markers are read with `read` (to keep their other fields) and the plan
+   * stops if they changed before its locks were taken.
+   */
+  planRename(read: CatalogReader, spec: RenameTenantPlanSpec, facts: ServerFacts): Promise<ExecutablePlan>;
+}
+
+/**
+ * What a sweep can find. Each kind is one thing a crash (or a change behind
+ * Tenantry's back) can leave: a migrator login not dropped, a schema marker
+ * whose role is gone, a role marker whose schema is gone, a removal that
+ * did not finish. New kinds are added here and in each dialect's sweep.
+ */
+export type LeftoverKind = 'migrator-role' | 'schema-without-role' | 'role-without-schema' | 'tenant-removing';
+
+/** One leftover a sweep found. */
+export interface LeftoverFinding {
+  readonly kind: LeftoverKind;
+  readonly objectKind: 'role' | 'schema';
+  readonly objectName: string;
+  /** Why it is a leftover, in words. */
+  readonly why: string;
+  /** What a repair does, in words; undefined when it is not safe to repair automatically (then `why` says what to decide). */
+  readonly repair: string | undefined;
+  /** The tenant names it belongs to, as its marker gives them (a removal to resume); not validated. */
+  readonly tenant?: { readonly schemaName: string; readonly username: string } | undefined;
+}
+
+/** A dialect that can find, in the catalog, what Tenantry left behind, and repair it. */
+export interface LeftoverSweep {
+  /** The kinds it looks for, in the order it reports them. */
+  readonly kinds: readonly LeftoverKind[];
+  /** What the scope of a sweep is, in words (PostgreSQL: roles cluster-wide, schemas in the admin's database). */
+  readonly scope: string;
+  /** Every leftover found now, read with `read` (a few catalog queries). */
+  findLeftovers(read: CatalogReader, facts: ServerFacts): Promise<LeftoverFinding[]>;
+  /**
+   * The plan that repairs one finding, checking under locks that it still is
+   * one; undefined for a `tenant-removing` finding (the caller resumes the
+   * removal) or one with no `repair`.
+   */
+  planRepair(finding: LeftoverFinding, facts: ServerFacts): ExecutablePlan | undefined;
 }
 
 /** Where a tenant's schema lives. */

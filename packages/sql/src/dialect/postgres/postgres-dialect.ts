@@ -44,6 +44,9 @@ import { postgresTransactions } from './postgres-transactions.js';
 import { readPostgresTenant, readPostgresTenantPage } from './postgres-tenant-reads.js';
 import { createTenantSteps, removeTenantSteps } from './postgres-tenant-statements.js';
 import { verifyPostgresTenant } from './postgres-tenant-verification.js';
+import { postgresStagedRemoval } from './postgres-staged-removal.js';
+import { postgresRenaming } from './postgres-rename-statements.js';
+import { postgresLeftoverSweep } from './postgres-leftover-sweep.js';
 
 /**
  * The PostgreSQL dialect (14 to 18): a tenant is a schema and a login role
@@ -75,6 +78,9 @@ export class PostgresDialect implements TenantryDialect {
   readonly otherDatabases = postgresOtherDatabases;
   readonly credentials = postgresTenantCredentials;
   readonly suspension = postgresTenantSuspension;
+  readonly stagedRemoval = postgresStagedRemoval;
+  readonly renaming = postgresRenaming;
+  readonly leftovers = postgresLeftoverSweep;
 
   serverFactsQuery(): CompiledQuery<ServerFactsRow> {
     return catalog.serverFactsQuery();
@@ -169,6 +175,7 @@ export class PostgresDialect implements TenantryDialect {
         adminRole: facts.adminRole,
         nonSuperuserAdmin: nonSuperuserAdmin(facts),
         dropOwnedInOtherDatabases: spec.dropOwnedInOtherDatabases,
+        stageWhenLarge: spec.stageWhenLarge ?? false,
       },
       hasRoleGrantOptions(facts.versionNum),
     );

@@ -49,6 +49,8 @@ export interface RemoveTenantSpec {
    * runs, so the plan does not stop on it (see `dropOwnedElsewhereStatements`).
    */
   dropOwnedInOtherDatabases?: boolean;
+  /** Check, under the locks, that the schema fits one transaction and is not being removed in stages (`fitsOneTransactionCheck`). */
+  stageWhenLarge?: boolean;
 }
 
 /** Input of `planPrepareDatabase`: what the current state needs changed. */
@@ -133,3 +135,9 @@ export const TENANT_SUSPENDED_SQLSTATE = 'TRY07';
  * (DETAIL `unknown`) or is not one of this tenant's (DETAIL `other`).
  */
 export const CREDENTIAL_MISMATCH_SQLSTATE = 'TRY08';
+ * SQLSTATE of the error a remove plan's check raises (with `stageWhenLarge`)
+ * when the schema is too large for one transaction, or its removal began
+ * already: the caller removes it in stages instead. Never reaches the caller
+ * of `removeTenant`.
+ */
+export const REMOVAL_NEEDS_STAGES_SQLSTATE = 'TRY09';

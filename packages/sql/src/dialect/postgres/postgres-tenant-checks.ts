@@ -5,9 +5,14 @@ import type { TenantStateRow } from './postgres-catalog-rows.js';
 /**
  * Refuses anything that is not a whole tenant created by Tenantry in this
  * database. `database` absent (an offline plan) skips only the check that the
- * role's marker names this database.
+ * role's marker names this database. A tenant whose removal began is refused
+ * too, unless `removing` is `'allowed'` (removal itself, which resumes it).
  */
-export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: string; username: string; database?: string | undefined }): void {
+export function checkManagedTenant(
+  state: TenantStateRow,
+  tenant: { schemaName: string; username: string; database?: string | undefined },
+  options: { removing: 'allowed' | 'refused' } = { removing: 'refused' },
+): void {
   if (!state.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: tenant.schemaName });
   if (!state.role_exists) throw new TenantNotFoundError({ objectKind: 'role', objectName: tenant.username });
   const schemaMarker = decodeSchemaMarker(state.schema_comment);
@@ -19,6 +24,13 @@ export function checkManagedTenant(state: TenantStateRow, tenant: { schemaName: 
       objectKind: 'schema',
       objectName: tenant.schemaName,
       reason: `it belongs to role "${schemaMarker.role}", not "${tenant.username}"`,
+    });
+  }
+  if (schemaMarker.removing && options.removing === 'refused') {
+    throw new TenantNotManagedError({
+      objectKind: 'schema',
+      objectName: tenant.schemaName,
+      reason: `its removal began at ${schemaMarker.removing.since} (by "${schemaMarker.removing.by}") and has not finished: removeTenant resumes it`,
     });
   }
   const roleMarker = decodeRoleMarker(state.role_comment);

@@ -40,9 +40,11 @@ function record(schemaName: string, marker: SchemaMarker, roleComment: string | 
     username: marker.role,
     createdAt: new Date(marker.createdAt),
     labels: marker.labels ?? {},
-    intact: roleMarker?.schema === schemaName && roleMarker.database === database,
+    // A tenant whose removal began is no longer whole, whatever is left of it.
+    intact: marker.removing === undefined && roleMarker?.schema === schemaName && roleMarker.database === database,
     migrations: roleMarker?.migrations,
     suspended: roleMarker?.suspended,
+    ...(marker.removing ? { removing: { since: new Date(marker.removing.since), by: marker.removing.by } } : {}),
   };
 }
 

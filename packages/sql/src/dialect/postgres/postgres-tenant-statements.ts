@@ -11,6 +11,7 @@ import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
 import { tenantStateQuery } from './postgres-catalog-queries.js';
 import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
 import { countedBlockers, roleDependenciesElsewhereQuery } from './postgres-role-dependency-queries.js';
+import { fitsOneTransactionCheck } from './postgres-removal-fit-check.js';
 import {
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
@@ -42,7 +43,12 @@ export function pinSearchPathStatement(): Statement {
 
 /** Serialises plans that touch the same names; keys in ascending order so two plans never deadlock. */
 export function lockStatement(schemaName: string, username: string): Statement {
-  const keys = [advisoryLockKey('schema', schemaName), advisoryLockKey('role', username)].sort((a, b) =>
+  return lockNamesStatement([schemaName], [username]);
+}
+
+/** `lockStatement` for several names at once (a rename locks the old and the new ones), each key once, ascending. */
+export function lockNamesStatement(schemaNames: readonly string[], usernames: readonly string[]): Statement {
+  const keys = [...new Set([...schemaNames.map((name) => advisoryLockKey('schema', name)), ...usernames.map((name) => advisoryLockKey('role', name))])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
   const locks = sql.join(keys.map((key) => sql`pg_advisory_xact_lock(${sql.lit(key)})`));
@@ -223,9 +229,10 @@ export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: bool
   return [
     runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]),
     checkStep(REMOVABLE_TENANT_CHECK, tenantStateQuery(spec.schemaName, spec.username, roleGrantOptions), ([state]) => {
-      checkManagedTenant(state!, tenant);
+      checkManagedTenant(state!, tenant, { removing: 'allowed' });
       checkCanRemove(state!, { ...tenant, adminRole: spec.adminRole ?? spec.nonSuperuserAdmin ?? 'the admin' });
     }),
+    ...(spec.stageWhenLarge ? [fitsOneTransactionCheck(spec.schemaName)] : []),
     ...(spec.dropOwnedInOtherDatabases
       ? []
       : [

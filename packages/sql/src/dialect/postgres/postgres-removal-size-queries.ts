@@ -1,0 +1,96 @@
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
+import { compiler } from '../../compile-sql.js';
+
+/*
+ * How big a tenant's removal is, against the server's lock table. Every
+ * object DROP SCHEMA ... CASCADE removes takes a lock until commit, and the
+ * lock table is shared by all sessions: max_locks_per_transaction ×
+ * (max_connections + max_prepared_transactions) slots. A schema with tens of
+ * thousands of objects fills it ("out of shared memory", 53200), so its
+ * relations are dropped in batches that stay well under it.
+ */
+
+/** The share of the server's lock table one admin transaction may fill: a quarter, so other sessions keep theirs. */
+const LOCK_TABLE_SHARE = 4;
+
+/** The lock budget of one admin transaction, from the server's settings. */
+function lockBudget(): RawBuilder<number> {
+  return sql<number>`(pg_catalog.current_setting('max_locks_per_transaction')::int
+      * (pg_catalog.current_setting('max_connections')::int + pg_catalog.current_setting('max_prepared_transactions')::int)
+      / ${sql.lit(LOCK_TABLE_SHARE)})`;
+}
+
+/** What `removalSizeQuery` reads. */
+export interface RemovalSizeRow {
+  schema_comment: string | null;
+  /** Objects in the schema and objects that depend on its relations: about the locks a one-transaction drop takes. */
+  estimated_locks: number;
+  lock_budget: number;
+}
+
+/**
+ * The schema's marker, about how many locks dropping it whole takes (the
+ * objects in it, and those depending on its relations: indexes, constraints,
+ * defaults, toast tables, row types), and the admin's lock budget. One round
+ * trip, catalog indexes only.
+ *
+ * The generated SQL (PostgreSQL):
+ * ```sql
+ * WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
+ * SELECT obj_description(s.oid, 'pg_namespace') AS schema_comment, (... pg_depend counts ...) AS estimated_locks, (...) AS lock_budget FROM s
+ * ```
+ */
+export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeRow> {
+  return sql<RemovalSizeRow>`
+    WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName})
+    SELECT pg_catalog.obj_description(s.oid, 'pg_namespace') AS schema_comment,
+           ((SELECT count(*) FROM pg_catalog.pg_depend d
+              WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = s.oid)
+            + (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_depend d
+                 ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
+               WHERE c.relnamespace = s.oid))::int AS estimated_locks,
+           ${lockBudget()} AS lock_budget
+    FROM s`.compile(compiler);
+}
+
+/** One relation of a batch, as `removalBatchQuery` reads it. */
+export interface RemovalBatchRow {
+  name: string;
+  /** pg_class.relkind: r, p, v, m, f or S. */
+  kind: string;
+}
+
+/**
+ * The next relations of the schema to drop, in a stable order (partitions
+ * first, so a partitioned table's batch does not carry all its partitions),
+ * as many as fit the lock budget: each counts twice the objects that depend on
+ * it, plus its own two (the relation and its row type). At least one, however
+ * large. Sequences owned by a column and indexes go with their table; other
+ * kinds of objects (functions, types) go with the schema at the end.
+ *
+ * The generated SQL (PostgreSQL):
+ * ```sql
+ * WITH ... SELECT name, kind FROM weighted WHERE running - weight < <budget> ORDER BY is_partition DESC, name COLLATE "C"
+ * ```
+ */
+export function removalBatchQuery(schemaName: string): CompiledQuery<RemovalBatchRow> {
+  return sql<RemovalBatchRow>`
+    WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}),
+         relations AS (
+           SELECT c.relname::text AS name, c.relkind::text AS kind, c.relispartition AS is_partition,
+                  2 * (1 + (SELECT count(*) FROM pg_catalog.pg_depend d
+                             WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid)) AS weight
+           FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid
+           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+             AND NOT (c.relkind = 'S' AND EXISTS (
+               SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+                 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')))),
+         weighted AS (
+           SELECT name, kind, is_partition, weight,
+                  sum(weight) OVER (ORDER BY is_partition DESC, name COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running
+           FROM relations)
+    SELECT name, kind FROM weighted
+    WHERE running - weight < ${lockBudget()}
+    ORDER BY is_partition DESC, name COLLATE "C"`.compile(compiler);
+}
