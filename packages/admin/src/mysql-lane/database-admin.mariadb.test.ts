@@ -126,6 +126,8 @@ describe('DatabaseAdmin on a mysql:// URL', () => {
       await expect(admin.createTenant({ schemaName: name, username: name, ...config })).rejects.toMatchObject({ field, rule: 'unsupported-by-dialect' });
     }
     await expect(admin.migrateTenants({ migrations: schemaMigrations })).rejects.toBeInstanceOf(ValidationError);
+    await expect(admin.renameTenant({ schemaName: name, username: name }, { username: `${name}_2` })).rejects.toMatchObject({ field: 'dialect', rule: 'unsupported-by-dialect' });
+    await expect(admin.doctor()).rejects.toMatchObject({ field: 'dialect', rule: 'unsupported-by-dialect' });
     expect(await admin.tenantExists(name)).toBe(false);
   });
 
