@@ -11,6 +11,8 @@ import { list } from './commands/list.js';
 import { migrate } from './commands/migrate.js';
 import { plan } from './commands/plan.js';
 import { remove } from './commands/remove.js';
+import { rename } from './commands/rename.js';
+import { doctor } from './commands/doctor.js';
 import { rotatePassword } from './commands/rotate-password.js';
 import { show } from './commands/show.js';
 import { resume, suspend } from './commands/suspend.js';
@@ -26,7 +28,7 @@ import { splitCommandLine, type SplitCommandLine } from './global-options.js';
 import { loadSettings } from './settings.js';
 
 /** Every command, in the order `tenantry --help` lists them. */
-export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, budget, rotatePassword, credentials, suspend, resume, migrate, move, remove, plan, demo, completion];
+export const commands: readonly CommandDefinition[] = [init, create, list, show, verify, budget, rotatePassword, credentials, suspend, resume, rename, migrate, move, remove, doctor, plan, demo, completion];
 
 /**
  * Runs `tenantry <argv>` and returns its exit code: 0 ok, 1 failure, 2 usage

@@ -43,7 +43,7 @@ export function tenantTable(tenants: readonly TenantInfo[], style: Style): strin
       tenant.schemaName,
       tenant.username,
       tenant.createdAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      !tenant.roleIntact ? style.red('broken') : tenant.suspended ? style.yellow('suspended') : 'ok',
+      tenant.removing ? style.yellow('removing') : !tenant.roleIntact ? style.red('broken') : tenant.suspended ? style.yellow('suspended') : 'ok',
       formatLabels(tenant.labels),
     ]),
     style,

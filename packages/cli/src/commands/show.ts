@@ -2,7 +2,7 @@ import { booleanValue, connectionOptions, helpOption, jsonOption, type ParsedArg
 import { databaseUrlOf, type CommandContext, type CommandDefinition } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { usableSchemaName } from '../tenant-arguments.js';
-import { formatFields } from '../output.js';
+import { formatFields, printable } from '../output.js';
 import { formatLabels } from './list.js';
 
 export interface ShowOptions {
@@ -36,7 +36,7 @@ export async function showTenant(options: ShowOptions, context: CommandContext):
             ['schema', tenant.schemaName],
             ['username', tenant.username],
             ['created', tenant.createdAt.toISOString()],
-            ['role intact', tenant.roleIntact ? 'yes' : style.red('no: the role is gone or its marker does not point back')],
+            ['role intact', tenant.removing ? style.yellow(`no: being removed since ${tenant.removing.since.toISOString()} by ${printable(tenant.removing.by)} (tenantry remove resumes it)`) : tenant.roleIntact ? 'yes' : style.red('no: the role is gone or its marker does not point back')],
             ['suspended', tenant.suspended ? style.yellow(`since ${tenant.suspended.since.toISOString()}, by ${tenant.suspended.by}`) : 'no'],
             ['connection limit', tenant.connectionLimit === -1 ? 'none' : String(tenant.connectionLimit)],
             ['valid until', tenant.validUntil ? tenant.validUntil.toISOString() : 'never'],
