@@ -44,6 +44,14 @@ describe('tenantConnectionString', () => {
     expect(parsed.database).toBe('app');
   });
 
+  it('leaves the password out when it is empty (a tenant whose password Tenantry does not know)', () => {
+    const url = tenantConnectionString('postgresql://admin:secret@db:5432/app?sslmode=require', { username: 'acme user', password: '' });
+    expect(url).toBe('postgresql://acme%20user@db:5432/app?sslmode=require');
+    const parsed = parse(url);
+    expect(parsed.user).toBe('acme user');
+    expect(parsed.password ?? '').toBe(''); // pg-connection-string reports an absent password as ''
+  });
+
   it('keeps every query parameter and the database, replaces the user info', () => {
     const url = tenantConnectionString(
       'postgres://admin:s3cret@db:5432/my%20app?sslmode=require&application_name=billing&connect_timeout=5',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCredentialMarker, decodeRoleMarker, encodeMarker } from './tenant-marker.js';
+import { decodeCredentialMarker, decodeMigratorMarker, decodeRoleMarker, decodeSchemaMarker, encodeMarker, MARKER_PREFIX, rewriteMarker } from './tenant-marker.js';
 
 describe('role markers', () => {
   it('keep a suspension and the migrations ledger, in whatever key order the server writes them', () => {
@@ -21,5 +21,44 @@ describe('role markers', () => {
     expect(decodeCredentialMarker(credential)).toEqual({ v: 1, credentialFor: 'acme_user', schema: 'tenant_acme', database: 'app', createdAt: '2026-01-02T03:04:05.000Z' });
     expect(decodeCredentialMarker(encodeMarker({ v: 1, schema: 'tenant_acme', database: 'app' }))).toBeUndefined();
     expect(decodeCredentialMarker('tenantry:{not json')).toBeUndefined();
+  });
+});
+
+
+describe('rewriteMarker', () => {
+  it('changes the fields given and keeps every other one, unknown ones included', () => {
+    const comment = `${MARKER_PREFIX}{"v":1,"role":"acme","createdAt":"2026-01-01T00:00:00.000Z","labels":{"tier":"gold"},"future":{"x":[1,2]}}`;
+    const rewritten = rewriteMarker(comment, { role: 'acme_corp', removing: { since: '2026-02-01T00:00:00.000Z', by: 'admin' } });
+    expect(JSON.parse(rewritten!.slice(MARKER_PREFIX.length))).toEqual({
+      v: 1,
+      role: 'acme_corp',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      labels: { tier: 'gold' },
+      future: { x: [1, 2] },
+      removing: { since: '2026-02-01T00:00:00.000Z', by: 'admin' },
+    });
+  });
+
+  it('removes a field set to undefined, and is undefined for a comment that is not a marker', () => {
+    const comment = `${MARKER_PREFIX}{"v":1,"role":"acme","createdAt":"x","removing":{"since":"s","by":"b"}}`;
+    expect(rewriteMarker(comment, { removing: undefined })).toBe(`${MARKER_PREFIX}{"v":1,"role":"acme","createdAt":"x"}`);
+    expect(rewriteMarker('hand-written', { role: 'x' })).toBeUndefined();
+    expect(rewriteMarker(`${MARKER_PREFIX}not json`, { role: 'x' })).toBeUndefined();
+  });
+});
+
+describe('decodeSchemaMarker', () => {
+  it('reads a removal mark, and ignores a malformed one', () => {
+    const base = '"v":1,"role":"acme","createdAt":"2026-01-01T00:00:00.000Z"';
+    expect(decodeSchemaMarker(`${MARKER_PREFIX}{${base},"removing":{"since":"2026-02-01T00:00:00.000Z","by":"admin"}}`)?.removing).toEqual({ since: '2026-02-01T00:00:00.000Z', by: 'admin' });
+    expect(decodeSchemaMarker(`${MARKER_PREFIX}{${base},"removing":{"since":5}}`)?.removing).toBeUndefined();
+    expect(decodeSchemaMarker(`${MARKER_PREFIX}{${base}}`)?.removing).toBeUndefined();
+  });
+});
+
+describe('decodeMigratorMarker', () => {
+  it("reads a migrator login's marker and nothing else", () => {
+    expect(decodeMigratorMarker(`${MARKER_PREFIX}{"v":1,"migratorFor":"acme"}`)).toEqual({ migratorFor: 'acme' });
+    expect(decodeMigratorMarker(`${MARKER_PREFIX}{"v":1,"schema":"s","database":"d"}`)).toBeUndefined();
   });
 });
