@@ -216,6 +216,18 @@ describe('Tenantry on a Citus cluster', () => {
     await admin.removeTenant(tenant);
   });
 
+  it('refuses renameTenant and doctor, typed and naming Citus, and changes nothing', async () => {
+    const { admin } = fixture();
+    const tenant = names();
+    await admin.createTenant(tenant);
+    const renamed = await admin.renameTenant(tenant, { username: `${tenant.username}_2` }).catch((caught: unknown) => caught);
+    expect(renamed).toMatchObject({ name: 'ValidationError', field: 'dialect', rule: 'unsupported-by-dialect' });
+    expect((renamed as Error).message).toContain('citus');
+    await expect(admin.doctor()).rejects.toMatchObject({ rule: 'unsupported-by-dialect' });
+    expect((await admin.getTenant(tenant.schemaName))?.username).toBe(tenant.username);
+    await admin.removeTenant(tenant);
+  });
+
   it('says where a tenant lives, and moves it to the other worker: its data and its tenant go with it', async () => {
     const { admin, workerUrls } = fixture();
     const tenant = names();

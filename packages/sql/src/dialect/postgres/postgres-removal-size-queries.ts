@@ -76,20 +76,24 @@ export interface RemovalBatchRow {
 export function removalBatchQuery(schemaName: string): CompiledQuery<RemovalBatchRow> {
   return sql<RemovalBatchRow>`
     WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}),
-         relations AS (
-           SELECT c.relname::text AS name, c.relkind::text AS kind, c.relispartition AS is_partition,
-                  2 * (1 + (SELECT count(*) FROM pg_catalog.pg_depend d
-                             WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid)) AS weight
+         -- Each weighs 2 or more, so no more than half the budget can fit: weigh only those.
+         candidates AS (
+           SELECT c.oid, c.relname::text AS name, c.relkind::text AS kind, c.relispartition AS is_partition
            FROM pg_catalog.pg_class c JOIN s ON c.relnamespace = s.oid
            WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
              AND NOT (c.relkind = 'S' AND EXISTS (
                SELECT 1 FROM pg_catalog.pg_depend d
                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
-                 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')))),
+                 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i')))
+           ORDER BY c.relispartition DESC, c.relname COLLATE "C"
+           LIMIT ${lockBudget()} / 2 + 1),
          weighted AS (
            SELECT name, kind, is_partition, weight,
                   sum(weight) OVER (ORDER BY is_partition DESC, name COLLATE "C" ROWS UNBOUNDED PRECEDING) AS running
-           FROM relations)
+           FROM (SELECT name, kind, is_partition,
+                        2 * (1 + (SELECT count(*) FROM pg_catalog.pg_depend d
+                                   WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = candidates.oid)) AS weight
+                 FROM candidates) relations)
     SELECT name, kind FROM weighted
     WHERE running - weight < ${lockBudget()}
     ORDER BY is_partition DESC, name COLLATE "C"`.compile(compiler);
