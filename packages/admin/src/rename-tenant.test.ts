@@ -63,11 +63,15 @@ describe('renameTenant', () => {
     await admin.removeTenant(next);
   });
 
-  it('renames only the login, or only the schema', async () => {
-    const { admin } = fixture();
+  it('renames only the login, or only the schema; a borrowed membership is given back', async () => {
+    const { admin, superuser, adminRole } = fixture();
     const credentials = await admin.createTenant({ schemaName: uniqueName('one'), username: uniqueName('one_u') });
+    const memberships = async (role: string) =>
+      (await superuser.query(`SELECT m.grantor::regrole::text AS grantor, m.admin_option FROM pg_auth_members m WHERE m.roleid = $1::regrole AND m.member = $2::regrole ORDER BY 1`, [`"${role}"`, `"${adminRole}"`])).rows;
+    const before = await memberships(credentials.username);
     const username = uniqueName('one_v');
     expect(await admin.renameTenant(credentials, { username })).toMatchObject({ schemaName: credentials.schemaName, username });
+    expect(await memberships(username)).toEqual(before);
     const schemaName = uniqueName('two');
     const renamed = await admin.renameTenant({ schemaName: credentials.schemaName, username }, { schemaName });
     expect(renamed).toMatchObject({ schemaName, username, roleIntact: true });
