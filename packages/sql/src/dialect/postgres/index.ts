@@ -10,6 +10,7 @@ export { advisoryLockKey } from '../../advisory-lock-key.js';
 export { MARKER_PREFIX, MARKER_VERSION, encodeMarker, decodeSchemaMarker, decodeRoleMarker, decodeMigratorMarker, rewriteMarker, type SchemaMarker, type RoleMarker, type RemovalMark } from '../../tenant-marker.js';
 export { STILL_REMOVING_CHECK } from './postgres-staged-removal.js';
 export { FITS_ONE_TRANSACTION_CHECK } from './postgres-removal-fit-check.js';
+export { removalSizeQuery, removalBatchQuery, type RemovalSizeRow, type RemovalBatchRow } from './postgres-removal-size-queries.js';
 export { pinSearchPathStatement, REMOVABLE_TENANT_CHECK, NOTHING_ELSEWHERE_CHECK, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 export { lockTenantStatement, canSetRoleQuery, grantSetRoleStatement, revokeSetRoleStatement, enterTenantStatements, leaveTenantStatements, createMigratorRoleStatements, dropMigratorRoleStatements } from './postgres-tenant-role-statements.js';
 export { tenantVerificationQuery, VERIFICATION_SAMPLE_SIZE, type TenantVerificationRow, type TenantVerificationSpec } from './postgres-verification-queries.js';
