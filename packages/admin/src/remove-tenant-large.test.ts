@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatPlan } from '@tenantry/sql';
 import { catalogSnapshot, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
 import { createManyTables, lockTableSlots, LOCKS_PER_TABLE, tableCount } from './test-support/many-tables.js';
 
@@ -30,6 +31,15 @@ describe('removeTenant of a tenant too large for one transaction', () => {
     const oneTransaction = await superuser.query(`DROP SCHEMA "${credentials.schemaName}" CASCADE`).catch((error: unknown) => error);
     await superuser.query('ROLLBACK');
     expect((oneTransaction as { code?: string }).code).toBe('53200');
+
+    // The dry run shows the stages, and changes nothing.
+    const unchanged = await catalogSnapshot(superuser);
+    const preview = formatPlan(await admin.planRemoveTenant(credentials));
+    expect(preview).toContain('NOLOGIN');
+    expect(preview).toMatch(/first batch[^\n]*\nDROP TABLE IF EXISTS/);
+    expect(preview).toContain('last stage, its own transaction: drop the role');
+    expect(await catalogSnapshot(superuser)).toEqual(unchanged);
+    expect(await tableCount(superuser, credentials.schemaName)).toBe(tables);
 
     await admin.removeTenant({ schemaName: credentials.schemaName, username: credentials.username });
 

@@ -91,10 +91,28 @@ async function removeInStages(session: AdminSession, staged: StagedRemoval, { na
  * naming the database they run in.
  */
 export async function planRemoveTenant(session: AdminSession, ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
-  const { plan, facts, context, username, elsewhere } = await removePlan(session, ref, options);
-  await withDescribedBlockers(session, username, () => session.runPlan(plan, context, { checksOnly: true }));
+  const removal = await removePlan(session, ref, options, { stageWhenLarge: true });
+  const { plan, facts, context, username, elsewhere, dialect } = removal;
+  const staged = dialect.stagedRemoval;
+  try {
+    await withDescribedBlockers(session, username, () => session.runPlan(plan, context, { checksOnly: true }));
+  } catch (error) {
+    if (!staged || !TenantryError.isInstance(error) || !staged.needsStages(error)) throw error;
+    return previewInStages(session, staged, removal);
+  }
   if (!elsewhere) return plan;
   return elsewhere.previewRemoval(plan, username, await otherDatabases(session, elsewhere, username, context), facts);
+}
+
+/** What `removeInStages` would run, after the checks of its first stage: the first batch stands for all of them. */
+async function previewInStages(session: AdminSession, staged: StagedRemoval, { names, lastStage, facts, context, username, elsewhere }: Removal): Promise<Plan> {
+  const read: CatalogReader = (query) => session.read(query, context);
+  const begin = await staged.planBeginRemoval(read, { ...names, dropOwnedInOtherDatabases: elsewhere !== undefined, mark: { since: new Date(), by: facts.adminRole } }, facts);
+  await withDescribedBlockers(session, username, () => session.runPlan(begin, context, { checksOnly: true }));
+  const elsewhereStatements = elsewhere
+    ? (await otherDatabases(session, elsewhere, username, context)).flatMap((database) => elsewhere.dropOwnedStatements(username, database, facts))
+    : [];
+  return staged.previewStages({ begin, elsewhere: elsewhereStatements, firstBatch: await staged.planDropBatch(read, names, facts), last: lastStage });
 }
 
 /** The other databases where the role owns or holds something, from the shared catalog. */

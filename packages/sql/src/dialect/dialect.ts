@@ -352,6 +352,12 @@ export interface StagedRemoval {
    * left to drop in batches (what is left goes with the remove plan).
    */
   planDropBatch(read: CatalogReader, tenant: TenantNames, facts: ServerFacts): Promise<ExecutablePlan | undefined>;
+  /**
+   * A removal in stages for a dry run: the mark, what runs in other databases
+   * (on request), the first batch (standing for all of them), then the last
+   * stage, each statement's purpose saying which stage it belongs to.
+   */
+  previewStages(stages: { begin: ExecutablePlan; elsewhere: readonly Statement[]; firstBatch: ExecutablePlan | undefined; last: ExecutablePlan }): Plan;
 }
 
 /** A rename: the tenant's names now, and the names it gets (one of them may stay). */

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { DatabaseError, TenantNotManagedError, TenantRemovalBlockedError, type TenantryError } from '@tenantry/core';
 import { compileDdl } from '../../compile-sql.js';
 import { checkStep, executablePlan, runStep, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
+import { freezePlan, type Plan } from '../../plan.js';
 import { Statement } from '../../statement.js';
 import { decodeSchemaMarker, rewriteMarker } from '../../tenant-marker.js';
 import type { CatalogReader, RemoveTenantPlanSpec, ServerFacts, StagedRemoval } from '../dialect.js';
@@ -62,6 +63,15 @@ export const postgresStagedRemoval: StagedRemoval = Object.freeze({
       runStep(dropBatchStatements(tenant.schemaName, rows)),
     ];
     return executablePlan('remove-tenant', 'transaction', steps);
+  },
+  previewStages: (stages: { begin: ExecutablePlan; elsewhere: readonly Statement[]; firstBatch: ExecutablePlan | undefined; last: ExecutablePlan }): Plan => {
+    const inStage = (label: string, statements: readonly Statement[]) => statements.map((statement) => new Statement(`${label}: ${statement.purpose}`, statement.sql, statement.text));
+    return freezePlan('remove-tenant', [
+      ...inStage('stage 1, its own transaction', stages.begin.statements),
+      ...stages.elsewhere,
+      ...inStage('first batch of the schema\'s relations (then more like it until none is left, each its own transaction)', stages.firstBatch?.statements ?? []),
+      ...inStage('last stage, its own transaction', stages.last.statements),
+    ]);
   },
 });
 
