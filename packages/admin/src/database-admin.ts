@@ -354,6 +354,13 @@ export class DatabaseAdmin implements AsyncDisposable {
    * cluster stops the removal, unless `dropOwnedInOtherDatabases` asks to drop
    * that too.
    *
+   * A schema too large for one transaction (PostgreSQL: more locks than a
+   * quarter of the server's lock table, or 53200 "out of shared memory") is
+   * removed in stages: the tenant is marked as being removed (listed with
+   * `removing`, its login shut, its sessions ended), its relations dropped in
+   * batches, each its own transaction, then the rest as usual. A removal
+   * that stops half-way is resumed by calling this again.
+   *
    * @throws TenantNotFoundError when the schema or login does not exist.
    * @throws TenantNotManagedError when either was not created by Tenantry, or they do not belong together.
    * @throws PermissionError naming what the admin lacks, before anything is dropped.
@@ -366,7 +373,8 @@ export class DatabaseAdmin implements AsyncDisposable {
   /**
    * The statements `removeTenant` would run, after the same checks it makes
    * (found, Tenantry's, the admin may drop it, nothing in other databases
-   * unless opted in), without running them: a dry run.
+   * unless opted in), without running them: a dry run. A removal in stages
+   * shows its first batch standing for all of them.
    */
   async planRemoveTenant(ref: TenantRef, options: RemoveTenantOptions = {}): Promise<Plan> {
     return planRemoveTenant(this.#session, ref, options);
