@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { generatePassword, scramSha256Verifier } from '@tenantry/core';
 import { createMigratorRoleStatements } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from './database-admin.js';
 import type { DoctorReport } from './doctor.js';
@@ -24,7 +25,7 @@ describe('doctor', () => {
     await asAdmin.connect();
     try {
       for (const [migrator, validUntil] of [[expired, new Date(Date.now() - 60_000)], [current, new Date(Date.now() + 600_000)]] as const) {
-        const statements = createMigratorRoleStatements({ migrator, tenantRole: tenant.username, passwordVerifier: 'SCRAM-SHA-256$4096:c2FsdHNhbHRzYWx0c2FsdA==$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU=:YWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXowMTIzNDU=', validUntil, roleGrantOptions: (await admin.serverInfo()).versionNum >= 160000 });
+        const statements = createMigratorRoleStatements({ migrator, tenantRole: tenant.username, passwordVerifier: await scramSha256Verifier(generatePassword(32), { iterations: 4096 }), validUntil, roleGrantOptions: (await admin.serverInfo()).versionNum >= 160000 });
         for (const statement of statements) await asAdmin.query(statement.sql);
       }
     } finally {
