@@ -299,6 +299,13 @@ export interface TenantInfo {
   migrations?: { last: string; count: number } | undefined;
   /** Set while the tenant is suspended (`suspendTenant`): by which admin role, and since when. */
   suspended?: TenantSuspensionInfo | undefined;
+  /**
+   * Set while a removal that began has not finished (it was interrupted, or
+   * is running): who began it and when. Such a tenant is not whole
+   * (`roleIntact` is false), its login cannot log in, and `removeTenant`
+   * resumes it.
+   */
+  removing?: { since: Date; by: string } | undefined;
 }
 
 /** Who suspended a tenant, and since when. */
@@ -331,13 +338,6 @@ export interface CredentialInfo {
 export interface SweptCredential extends CredentialInfo {
   dropped: boolean;
   error?: Error | undefined;
-  /**
-   * Set while a removal that began has not finished (it was interrupted, or
-   * is running): who began it and when. Such a tenant is not whole
-   * (`roleIntact` is false), its login cannot log in, and `removeTenant`
-   * resumes it.
-   */
-  removing?: { since: Date; by: string } | undefined;
 }
 
 /** What `renameTenant` returns: the tenant under its new names. */

@@ -23,6 +23,7 @@ describe('removeTenant interrupted between batches', () => {
     const credentials = await admin.createTenant(tenant);
     // Enough for several batches under the default lock table (a batch holds about a hundred of these).
     await createManyTables(credentials.connectionString, 400);
+    const extra = await admin.issueCredentials(tenant, { ttl: 600 });
 
     const blocker = new pg.Client({ connectionString: database.url });
     await blocker.connect();
@@ -54,6 +55,12 @@ describe('removeTenant interrupted between batches', () => {
       await expect(admin.createTenant(tenant)).rejects.toBeInstanceOf(TenantAlreadyExistsError);
       await expect(admin.rotatePassword(tenant)).rejects.toBeInstanceOf(TenantNotManagedError);
       await expect(admin.renameTenant(tenant, { schemaName: uniqueName('other') })).rejects.toBeInstanceOf(TenantNotManagedError);
+      // Its credentials went when the removal began; none can be issued, and it cannot be suspended or resumed (given logins back).
+      const extraLogin = await connectAs(extra.connectionString).then((client) => client.end(), (error: unknown) => error);
+      expect((extraLogin as { code?: string } | undefined)?.code).toBe('28P01');
+      await expect(admin.issueCredentials(tenant, { ttl: 600 })).rejects.toBeInstanceOf(TenantNotManagedError);
+      await expect(admin.suspendTenant(tenant)).rejects.toBeInstanceOf(TenantNotManagedError);
+      await expect(admin.resumeTenant(tenant)).rejects.toBeInstanceOf(TenantNotManagedError);
       const report = await admin.doctor();
       expect(report.findings).toContainEqual(expect.objectContaining({ kind: 'tenant-removing', objectName: tenant.schemaName, repaired: false }));
 

@@ -256,6 +256,12 @@ export interface TenantryDialect {
   readonly credentials?: TenantCredentialPlans | undefined;
   /** Present where a tenant's logins can be switched off and on, its data kept (PostgreSQL). */
   readonly suspension?: TenantSuspension | undefined;
+  /** Present where a removal too large for one transaction can run in batches, and be resumed (PostgreSQL). */
+  readonly stagedRemoval?: StagedRemoval | undefined;
+  /** Present where a tenant's schema and login can be renamed together (PostgreSQL). */
+  readonly renaming?: TenantRenaming | undefined;
+  /** Present where what Tenantry left behind after a crash can be found in the catalog, and repaired (PostgreSQL). */
+  readonly leftovers?: LeftoverSweep | undefined;
 }
 
 /** One extra credential of a tenant, as the catalog records it. */
@@ -313,12 +319,6 @@ export interface TenantSuspension {
   planResume(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
   /** Ends the open sessions of the tenant and its credentials, run once a suspension has committed. */
   planEndSessions(tenant: TenantNames, facts: ServerFacts): ExecutablePlan;
-  /** Present where a removal too large for one transaction can run in batches, and be resumed (PostgreSQL). */
-  readonly stagedRemoval?: StagedRemoval | undefined;
-  /** Present where a tenant's schema and login can be renamed together (PostgreSQL). */
-  readonly renaming?: TenantRenaming | undefined;
-  /** Present where what Tenantry left behind after a crash can be found in the catalog, and repaired (PostgreSQL). */
-  readonly leftovers?: LeftoverSweep | undefined;
 }
 
 /**

@@ -8,8 +8,8 @@ import { TENANT_MISSING_SQLSTATE, TENANT_SUSPENDED_SQLSTATE, TENANT_UNMANAGED_SQ
  * Stops the transaction unless the schema and the role are a whole Tenantry
  * tenant of this database, checked by the server itself: the same rules as
  * `checkManagedTenant`, for plans that must go in one round trip and so cannot
- * stop between a catalog read and the change. With `refuseSuspended`, a
- * suspended tenant stops it too. The names reach the DO block as
+ * stop between a catalog read and the change (a tenant whose removal began
+ * stops it, as there). With `refuseSuspended`, a suspended tenant stops it too. The names reach the DO block as
  * transaction-local settings, so its body is a constant.
  *
  * Raises `TENANT_MISSING_SQLSTATE`, `TENANT_UNMANAGED_SQLSTATE` (DETAIL
@@ -63,6 +63,8 @@ function guardBlock(refuseSuspended: boolean): string {
     `IF role_marker IS NULL OR role_marker ? 'credentialFor' OR (role_marker ->> 'schema') IS DISTINCT FROM schema_name ` +
     `OR (role_marker ->> 'database') IS DISTINCT FROM pg_catalog.current_database() ` +
     `THEN RAISE EXCEPTION 'role % is not the Tenantry role of schema % in this database', role_name, schema_name USING ERRCODE = '${TENANT_UNMANAGED_SQLSTATE}', DETAIL = 'role'; END IF; ` +
+    // As checkManagedTenant: a tenant whose removal began is no whole tenant (removeTenant resumes it).
+    `IF schema_marker ? 'removing' THEN RAISE EXCEPTION 'its removal began and has not finished: removeTenant resumes it' USING ERRCODE = '${TENANT_UNMANAGED_SQLSTATE}', DETAIL = 'schema'; END IF; ` +
     suspended +
     `END $tenantry$`
   );

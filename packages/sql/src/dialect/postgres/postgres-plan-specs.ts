@@ -135,6 +135,8 @@ export const TENANT_SUSPENDED_SQLSTATE = 'TRY07';
  * (DETAIL `unknown`) or is not one of this tenant's (DETAIL `other`).
  */
 export const CREDENTIAL_MISMATCH_SQLSTATE = 'TRY08';
+
+/**
  * SQLSTATE of the error a remove plan's check raises (with `stageWhenLarge`)
  * when the schema is too large for one transaction, or its removal began
  * already: the caller removes it in stages instead. Never reaches the caller

@@ -15,6 +15,7 @@ import { removalBatchQuery, type RemovalBatchRow } from './postgres-removal-size
 import { REMOVAL_NEEDS_STAGES_SQLSTATE } from './postgres-plan-specs.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
+import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
 import { borrowRolePrivilegesStatement, lockStatement, NOTHING_ELSEWHERE_CHECK, pinSearchPathStatement, REMOVABLE_TENANT_CHECK } from './postgres-tenant-statements.js';
 
 /** "out of shared memory": the lock table is full (its HINT: increase max_locks_per_transaction). */
@@ -78,7 +79,8 @@ export const postgresStagedRemoval: StagedRemoval = Object.freeze({
 /**
  * Under the tenant's locks, after the remove plan's checks: the schema's
  * marker gets `removing` (its other fields kept; unless it has it already),
- * the role can no longer log in, and its sessions end, so nothing new lands in
+ * the role can no longer log in, its sessions end and its credentials are
+ * dropped, so nothing new lands in
  * the schema while the batches run. All of it commits together.
  */
 function beginRemovalSteps(spec: RemoveTenantPlanSpec & { mark: { since: Date; by: string } }, facts: ServerFacts, seen: TenantStateRow): PlanStep[] {
@@ -100,6 +102,8 @@ function beginRemovalSteps(spec: RemoveTenantPlanSpec & { mark: { since: Date; b
   statements.push(
     new Statement('stop new logins of the tenant while its objects are dropped', compileDdl(sql`ALTER ROLE ${role} NOLOGIN`)),
     terminateRoleSessionsStatement(spec.username, "end the tenant's open sessions, so none adds objects or holds locks the batches wait for", SESSION_EXIT_WAIT_MILLIS),
+    // The removal would drop them at its end anyway; a credential left able to log in could add objects between batches.
+    ...tenantCredentialsStatements(spec, 'drop', { nonSuperuserAdmin: admin, roleGrantOptions }, 'drop every credential of the tenant, its sessions ended first'),
   );
   if (admin !== undefined) {
     statements.push(new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${role} FROM ${sql.id(admin)}`)));
