@@ -33,7 +33,7 @@ describe('doctor', () => {
     }
 
     const report = await admin.doctor();
-    expect(report.kinds).toEqual(['tenant-removing', 'migrator-role', 'schema-without-role', 'role-without-schema']);
+    expect(report.kinds).toEqual(['tenant-removing', 'migrator-role', 'schema-without-role', 'role-without-schema', 'expired-credential', 'credential-without-tenant']);
     expect(findingsFor(report, expired)).toEqual([expect.objectContaining({ kind: 'migrator-role', objectKind: 'role', repaired: false, repair: expect.stringContaining('DROP ROLE') })]);
     expect(findingsFor(report, expired)[0]!.why).toContain(tenant.username);
     expect(findingsFor(report, current)).toEqual([]);
@@ -75,6 +75,38 @@ describe('doctor', () => {
     expect(report.scope).toContain("the admin's database only");
     expect(findingsFor(report, tenant.username)).toEqual([expect.objectContaining({ kind: 'role-without-schema', objectKind: 'role', repaired: true })]);
     expect(await roleExists(superuser, tenant.username)).toBe(false);
+  });
+
+  it("drops a tenant's expired credential (its session ended) and leaves a valid one; drops a credential whose tenant was dropped behind its back", async () => {
+    const { admin, superuser } = fixture();
+    const tenant = await admin.createTenant({ schemaName: uniqueName('doc_cr'), username: uniqueName('doc_cr') });
+    const expired = await admin.issueCredentials(tenant, { ttl: 600 });
+    const valid = await admin.issueCredentials(tenant, { ttl: 600 });
+    const session = new pg.Client({ connectionString: expired.connectionString });
+    session.on('error', () => undefined);
+    await session.connect();
+    await superuser.query(`ALTER ROLE "${expired.username}" VALID UNTIL '2001-01-01'`);
+    const gone = await admin.createTenant({ schemaName: uniqueName('doc_gone'), username: uniqueName('doc_gone') });
+    const orphan = await admin.issueCredentials(gone, { ttl: 600 });
+    await superuser.query(`DROP SCHEMA "${gone.schemaName}"; DROP ROLE "${gone.username}"`);
+
+    const report = await admin.doctor();
+    expect(findingsFor(report, expired.username)).toEqual([expect.objectContaining({ kind: 'expired-credential', objectKind: 'role', repaired: false })]);
+    expect(findingsFor(report, orphan.username)).toEqual([expect.objectContaining({ kind: 'credential-without-tenant', repaired: false })]);
+    expect(findingsFor(report, orphan.username)[0]!.why).toContain(gone.username);
+    expect(findingsFor(report, valid.username)).toEqual([]);
+
+    const repaired = await admin.doctor({ repair: true });
+    expect(findingsFor(repaired, expired.username)).toEqual([expect.objectContaining({ kind: 'expired-credential', repaired: true })]);
+    expect(findingsFor(repaired, orphan.username)).toEqual([expect.objectContaining({ kind: 'credential-without-tenant', repaired: true })]);
+    expect(await roleExists(superuser, expired.username)).toBe(false);
+    expect(await roleExists(superuser, orphan.username)).toBe(false);
+    expect(await roleExists(superuser, valid.username)).toBe(true);
+    // The expired credential's open session was ended with it.
+    await expect(session.query('SELECT 1')).rejects.toThrow();
+    await session.end().catch(() => undefined);
+    await admin.removeTenant(tenant);
+    expect(await roleExists(superuser, valid.username)).toBe(false);
   });
 
   it('resumes a removal that stopped half-way', async () => {

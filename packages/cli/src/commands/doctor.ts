@@ -60,9 +60,9 @@ export const doctor: CommandDefinition = {
   usage: ['doctor [--repair] [--json]'],
   description:
     'Looks for leftovers: migrator logins not dropped (expired, with no session), tenant schemas whose role is gone, tenant roles whose schema is gone, ' +
-    'and removals that did not finish. Roles are looked for in the whole cluster; tenants in this database only. ' +
+    'removals that did not finish, and credentials that expired or whose tenant is gone. Roles are looked for in the whole cluster; tenants in this database only. ' +
     'With --repair, each finding that has a safe repair is repaired in a transaction of its own: an empty schema or a role that owns nothing is dropped, ' +
-    'a migrator login is dropped, an unfinished removal is resumed; a schema that still holds objects is left for you. ' +
+    'a migrator login or a credential is dropped (its sessions ended), an unfinished removal is resumed; a schema that still holds objects is left for you. ' +
     'Exit 0 when nothing is left to do, 1 when a finding remains.',
   options: {
     repair: { type: 'boolean', description: 'Repair what can be repaired safely.' },

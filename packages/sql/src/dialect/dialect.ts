@@ -382,7 +382,13 @@ export interface TenantRenaming {
  * whose role is gone, a role marker whose schema is gone, a removal that
  * did not finish. New kinds are added here and in each dialect's sweep.
  */
-export type LeftoverKind = 'migrator-role' | 'schema-without-role' | 'role-without-schema' | 'tenant-removing';
+export type LeftoverKind =
+  | 'migrator-role'
+  | 'schema-without-role'
+  | 'role-without-schema'
+  | 'tenant-removing'
+  | 'expired-credential'
+  | 'credential-without-tenant';
 
 /** One leftover a sweep found. */
 export interface LeftoverFinding {

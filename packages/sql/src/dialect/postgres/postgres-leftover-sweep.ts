@@ -3,7 +3,7 @@ import { TenantNotFoundError, TenantNotManagedError } from '@tenantry/core';
 import { compileDdl } from '../../compile-sql.js';
 import { checkStep, executablePlan, runStep, type ExecutablePlan } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
-import { decodeMigratorMarker, decodeRoleMarker, decodeSchemaMarker } from '../../tenant-marker.js';
+import { decodeCredentialMarker, decodeMigratorMarker, decodeRoleMarker, decodeSchemaMarker } from '../../tenant-marker.js';
 import type { CatalogReader, LeftoverFinding, LeftoverKind, LeftoverSweep, ServerFacts } from '../dialect.js';
 import { hasRoleGrantOptions, nonSuperuserAdmin } from './postgres-dialect-config.js';
 import {
@@ -17,6 +17,7 @@ import {
   type MarkedSchemaRow,
 } from './postgres-leftover-queries.js';
 import { terminateRoleSessionsStatement, SESSION_EXIT_WAIT_MILLIS } from './postgres-session-statements.js';
+import { dropCredentialStatements } from './postgres-credential-statements.js';
 import { dropMigratorRoleStatements } from './postgres-tenant-role-statements.js';
 import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement } from './postgres-tenant-statements.js';
 
@@ -166,8 +167,64 @@ const removalsUnfinished: KindSweep = {
     }),
 };
 
+/**
+ * Drops one credential found by a sweep, as `revokeCredentials` does: the
+ * plan's own guard re-checks, under the tenant's locks, that the role is
+ * still a credential whose marker names this tenant.
+ */
+function planDropCredential(finding: LeftoverFinding, facts: ServerFacts): ExecutablePlan {
+  const admin = { nonSuperuserAdmin: nonSuperuserAdmin(facts), roleGrantOptions: hasRoleGrantOptions(facts.versionNum) };
+  return executablePlan('repair-leftover', 'transaction', [runStep(dropCredentialStatements(finding.tenant!, finding.objectName, admin))]);
+}
+
+/** Credentials of this database's tenants past their expiry (`sweepCredentials` drops the same ones). */
+const expiredCredentials: KindSweep = {
+  kind: 'expired-credential',
+  find: (catalog, facts) =>
+    catalog.roles.flatMap((row) => {
+      const marker = decodeCredentialMarker(row.role_comment);
+      if (!marker || marker.database !== facts.database || !row.expired) return [];
+      if (!catalog.existing.roles.includes(marker.credentialFor) || !catalog.existing.schemas.includes(marker.schema)) return []; // credential-without-tenant
+      return [
+        {
+          kind: 'expired-credential' as const,
+          objectKind: 'role' as const,
+          objectName: row.username,
+          why: `a credential of tenant "${marker.schema}" that expired${row.valid_until instanceof Date ? ` at ${row.valid_until.toISOString()}` : ''}: it cannot log in, and nothing dropped it yet`,
+          repair: 'end its sessions, DROP OWNED BY it in this database, then DROP ROLE (as revokeCredentials)',
+          tenant: { schemaName: marker.schema, username: marker.credentialFor },
+        },
+      ];
+    }),
+  planRepair: planDropCredential,
+};
+
+/** Credentials whose tenant role or schema is gone (dropped behind Tenantry's back: its own removal drops them). */
+const credentialsWithoutTenant: KindSweep = {
+  kind: 'credential-without-tenant',
+  find: (catalog, facts) =>
+    catalog.roles.flatMap((row) => {
+      const marker = decodeCredentialMarker(row.role_comment);
+      if (!marker || marker.database !== facts.database) return [];
+      const roleGone = !catalog.existing.roles.includes(marker.credentialFor);
+      const schemaGone = !catalog.existing.schemas.includes(marker.schema);
+      if (!roleGone && !schemaGone) return [];
+      return [
+        {
+          kind: 'credential-without-tenant' as const,
+          objectKind: 'role' as const,
+          objectName: row.username,
+          why: `a credential whose tenant is gone: ${roleGone ? `role "${marker.credentialFor}"` : ''}${roleGone && schemaGone ? ' and ' : ''}${schemaGone ? `schema "${marker.schema}"` : ''} no longer exist${roleGone && schemaGone ? '' : 's'}`,
+          repair: 'end its sessions, DROP OWNED BY it in this database, then DROP ROLE (as revokeCredentials)',
+          tenant: { schemaName: marker.schema, username: marker.credentialFor },
+        },
+      ];
+    }),
+  planRepair: planDropCredential,
+};
+
 /** The kinds a sweep looks for, in the order it reports them. */
-const KIND_SWEEPS: readonly KindSweep[] = [removalsUnfinished, migratorRoles, schemasWithoutRole, rolesWithoutSchema];
+const KIND_SWEEPS: readonly KindSweep[] = [removalsUnfinished, migratorRoles, schemasWithoutRole, rolesWithoutSchema, expiredCredentials, credentialsWithoutTenant];
 
 function stillSchemaWithoutRole(state: LeftoverStateRow, tenant: { schemaName: string; username: string }): void {
   if (!state.schema_exists) throw new TenantNotFoundError({ objectKind: 'schema', objectName: tenant.schemaName });
@@ -183,12 +240,13 @@ function stillSchemaWithoutRole(state: LeftoverStateRow, tenant: { schemaName: s
  */
 export const postgresLeftoverSweep: LeftoverSweep = Object.freeze({
   kinds: KIND_SWEEPS.map((sweep) => sweep.kind),
-  scope: "migrator logins in the whole cluster; tenants (schemas, and tenant roles whose marker names it) in the admin's database only",
+  scope: "migrator logins in the whole cluster; tenants (schemas, and tenant and credential roles whose marker names it) in the admin's database only",
   findLeftovers: async (read: CatalogReader, facts: ServerFacts): Promise<LeftoverFinding[]> => {
     const roles = await read(markedRolesQuery());
     const schemas = await read(markedSchemasQuery());
-    const schemaNames = roles.map((row) => decodeRoleMarker(row.role_comment)?.schema).filter((name) => name !== undefined);
-    const usernames = schemas.map((row) => decodeSchemaMarker(row.schema_comment)?.role).filter((name) => name !== undefined);
+    const credentials = roles.map((row) => decodeCredentialMarker(row.role_comment)).filter((marker) => marker !== undefined);
+    const schemaNames = [...roles.map((row) => decodeRoleMarker(row.role_comment)?.schema), ...credentials.map((marker) => marker.schema)].filter((name) => name !== undefined);
+    const usernames = [...schemas.map((row) => decodeSchemaMarker(row.schema_comment)?.role), ...credentials.map((marker) => marker.credentialFor)].filter((name) => name !== undefined);
     const [existing] = await read(existingNamesQuery(schemaNames, usernames));
     const catalog: SweepCatalog = { roles, schemas, existing: existing! };
     return KIND_SWEEPS.flatMap((sweep) => sweep.find(catalog, facts));
