@@ -74,7 +74,7 @@ export const init: CommandDefinition = {
       type: 'string',
       value: '<role>',
       description:
-        "Also install the login lookup PgBouncer's auth_query calls, callable by this existing role (PgBouncer's auth_user): it answers with the SCRAM verifier of Tenantry's tenants only, never of the admin or any other role. Needs a superuser admin. Prints the auth_query line.",
+        "Also install the login lookup PgBouncer's auth_query calls, callable by this existing role (PgBouncer's auth_user): it answers with the SCRAM verifier of Tenantry's tenants and their valid credentials only, never of the admin or any other role. Needs a superuser admin. Prints the auth_query line.",
     },
     'pooler-auth-schema': { type: 'string', value: '<schema>', description: 'The schema the lookup goes in. Default: tenantry_pooler.' },
     ...dryRunOption,

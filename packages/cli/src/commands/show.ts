@@ -37,7 +37,7 @@ export async function showTenant(options: ShowOptions, context: CommandContext):
             ['username', tenant.username],
             ['created', tenant.createdAt.toISOString()],
             ['role intact', tenant.removing ? style.yellow(`no: being removed since ${tenant.removing.since.toISOString()} by ${printable(tenant.removing.by)} (tenantry remove resumes it)`) : tenant.roleIntact ? 'yes' : style.red('no: the role is gone or its marker does not point back')],
-            ['suspended', tenant.suspended ? style.yellow(`since ${tenant.suspended.since.toISOString()}, by ${tenant.suspended.by}`) : 'no'],
+            ['suspended', tenant.suspended ? style.yellow(`since ${tenant.suspended.since.toISOString()}, by ${printable(tenant.suspended.by)}`) : 'no'],
             ['connection limit', tenant.connectionLimit === -1 ? 'none' : String(tenant.connectionLimit)],
             ['valid until', tenant.validUntil ? tenant.validUntil.toISOString() : 'never'],
             ['settings', list(Object.entries(tenant.settings).map(([key, value]) => `${key}=${value}`))],
