@@ -1,5 +1,4 @@
-const REDACTED = '[redacted]';
-const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+import { LoginSecrets } from './login-secrets.js';
 
 /** The migrations `createTenant` ran for a new tenant, and how. */
 export interface TenantMigrationsRun {
@@ -30,43 +29,25 @@ export interface TenantMigrationsRun {
  * const { password, ...rest } = credentials; // TypeScript and runtime agree: rest has no password
  * ```
  */
-export class TenantCredentials {
+export class TenantCredentials extends LoginSecrets {
   readonly username: string;
   readonly schemaName: string;
   /** Set when `createTenant` was given migrations. */
   readonly migrations?: TenantMigrationsRun;
-  readonly #password: string;
-  readonly #connectionString: string;
 
   constructor(fields: { username: string; schemaName: string; password: string; connectionString: string; migrations?: TenantMigrationsRun | undefined }) {
+    super(fields);
     this.username = fields.username;
     this.schemaName = fields.schemaName;
     if (fields.migrations) this.migrations = Object.freeze({ path: fields.migrations.path, applied: Object.freeze([...fields.migrations.applied]) });
-    this.#password = fields.password;
-    this.#connectionString = fields.connectionString;
     Object.freeze(this);
   }
 
-  /** The tenant's password. Not an own property: a spread or `Object.keys` leaves it out. */
-  get password(): string {
-    return this.#password;
+  protected get printedName(): string {
+    return 'TenantCredentials';
   }
 
-  /** A URL the tenant connects with, its password in it. Not an own property: a spread or `Object.keys` leaves it out. */
-  get connectionString(): string {
-    return this.#connectionString;
-  }
-
-  /** The redacted form; use the properties themselves to get the secrets. */
-  toJSON(): Record<string, unknown> {
-    return { username: this.username, schemaName: this.schemaName, password: REDACTED, connectionString: REDACTED, ...(this.migrations ? { migrations: this.migrations } : {}) };
-  }
-
-  [inspectSymbol](): string {
-    return `TenantCredentials ${JSON.stringify(this.toJSON())}`;
-  }
-
-  toString(): string {
-    return this[inspectSymbol]();
+  protected shownFields(): Record<string, unknown> {
+    return { username: this.username, schemaName: this.schemaName, ...(this.migrations ? { migrations: this.migrations } : {}) };
   }
 }
