@@ -2,6 +2,7 @@ export { withDatabase } from './database-url.js';
 export { withClient } from './with-client.js';
 export { startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from './embedded-server.js';
 export { findFreePort } from './free-port.js';
+export { acceptsTcpConnections } from './tcp-listening.js';
 export {
   DEFAULT_POSTGRES_MAJOR,
   POSTGRES_MAJORS,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from './free-port.js';
+import { acceptsTcpConnections } from './tcp-listening.js';
 import { ensurePostgresOsUser } from './postgres-os-user.js';
 import { laneRequired } from './shared-lane.js';
 
@@ -162,22 +162,12 @@ async function waitUntilListening(child: ChildProcess, port: number, output: () 
   const deadline = Date.now() + START_DEADLINE_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`pgbouncer exited at start (${child.exitCode ?? child.signalCode}):\n${output()}`);
-    if (await accepts(port)) return;
+    if (await acceptsTcpConnections(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`pgbouncer did not listen on port ${port} within ${START_DEADLINE_MS} ms:\n${output()}`);
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -1,8 +1,7 @@
-import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterNodeError } from '@tenantry/core';
-import { startCitusCluster, uniqueName, type CitusCluster, type CitusNode } from '@tenantry/testing';
+import { acceptsTcpConnections, startCitusCluster, uniqueName, type CitusCluster, type CitusNode } from '@tenantry/testing';
 import { DatabaseAdmin } from '../database-admin.js';
 
 /*
@@ -11,17 +10,6 @@ import { DatabaseAdmin } from '../database-admin.js';
  * On a cluster of its own, since a worker is stopped for good.
  */
 
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 describe('a Citus worker that is down', () => {
   let cluster: CitusCluster;
@@ -43,7 +31,7 @@ describe('a Citus worker that is down', () => {
     await admin.createTenant(tenant);
     const worker = cluster.nodes.find((node): node is CitusNode & { pid: number } => node.role === 'worker' && node.pid !== undefined)!;
     process.kill(worker.pid, 'SIGINT'); // fast shutdown
-    while (await listening(worker.port)) await sleep(50);
+    while (await acceptsTcpConnections(worker.port)) await sleep(50);
 
     const error = await admin.rotatePassword(tenant).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ClusterNodeError);

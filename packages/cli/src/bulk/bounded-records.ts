@@ -87,13 +87,7 @@ export async function* boundedLines(input: AsyncIterable<Buffer | string>, maxBy
   const record = new RecordBuffer(maxBytes);
   let line = 1;
   let pending = false; // bytes of an unfinished line were seen
-  let first = true;
-  for await (const raw of input) {
-    let chunk = bytesOf(raw);
-    if (first && chunk.length > 0) {
-      first = false;
-      chunk = withoutByteOrderMark(chunk);
-    }
+  for await (const chunk of inputBytes(input)) {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(LF, start);
@@ -119,12 +113,25 @@ function lineOf(record: RecordBuffer, line: number): BoundedLine {
   return { line, text: text.endsWith('\r') ? text.slice(0, -1) : text };
 }
 
+/** The input's chunks as bytes, without a UTF-8 byte order mark at its start. */
+export async function* inputBytes(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let first = true;
+  for await (const raw of input) {
+    let chunk = bytesOf(raw);
+    if (first && chunk.length > 0) {
+      first = false;
+      chunk = withoutByteOrderMark(chunk);
+    }
+    yield chunk;
+  }
+}
+
 /** A chunk of a stream as bytes (a stream with an encoding set yields strings). */
-export function bytesOf(chunk: Buffer | string): Buffer {
+function bytesOf(chunk: Buffer | string): Buffer {
   return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
 /** The first chunk of a stream without its UTF-8 byte order mark. */
-export function withoutByteOrderMark(chunk: Buffer): Buffer {
+function withoutByteOrderMark(chunk: Buffer): Buffer {
   return chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? chunk.subarray(3) : chunk;
 }

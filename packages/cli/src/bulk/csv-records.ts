@@ -1,4 +1,4 @@
-import { bytesOf, MAX_RECORD_BYTES, RecordBuffer, withoutByteOrderMark } from './bounded-records.js';
+import { inputBytes, MAX_RECORD_BYTES, RecordBuffer } from './bounded-records.js';
 
 /**
  * One CSV record's text (a quoted field may span lines), with the line it
@@ -43,7 +43,6 @@ export async function* csvRecords(
   let fieldStart = true;
   let secondLineAt = -1; // where the record's second line starts in `record`, once it has one
   let skipping = false; // reading past a too-large single line
-  let first = true;
   /** Bytes to scan again after an unclosed quote, before the input's next chunk. */
   let replay: Buffer | undefined;
 
@@ -67,7 +66,7 @@ export async function* csvRecords(
     return { line: recordLine, text: text.endsWith('\r') ? text.slice(0, -1) : text };
   };
 
-  const source = input[Symbol.asyncIterator]();
+  const source = inputBytes(input);
   for (;;) {
     let chunk: Buffer;
     if (replay !== undefined) {
@@ -88,11 +87,7 @@ export async function* csvRecords(
         yield finished();
         return;
       }
-      chunk = bytesOf(next.value);
-      if (first && chunk.length > 0) {
-        first = false;
-        chunk = withoutByteOrderMark(chunk);
-      }
+      chunk = next.value;
     }
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i]!;

@@ -1,5 +1,5 @@
 import { JSONParser, TokenizerError, TokenParserError, TokenType } from '@streamparser/json';
-import { bytesOf, MAX_RECORD_BYTES, MAX_RECORD_TEXT, withoutByteOrderMark } from './bounded-records.js';
+import { inputBytes, MAX_RECORD_BYTES, MAX_RECORD_TEXT } from './bounded-records.js';
 import { InputError } from './input-error.js';
 
 /** One element of a top-level JSON array, parsed, with the line it starts on (from 1). */
@@ -72,13 +72,7 @@ export async function* jsonArrayElements(input: AsyncIterable<Buffer | string>, 
 
   // No slice is larger than the limit, so an element that starts and ends within one fits it.
   const sliceBytes = Math.min(SLICE_BYTES, maxBytes);
-  let first = true;
-  for await (const raw of input) {
-    let chunk = bytesOf(raw);
-    if (first && chunk.length > 0) {
-      first = false;
-      chunk = withoutByteOrderMark(chunk);
-    }
+  for await (const chunk of inputBytes(input)) {
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(LF, start);
