@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 /** Every size of a run; BENCH_QUICK=1 shrinks them all for a development run, and each can be set on its own. */
 export interface BenchConfig {
   quick: boolean;
-  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning,schema,schema-size,fleet). */
+  /** Phases to run (BENCH_PHASES=latency,delayed,roundtrips,bulk,memory,scale,planning,schema,schema-size,fleet,credentials,critical-path,bulk-reserve). */
   phases: ReadonlySet<string>;
   /** Tenants per contender in the single-create latency comparison (issue: at least 500). */
   latencyTenants: number;
@@ -51,6 +51,14 @@ export interface BenchConfig {
   credentialsRounds: number;
   /** Concurrencies of the credentials phase (1: one at a time). */
   credentialsConcurrencies: number[];
+  /** Rounds of the critical-path phase (each: four creates and two removes, interleaved). */
+  criticalSamples: number;
+  /** Superuser URL of a server the suite does not start, for the critical-path phase's second half (this machine's PostgreSQL 15, fsync on). */
+  externalServerUrl: string;
+  /** Concurrencies of the bulk-reserve comparison (createTenants with and without the generated-secret reserve). */
+  reserveConcurrencies: number[];
+  /** Tenants per contender, concurrency and round in the bulk-reserve comparison. */
+  reserveTenants: number;
   /** Where results (JSON, Markdown table, SVG chart) are written. */
   outDir: string;
 }
@@ -73,7 +81,7 @@ function list(name: string, fallback: number[]): number[] {
   });
 }
 
-const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema', 'schema-size', 'fleet', 'credentials'];
+const ALL_PHASES = ['planning', 'roundtrips', 'latency', 'delayed', 'bulk', 'memory', 'scale', 'schema', 'schema-size', 'fleet', 'credentials', 'critical-path', 'bulk-reserve'];
 
 export function loadConfig(packageDir: string): BenchConfig {
   const quick = process.env['BENCH_QUICK'] === '1';
@@ -105,6 +113,10 @@ export function loadConfig(packageDir: string): BenchConfig {
     credentialsPerRound: int('BENCH_CREDENTIALS_PER_ROUND', quick ? 100 : 1000),
     credentialsRounds: int('BENCH_CREDENTIALS_ROUNDS', quick ? 2 : 3),
     credentialsConcurrencies: list('BENCH_CREDENTIALS_CONCURRENCIES', [1, 4, 8]),
+    criticalSamples: int('BENCH_CRITICAL_SAMPLES', quick ? 40 : 400),
+    externalServerUrl: process.env['BENCH_EXTERNAL_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+    reserveConcurrencies: list('BENCH_RESERVE_CONCURRENCIES', [1, 4, 8]),
+    reserveTenants: int('BENCH_RESERVE_TENANTS', quick ? 100 : 600),
     outDir: process.env['BENCH_OUT_DIR'] ?? `${packageDir}/${quick ? 'results-quick' : 'results'}`,
   };
 }

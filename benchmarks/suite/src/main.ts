@@ -24,7 +24,8 @@ import { compareSchemaCreate } from './schema-create.js';
 import { measureSchemaSize } from './schema-size.js';
 import { measureFleet } from './fleet.js';
 import { measureCredentials } from './credentials.js';
-import { startBenchServer, type BenchServer } from './setup.js';
+import { BENCH_DATABASE, openExternalBench, startBenchServer, type BenchServer } from './setup.js';
+import { measureCriticalPath } from './critical-path.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
@@ -166,6 +167,34 @@ async function main(): Promise<void> {
       );
     } finally {
       await credentialsServer.stop();
+    }
+  }
+
+  if (config.phases.has('critical-path')) {
+    results.criticalPath = [];
+    log('starting a fresh embedded PostgreSQL for the critical-path phase');
+    const embedded = await startBenchServer();
+    try {
+      const run = await phase('critical-path', () =>
+        measureCriticalPath({ url: embedded.url, database: BENCH_DATABASE, server: 'embedded PostgreSQL 18, fsync off', version: embedded.version, samples: config.criticalSamples, warmup: config.warmup, phase: 'cp', log }),
+      );
+      if (run) results.criticalPath.push(run);
+    } finally {
+      await embedded.stop();
+    }
+    const external = await openExternalBench(config.externalServerUrl);
+    if (external === undefined) {
+      log(`critical-path: no server answers at BENCH_EXTERNAL_URL's address; that half did not run`);
+      results.errors.push({ phase: 'critical-path', message: 'the external server (BENCH_EXTERNAL_URL) did not answer: its half did not run' });
+    } else {
+      try {
+        const run = await phase('critical-path', () =>
+          measureCriticalPath({ url: external.url, database: external.database, server: external.label, version: external.version, samples: config.criticalSamples, warmup: config.warmup, phase: 'cx', log }),
+        );
+        if (run) results.criticalPath.push(run);
+      } finally {
+        await external.drop();
+      }
     }
   }
 

@@ -7,11 +7,12 @@ import type { MemoryRun } from './memory.js';
 import type { EventLoopCheck, PlanningResult } from './planning.js';
 import type { RoundTripResult } from './round-trips.js';
 import type { Paired, ScaleLevel } from './scale.js';
-import { fmt } from './stats.js';
+import { fmt, type Summary } from './stats.js';
 import { lineChart } from './svg-chart.js';
 
 import type { FleetResult } from './fleet.js';
 import type { CredentialsResult } from './credentials.js';
+import type { CriticalPathResult } from './critical-path.js';
 import type { SchemaCreateComparison } from './schema-create.js';
 import type { SchemaSizeResult } from './schema-size.js';
 
@@ -40,6 +41,7 @@ export interface Results {
   schemaSize?: SchemaSizeResult;
   fleet?: FleetResult;
   credentials?: CredentialsResult;
+  criticalPath?: CriticalPathResult[];
   errors: { phase: string; message: string }[];
 }
 
@@ -182,6 +184,19 @@ export function resultsTable(results: Results): string {
       '',
     ]);
   }
+  for (const run of results.criticalPath ?? []) {
+    const psql = run.create.psqlMinimal;
+    for (const [name, label, target] of [
+      ['generated', 'createTenant, generated password', 1.1],
+      ['caller', "createTenant, the caller's password", 1.35],
+    ] as const) {
+      const s = run.create[name];
+      rows.push([`${label} (${run.server}), median`, ms(s.median), `psql, minimal tenant, plaintext: ${ms(psql.median)}`, x(s.median / psql.median), `≤ ${target}x`, verdict(s.median / psql.median, target, 'at most')]);
+      rows.push([`${label} (${run.server}), p95`, ms(s.p95), `psql: ${ms(psql.p95)}`, x(s.p95 / psql.p95), `≤ ${target}x`, verdict(s.p95 / psql.p95, target, 'at most')]);
+    }
+    const remove = run.remove;
+    rows.push([`removeTenant (${run.server}), median, near-empty database`, ms(remove.tenantry.median), `minimal client: ${ms(remove.minimal.median)}`, x(remove.tenantry.median / remove.minimal.median), '≤ 1.2x', verdict(remove.tenantry.median / remove.minimal.median, 1.2, 'at most')]);
+  }
   const header = ['Figure', 'Tenantry', 'Baseline (same run)', 'Ratio', 'Target', 'Result'];
   return [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n') + '\n';
 }
@@ -258,6 +273,17 @@ export function detailTables(results: Results): string {
       out.push(`| ${p.concurrency} | ${p.credentials} | ${fmt(p.tenantry, 0)} | ${fmt(p.sameSql, 0)} | ${fmt(p.vaultStyle, 0)} | ${x(p.tenantry / p.sameSql)} | ${x(p.tenantry / credentials.vaultAnchor)} |`);
     }
     out.push(`\nTenantry's side computes a fresh password's SCRAM verifier (4096 rounds) per credential on the client (${fmt(credentials.verifierMillis)} ms each, one at a time); the pgbench baselines send one verifier computed once, and pgbench's rate excludes its connection time.`);
+  }
+  for (const run of results.criticalPath ?? []) {
+    out.push(`\n**One tenant at a time: ${run.server}** (${run.version}; ${run.samples} rounds, contenders interleaved in rotating order; each round's tenants removed in it)\n`);
+    out.push('| contender | median | p95 | mean | min | max |\n|---|---|---|---|---|---|');
+    const rowOf = (name: string, s: Summary) => `| ${name} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.mean)} | ${ms(s.min)} | ${ms(s.max)} |`;
+    out.push(rowOf('createTenant, generated password', run.create.generated));
+    out.push(rowOf("createTenant, caller's password", run.create.caller));
+    out.push(rowOf("minimal client, Tenantry's plan, verifier made beforehand", run.create.minimal));
+    out.push(rowOf('psql, minimal tenant (role with plaintext password, schema, grant, search_path)', run.create.psqlMinimal));
+    out.push(rowOf('removeTenant', run.remove.tenantry));
+    out.push(rowOf("minimal client's removal (the same drops, no checks)", run.remove.minimal));
   }
   if (results.memory?.length) {
     out.push('\n**Memory** (each run in a fresh process; peak = getrusage maxRSS; VmHWM polled from /proc as a cross-check)\n');

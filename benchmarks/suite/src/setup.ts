@@ -33,6 +33,44 @@ export async function startBenchServer(): Promise<BenchServer> {
   }
 }
 
+export interface ExternalBench {
+  /** Superuser URL of a fresh database on the external server. */
+  url: string;
+  database: string;
+  label: string;
+  version: string;
+  /** Drops the database. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh database, prepared by Tenantry, on a server the suite did not start
+ * (this machine's PostgreSQL 15, with fsync on), or undefined when nothing
+ * answers there.
+ */
+export async function openExternalBench(serverUrl: string): Promise<ExternalBench | undefined> {
+  const database = `bench_${process.pid}`;
+  try {
+    await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${database}`));
+  } catch (error) {
+    if (/ECONNREFUSED|ENOENT|does not exist/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+  const url = onDatabase(serverUrl, database);
+  const admin = new DatabaseAdmin(url);
+  await admin.prepare();
+  await admin.close();
+  const { version, fsync } = await withClient(url, async (client) => (await client.query<{ version: string; fsync: string }>("SELECT version(), current_setting('fsync') AS fsync")).rows[0]!);
+  const major = version.match(/PostgreSQL (\d+)/)?.[1] ?? '?';
+  return {
+    url,
+    database,
+    label: `this machine's PostgreSQL ${major}, fsync ${fsync}`,
+    version,
+    drop: () => withClient(serverUrl, async (client) => void (await client.query(`DROP DATABASE ${database} WITH (FORCE)`))),
+  };
+}
+
 // The harness's helper, re-exported for the suite's other files.
 export { withClient };
 

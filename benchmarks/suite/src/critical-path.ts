@@ -1,0 +1,110 @@
+/**
+ * Issue 15: one tenant at a time, what the caller waits for. createTenant with
+ * a generated password (its verifier from the reserve) and with the caller's
+ * password, against psql creating a minimal tenant with a plaintext password
+ * (role, schema, its rights, search_path: the server hashes the password) and
+ * the minimal client sending Tenantry's own plan with a verifier made before
+ * the clock starts. Then removeTenant against the minimal client's removal,
+ * on a database kept near empty (each round's tenants are removed in it).
+ * Contenders are interleaved, their order rotating each round.
+ */
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { DatabaseAdmin } from '@tenantry/admin';
+import { createScript, minimalRemoveTenant, randomPassword, scramVerifier, type TenantNames } from './minimal-client.js';
+import { PsqlSession } from './psql-session.js';
+import { connectedClient, countSchemas, tenantName } from './setup.js';
+import { rotated, summarize, type Summary } from './stats.js';
+
+export const CREATE_CONTENDERS = ['generated', 'caller', 'minimal', 'psqlMinimal'] as const;
+export type CreateContender = (typeof CREATE_CONTENDERS)[number];
+const CODES: Record<CreateContender, string> = { generated: 'g', caller: 'c', minimal: 'm', psqlMinimal: 'p' };
+
+export interface CriticalPathResult {
+  /** Which server, in words (embedded 18 with fsync off, the machine's 15 with fsync on). */
+  server: string;
+  version: string;
+  samples: number;
+  create: Record<CreateContender, Summary>;
+  remove: { tenantry: Summary; minimal: Summary };
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+/** The issue's baseline: a minimal tenant as a hand-written script makes it, password in plaintext. */
+export function minimalTenantStatements(tenant: TenantNames, database: string, password: string): string[] {
+  const s = ident(tenant.schemaName);
+  const u = ident(tenant.username);
+  return [
+    `CREATE ROLE ${u} LOGIN PASSWORD ${literal(password)}`,
+    `CREATE SCHEMA ${s}`,
+    `GRANT USAGE, CREATE ON SCHEMA ${s} TO ${u}`,
+    `ALTER ROLE ${u} IN DATABASE ${ident(database)} SET search_path = ${s}`,
+  ];
+}
+
+export async function measureCriticalPath(options: {
+  url: string;
+  database: string;
+  server: string;
+  version: string;
+  samples: number;
+  warmup: number;
+  phase: string;
+  log: (line: string) => void;
+}): Promise<CriticalPathResult> {
+  const admin = new DatabaseAdmin(options.url);
+  const minimal: pg.Client = await connectedClient(options.url);
+  const cleanup: pg.Client = await connectedClient(options.url);
+  const psql = new PsqlSession(options.url);
+  const created: Record<CreateContender, number[]> = { generated: [], caller: [], minimal: [], psqlMinimal: [] };
+  const removed = { tenantry: [] as number[], minimal: [] as number[] };
+  const timed = async (work: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await work();
+    return performance.now() - started;
+  };
+  try {
+    for (let round = 0; round < options.warmup + options.samples; round++) {
+      const names = Object.fromEntries(CREATE_CONTENDERS.map((name) => [name, tenantName(options.phase, CODES[name], round)])) as Record<CreateContender, TenantNames>;
+      // Inputs made before any clock starts: the caller's password, the minimal client's verifier, psql's plaintext.
+      const callerPassword = randomPassword();
+      const minimalVerifier = await scramVerifier(randomPassword());
+      const psqlPassword = randomPassword();
+      const create: Record<CreateContender, () => Promise<number>> = {
+        generated: () => timed(() => admin.createTenant(names.generated)),
+        caller: () => timed(() => admin.createTenant({ ...names.caller, password: callerPassword })),
+        minimal: () => timed(() => minimal.query(createScript(names.minimal, options.database, minimalVerifier, new Date()))),
+        psqlMinimal: () => psql.run(minimalTenantStatements(names.psqlMinimal, options.database, psqlPassword)),
+      };
+      const measured = round >= options.warmup;
+      for (const name of rotated(CREATE_CONTENDERS, round)) {
+        const ms = await create[name]();
+        if (measured) created[name].push(ms);
+      }
+      const remove = {
+        tenantry: () => timed(() => admin.removeTenant(names.generated)),
+        minimal: () => timed(() => minimalRemoveTenant(minimal, names.minimal)),
+      };
+      for (const name of rotated(['tenantry', 'minimal'] as const, round)) {
+        const ms = await remove[name]();
+        if (measured) removed[name].push(ms);
+      }
+      await minimalRemoveTenant(cleanup, names.caller);
+      await minimalRemoveTenant(cleanup, names.psqlMinimal);
+      if (round % 100 === 0) options.log(`  critical path (${options.server}) round ${round}`);
+    }
+  } finally {
+    await Promise.all([admin.close(), minimal.end(), cleanup.end(), psql.close()]);
+  }
+  const left = await countSchemas(options.url, `t_${options.phase}_`);
+  if (left !== 0) throw new Error(`${left} tenants of the critical-path phase were left behind`);
+  return {
+    server: options.server,
+    version: options.version,
+    samples: options.samples,
+    create: Object.fromEntries(CREATE_CONTENDERS.map((name) => [name, summarize(created[name])])) as Record<CreateContender, Summary>,
+    remove: { tenantry: summarize(removed.tenantry), minimal: summarize(removed.minimal) },
+  };
+}
