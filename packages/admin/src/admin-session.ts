@@ -149,14 +149,14 @@ export class AdminSession {
 
   /**
    * Runs a plan as it says it must run. A transaction plan of statements only
-   * goes in one round trip where the driver can (one implicit transaction);
+   * (its checks the server's own guards) goes in one round trip where the driver can (one implicit transaction);
    * one with catalog checks runs in a transaction, the checks where they
    * stand. A compensation plan runs step by step with its undo. With
    * `checksOnly` (a dry run), only the checks run.
    */
   async runPlan(plan: ExecutablePlan, context: ErrorContext, options: { checksOnly?: boolean } = {}): Promise<void> {
     const transactions = this.dialect.transactions;
-    const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run');
+    const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run' || step.kind === 'guard');
     if (transactions && statementsOnly) {
       const oneTrip = await this.#pool
         .withConnection(async (connection) => {

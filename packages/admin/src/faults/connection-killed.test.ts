@@ -98,7 +98,7 @@ const CREATE_KILL_POINTS: KillPoint[] = [
   catalogPoint('COMMENT ON ROLE (role marker)', /^COMMENT ON ROLE /, 'pg_shdescription'),
 ];
 
-// The remove plan's own check step, named by its purpose.
+// The remove plan's own check (the server's, in a DO block), named by its purpose.
 const CATALOG_CHECK = REMOVABLE_TENANT_CHECK;
 
 const REMOVE_KILL_POINTS: KillPoint[] = [
@@ -291,8 +291,8 @@ describe('the admin connection killed in the middle of a plan', () => {
           const plan = dialect.planRemoveTenant({ ...parseTenantNames(tenant, dialect.rules), dropOwnedInOtherDatabases: false }, facts);
           // The plan says what runs where: its statements, and its catalog checks between them.
           const steps = plan.steps.flatMap((step): Step[] =>
-            step.kind === 'run'
-              ? step.statements.map((s) => ({ text: s.text, sql: s.sql }))
+            step.kind === 'run' || step.kind === 'guard'
+              ? step.statements.map((s) => ({ text: s.purpose === CATALOG_CHECK ? CATALOG_CHECK : s.text, sql: s.sql }))
               : [{ text: step.kind === 'check' ? step.purpose : step.statement.text, sql: step.query.sql, parameters: step.query.parameters }],
           );
 

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { compiler } from '../../compile-sql.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
 import { DEFAULT_PAGE_SIZE } from '../../page-size.js';
@@ -47,6 +47,14 @@ export function publicSchemaStateQuery(keepPublicFor: readonly string[]): Compil
 }
 
 export function tenantStateQuery(schemaName: string, username: string, roleGrantOptions: boolean): CompiledQuery<TenantStateRow> {
+  return tenantStateSql(schemaName, username, roleGrantOptions).compile(compiler);
+}
+
+/**
+ * `tenantStateQuery`'s SQL, the names as bind parameters (strings) or as
+ * expressions (the variables of a server-side check, `removalGuardStatements`).
+ */
+export function tenantStateSql(schemaName: string | RawBuilder<string>, username: string | RawBuilder<string>, roleGrantOptions: boolean): RawBuilder<TenantStateRow> {
   // Before PostgreSQL 16, CREATEROLE may drop any non-superuser role; from 16
   // on, only roles it holds ADMIN OPTION on (which it gets for roles it creates).
   const canDropRole = roleGrantOptions
@@ -61,7 +69,7 @@ export function tenantStateQuery(schemaName: string, username: string, roleGrant
            EXISTS (SELECT 1 FROM r) AS role_exists,
            (SELECT pg_catalog.shobj_description(r.oid, 'pg_authid') FROM r) AS role_comment,
            (SELECT me.rolsuper OR pg_catalog.pg_has_role(current_user, s.nspowner, 'USAGE') FROM me, s) AS can_drop_schema,
-           (SELECT me.rolsuper OR ${canDropRole} FROM me, r) AS can_drop_role`.compile(compiler);
+           (SELECT me.rolsuper OR ${canDropRole} FROM me, r) AS can_drop_role`;
 }
 
 export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {

@@ -49,7 +49,7 @@ export interface RemoveTenantSpec {
    * runs, so the plan does not stop on it (see `dropOwnedElsewhereStatements`).
    */
   dropOwnedInOtherDatabases?: boolean;
-  /** Check, under the locks, that the schema fits one transaction and is not being removed in stages (`fitsOneTransactionCheck`). */
+  /** Check, under the locks, that the schema fits one transaction and is not being removed in stages (`checkFitsOneTransaction`, made by the server). */
   stageWhenLarge?: boolean;
 }
 
@@ -143,3 +143,11 @@ export const CREDENTIAL_MISMATCH_SQLSTATE = 'TRY08';
  * of `removeTenant`.
  */
 export const REMOVAL_NEEDS_STAGES_SQLSTATE = 'TRY09';
+
+/**
+ * SQLSTATE raised by a remove plan's server-side check when the tenant may
+ * not be removed as planned; DETAIL carries, as JSON, the catalog rows the
+ * check decided on, which the error mapping reads to raise the typed error
+ * (`removalRefusalError`).
+ */
+export const REMOVAL_REFUSED_SQLSTATE = 'TRY10';

@@ -1,28 +1,26 @@
 import { DatabaseError } from '@tenantry/core';
-import { checkStep, type CheckStep } from '../../executable-plan.js';
 import { decodeSchemaMarker } from '../../tenant-marker.js';
 import { REMOVAL_NEEDS_STAGES_SQLSTATE } from './postgres-plan-specs.js';
-import { removalSizeQuery } from './postgres-removal-size-queries.js';
+import type { RemovalSizeRow } from './postgres-removal-size-queries.js';
 
 /** The purpose of the remove plan's check that the schema fits one transaction. */
 export const FITS_ONE_TRANSACTION_CHECK = "the schema's objects fit the lock budget of one transaction, and its removal has not begun";
 
 /**
- * Under the tenant's locks: stops the one-transaction removal, with
- * `REMOVAL_NEEDS_STAGES_SQLSTATE`, when dropping the schema would take more
- * locks than the admin's budget, or when a removal in stages began (it must
- * be resumed in stages). One catalog query.
+ * Stops the one-transaction removal, with `REMOVAL_NEEDS_STAGES_SQLSTATE`,
+ * when dropping the schema would take more locks than the admin's budget, or
+ * when a removal in stages began (it must be resumed in stages). The server
+ * makes the same decision under the tenant's locks (`removalGuardStatements`);
+ * this gives its refusal the words.
  */
-export function fitsOneTransactionCheck(schemaName: string): CheckStep {
-  return checkStep(FITS_ONE_TRANSACTION_CHECK, removalSizeQuery(schemaName), ([size]) => {
-    const removing = decodeSchemaMarker(size?.schema_comment)?.removing !== undefined;
-    if (size && (removing || size.estimated_locks > size.lock_budget)) {
-      throw new DatabaseError({
-        sqlState: REMOVAL_NEEDS_STAGES_SQLSTATE,
-        message: removing
-          ? `Tenant "${schemaName}" is being removed in stages; resume it in stages.`
-          : `Tenant "${schemaName}" needs about ${size.estimated_locks} locks to drop, over one transaction's budget of ${size.lock_budget}: remove it in stages.`,
-      });
-    }
-  });
+export function checkFitsOneTransaction(size: RemovalSizeRow | undefined, schemaName: string): void {
+  const removing = decodeSchemaMarker(size?.schema_comment)?.removing !== undefined;
+  if (size && (removing || size.estimated_locks > size.lock_budget)) {
+    throw new DatabaseError({
+      sqlState: REMOVAL_NEEDS_STAGES_SQLSTATE,
+      message: removing
+        ? `Tenant "${schemaName}" is being removed in stages; resume it in stages.`
+        : `Tenant "${schemaName}" needs about ${size.estimated_locks} locks to drop, over one transaction's budget of ${size.lock_budget}: remove it in stages.`,
+    });
+  }
 }

@@ -41,6 +41,11 @@ export interface RemovalSizeRow {
  * ```
  */
 export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeRow> {
+  return removalSizeSql(schemaName).compile(compiler);
+}
+
+/** `removalSizeQuery`'s SQL, the name a bind parameter (a string) or an expression (a server-side check's variable). */
+export function removalSizeSql(schemaName: string | RawBuilder<string>): RawBuilder<RemovalSizeRow> {
   return sql<RemovalSizeRow>`
     WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName})
     SELECT pg_catalog.obj_description(s.oid, 'pg_namespace') AS schema_comment,
@@ -50,7 +55,7 @@ export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeR
                  ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
                WHERE c.relnamespace = s.oid))::int AS estimated_locks,
            ${lockBudget()} AS lock_budget
-    FROM s`.compile(compiler);
+    FROM s`;
 }
 
 /** One relation of a batch, as `removalBatchQuery` reads it. */

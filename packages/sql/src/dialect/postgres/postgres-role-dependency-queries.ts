@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { RemovalBlocker } from '@tenantry/core';
 import { compiler } from '../../compile-sql.js';
 
@@ -39,6 +39,11 @@ export interface RoleDependencyElsewhereRow {
  * ```
  */
 export function roleDependenciesElsewhereQuery(username: string): CompiledQuery<RoleDependencyElsewhereRow> {
+  return roleDependenciesElsewhereSql(username).compile(compiler);
+}
+
+/** `roleDependenciesElsewhereQuery`'s SQL, the name a bind parameter (a string) or an expression (a server-side check's variable). */
+export function roleDependenciesElsewhereSql(username: string | RawBuilder<string>): RawBuilder<RoleDependencyElsewhereRow> {
   // classid::regclass prints a catalog's name: catalogs have the same OID in every database.
   return sql<RoleDependencyElsewhereRow>`
     SELECT d.datname::text AS database, s.classid::pg_catalog.regclass::text AS catalog, s.deptype::text AS deptype, count(*)::int AS objects
@@ -48,7 +53,7 @@ export function roleDependenciesElsewhereQuery(username: string): CompiledQuery<
       AND s.deptype <> 'p'
       AND d.datname <> pg_catalog.current_database()
     GROUP BY d.datname, s.classid, s.deptype
-    ORDER BY d.datname, 2, 3`.compile(compiler);
+    ORDER BY d.datname, 2, 3`;
 }
 
 /** One object the role owns or holds privileges on in the current database, in words. */

@@ -6,12 +6,8 @@ import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
 import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
-import { TenantRemovalBlockedError } from '@tenantry/core';
-import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
-import { tenantStateQuery } from './postgres-catalog-queries.js';
-import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
-import { countedBlockers, roleDependenciesElsewhereQuery } from './postgres-role-dependency-queries.js';
-import { fitsOneTransactionCheck } from './postgres-removal-fit-check.js';
+import { guardStep, runStep, type PlanStep } from '../../executable-plan.js';
+import { removalGuardStatements } from './postgres-removal-guard.js';
 import {
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
@@ -200,7 +196,8 @@ export function borrowRolePrivilegesStatement(role: string, admin: string, roleG
  * schema with everything in it (whoever created it), then whatever the role
  * still owns or holds in this database (large objects, grants others gave it),
  * then the role. What it has in other databases is dropped before, in each of
- * them (`dropOwnedElsewhereStatements`).
+ * them (`dropOwnedElsewhereStatements`). The checks, under the tenant's locks,
+ * are the server's (`removalGuardStatements`): no step waits on a read.
  */
 export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: boolean): PlanStep[] {
   const role = sql.id(spec.username);
@@ -225,28 +222,12 @@ export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: bool
     terminateRoleSessionsStatement(spec.username, 'end any session the tenant opened since'),
     new Statement('drop the role', compileDdl(sql`DROP ROLE ${role}`)),
   );
-  const tenant = { schemaName: spec.schemaName, username: spec.username, database: spec.database };
-  return [
-    runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]),
-    checkStep(REMOVABLE_TENANT_CHECK, tenantStateQuery(spec.schemaName, spec.username, roleGrantOptions), ([state]) => {
-      checkManagedTenant(state!, tenant, { removing: 'allowed' });
-      checkCanRemove(state!, { ...tenant, adminRole: spec.adminRole ?? spec.nonSuperuserAdmin ?? 'the admin' });
-    }),
-    ...(spec.stageWhenLarge ? [fitsOneTransactionCheck(spec.schemaName)] : []),
-    ...(spec.dropOwnedInOtherDatabases
-      ? []
-      : [
-          checkStep(NOTHING_ELSEWHERE_CHECK, roleDependenciesElsewhereQuery(spec.username), (rows) => {
-            if (rows.length > 0) {
-              throw new TenantRemovalBlockedError({ ...tenant, database: spec.database ?? '', blockers: countedBlockers(rows) });
-            }
-          }),
-        ]),
-    runStep(statements),
-  ];
+  // The checks go to the server with the drops, in one round trip: it stops the transaction when they fail.
+  const guard = removalGuardStatements(spec, { stageWhenLarge: spec.stageWhenLarge ?? false, nothingElsewhere: !spec.dropOwnedInOtherDatabases, roleGrantOptions });
+  return [runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]), guardStep(guard), runStep(statements)];
 }
 
-/** The purpose of the remove plan's first check, which dry runs and fault tests name. */
-export const REMOVABLE_TENANT_CHECK = 'the tenant is a whole Tenantry tenant the admin may drop';
+/** The purpose of the remove plan's check, which dry runs and fault tests name. */
+export { REMOVABLE_TENANT_CHECK } from './postgres-removal-guard.js';
 /** The purpose of the check that the role has nothing in another database (absent with `dropOwnedInOtherDatabases`). */
 export const NOTHING_ELSEWHERE_CHECK = 'the role owns and holds nothing in other databases';
