@@ -352,7 +352,8 @@ export class DatabaseAdmin implements AsyncDisposable {
    * and its login. Only tenants Tenantry created, checked by their markers.
    * On PostgreSQL, what the role owns or holds in other databases of the
    * cluster stops the removal, unless `dropOwnedInOtherDatabases` asks to drop
-   * that too.
+   * that too. On PostgreSQL the checks are the server's, in the transaction
+   * of the drops: a common removal is one round trip.
    *
    * A schema too large for one transaction (PostgreSQL: more locks than a
    * quarter of the server's lock table, or 53200 "out of shared memory") is
