@@ -9,7 +9,7 @@ export { compiler, compileDdl } from '../../compile-sql.js';
 export { advisoryLockKey } from '../../advisory-lock-key.js';
 export { MARKER_PREFIX, MARKER_VERSION, encodeMarker, decodeSchemaMarker, decodeRoleMarker, decodeMigratorMarker, rewriteMarker, type SchemaMarker, type RoleMarker, type RemovalMark } from '../../tenant-marker.js';
 export { STILL_REMOVING_CHECK } from './postgres-staged-removal.js';
-export { FITS_ONE_TRANSACTION_CHECK, checkFitsOneTransaction } from './postgres-removal-fit-check.js';
+export { checkFitsOneTransaction } from './postgres-removal-fit-check.js';
 export { removalGuardStatements, removalRefusalError, type RemovalGuardOptions } from './postgres-removal-guard.js';
 export { checkManagedTenant, checkCanRemove } from './postgres-tenant-checks.js';
 export { removalSizeQuery, removalBatchQuery, type RemovalSizeRow, type RemovalBatchRow } from './postgres-removal-size-queries.js';

@@ -3,9 +3,6 @@ import { decodeSchemaMarker } from '../../tenant-marker.js';
 import { REMOVAL_NEEDS_STAGES_SQLSTATE } from './postgres-plan-specs.js';
 import type { RemovalSizeRow } from './postgres-removal-size-queries.js';
 
-/** The purpose of the remove plan's check that the schema fits one transaction. */
-export const FITS_ONE_TRANSACTION_CHECK = "the schema's objects fit the lock budget of one transaction, and its removal has not begun";
-
 /**
  * Stops the one-transaction removal, with `REMOVAL_NEEDS_STAGES_SQLSTATE`,
  * when dropping the schema would take more locks than the admin's budget, or
