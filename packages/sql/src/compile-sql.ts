@@ -1,4 +1,5 @@
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type RawBuilder } from 'kysely';
+import { quoteLiteral } from './sql-quoting.js';
 
 /**
  * Kysely's PostgreSQL compiler, with string literals that mean the same
@@ -22,19 +23,15 @@ import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQue
  */
 export class SettingProofQueryCompiler extends PostgresQueryCompiler {
   protected override appendStringLiteral(value: string): void {
-    const quoted = value.replace(/'/g, "''");
-    if (value.includes('\\')) {
-      this.append(`E'${quoted.replace(/\\/g, '\\\\')}'`);
-    } else {
-      this.append(`'${quoted}'`);
-    }
+    this.append(quoteLiteral(value));
   }
 }
 
 /**
  * A Kysely instance that never connects: it only compiles. Identifiers and
- * literals are quoted by this compiler, the one place quoting is done
- * (`sql.id` doubles `"`; `sql.lit` doubles `'`, see `SettingProofQueryCompiler`).
+ * literals are quoted by this compiler (`sql.id` doubles `"`; `sql.lit`
+ * doubles `'`, see `SettingProofQueryCompiler`), or, in statements built as
+ * plain text, by `quoteIdentifier` and `quoteLiteral`, which write the same bytes.
  */
 export const compiler = new Kysely<Record<string, never>>({
   dialect: {

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { compileDdl } from '../../compile-sql.js';
+import { quoteLiteral } from '../../sql-quoting.js';
 import { Statement } from '../../statement.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
 import { PRIVILEGED_SETTING_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE } from './postgres-plan-specs.js';
@@ -40,7 +39,7 @@ export function userSettableSettingsGuard(settingNames: readonly string[]): Stat
   return [
     new Statement(
       'hand the setting names to the check below',
-      compileDdl(sql`SELECT pg_catalog.set_config('tenantry.settings', ${sql.lit(JSON.stringify(settingNames))}, true)`),
+      `SELECT pg_catalog.set_config('tenantry.settings', ${quoteLiteral(JSON.stringify(settingNames))}, true)`,
     ),
     new Statement('refuse settings a plain user could not set itself', `DO $tenantry$ ${body} $tenantry$`),
   ];
@@ -87,9 +86,7 @@ export function safeRoleGrantsGuard(memberOf: readonly string[], grantTo: readon
   return [
     new Statement(
       'hand the roles to grant to the check below',
-      compileDdl(
-        sql`SELECT pg_catalog.set_config('tenantry.member_of', ${sql.lit(JSON.stringify(memberOf))}, true), pg_catalog.set_config('tenantry.grant_to', ${sql.lit(JSON.stringify(grantTo))}, true)`,
-      ),
+      `SELECT pg_catalog.set_config('tenantry.member_of', ${quoteLiteral(JSON.stringify(memberOf))}, true), pg_catalog.set_config('tenantry.grant_to', ${quoteLiteral(JSON.stringify(grantTo))}, true)`,
     ),
     new Statement(
       'refuse memberships that would give the tenant, or hand its rights to, the admin, a privileged, predefined or Tenantry role',

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { compileDdl } from '../../compile-sql.js';
+import { quoteIdentifier, quoteLiteral } from '../../sql-quoting.js';
 import { Statement } from '../../statement.js';
 import { advisoryLockKey } from '../../advisory-lock-key.js';
 import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
@@ -47,9 +48,17 @@ export function lockNamesStatement(schemaNames: readonly string[], usernames: re
   const keys = [...new Set([...schemaNames.map((name) => advisoryLockKey('schema', name)), ...usernames.map((name) => advisoryLockKey('role', name))])].sort((a, b) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
-  const locks = sql.join(keys.map((key) => sql`pg_advisory_xact_lock(${sql.lit(key)})`));
-  return new Statement('lock the tenant names until commit', compileDdl(sql`SELECT ${locks}`));
+  const locks = keys.map((key) => `pg_advisory_xact_lock(${key})`).join(', ');
+  return new Statement('lock the tenant names until commit', `SELECT ${locks}`);
 }
+
+/*
+ * The create plan's statements are built as plain text with `quoteIdentifier`
+ * and `quoteLiteral`, not compiled: it is built on every createTenant, and a
+ * compilation per statement cost more client CPU than the rest of the call.
+ * The text is the same, byte for byte, as the compiler writes
+ * (postgres-create-plan-text.test.ts).
+ */
 
 /**
  * The steps that create one tenant, sent in one round trip: the first takes
@@ -70,68 +79,60 @@ export function defaultPrivilegeStatements(schemaName: string, username: string)
     (kind) =>
       new Statement(
         `give the tenant all rights on ${kind.toLowerCase()} the admin creates in its schema`,
-        compileDdl(sql`ALTER DEFAULT PRIVILEGES IN SCHEMA ${sql.id(schemaName)} GRANT ALL ON ${sql.raw(kind)} TO ${sql.id(username)}`),
+        `ALTER DEFAULT PRIVILEGES IN SCHEMA ${quoteIdentifier(schemaName)} GRANT ALL ON ${kind} TO ${quoteIdentifier(username)}`,
       ),
   );
 }
 
 /** The schema's marker: Tenantry's, naming the role (and the labels and memberships asked for). */
 export function schemaMarkerStatement(spec: Pick<FullCreateTenantSpec, 'schemaName' | 'username' | 'createdAt' | 'labels' | 'memberOf'>): Statement {
-  const schema = sql.id(spec.schemaName);
-  return new Statement(
-      'mark the schema as a Tenantry tenant',
-      compileDdl(
-        sql`COMMENT ON SCHEMA ${schema} IS ${sql.lit(
-          encodeMarker({
-            v: MARKER_VERSION,
-            role: spec.username,
-            createdAt: spec.createdAt.toISOString(),
-            ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
-            ...(spec.memberOf.length > 0 ? { memberOf: [...spec.memberOf] } : {}),
-          }),
-        )}`,
-      ),
-    );
+  const marker = encodeMarker({
+    v: MARKER_VERSION,
+    role: spec.username,
+    createdAt: spec.createdAt.toISOString(),
+    ...(Object.keys(spec.labels).length > 0 ? { labels: spec.labels } : {}),
+    ...(spec.memberOf.length > 0 ? { memberOf: [...spec.memberOf] } : {}),
+  });
+  return new Statement('mark the schema as a Tenantry tenant', `COMMENT ON SCHEMA ${quoteIdentifier(spec.schemaName)} IS ${quoteLiteral(marker)}`);
 }
 
 /** The statements that make one tenant, under its locks, in order. */
 function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
-  const schema = sql.id(spec.schemaName);
-  const role = sql.id(spec.username);
+  const schema = quoteIdentifier(spec.schemaName);
+  const role = quoteIdentifier(spec.username);
+  const database = quoteIdentifier(spec.database);
   const statements = [
     ...guardStatements(spec),
     ...(Object.keys(spec.settings).length > 0 ? userSettableSettingsGuard(Object.keys(spec.settings)) : []),
     ...(spec.memberOf.length > 0 || spec.grantTo.length > 0 ? safeRoleGrantsGuard(spec.memberOf, spec.grantTo) : []),
   ];
-  const validUntil = spec.validUntil ? sql` VALID UNTIL ${sql.lit(spec.validUntil.toISOString())}` : sql``;
+  const validUntil = spec.validUntil ? ` VALID UNTIL ${quoteLiteral(spec.validUntil.toISOString())}` : '';
   const createRole = (verifier: string) =>
-    compileDdl(
-      sql`CREATE ROLE ${role} WITH ${sql.raw(ROLE_ATTRIBUTES)} CONNECTION LIMIT ${sql.lit(spec.connectionLimit)}${validUntil} PASSWORD ${sql.lit(verifier)}`,
-    );
+    `CREATE ROLE ${role} WITH ${ROLE_ATTRIBUTES} CONNECTION LIMIT ${spec.connectionLimit}${validUntil} PASSWORD ${quoteLiteral(verifier)}`;
   statements.push(
     new Statement('create the login role, password as a SCRAM verifier', createRole(spec.passwordVerifier), createRole(REDACTED_VERIFIER)),
-    new Statement("create the schema, owned by the admin so the tenant cannot drop it or change its marker", compileDdl(sql`CREATE SCHEMA ${schema}`)),
+    new Statement("create the schema, owned by the admin so the tenant cannot drop it or change its marker", `CREATE SCHEMA ${schema}`),
     // No GRANT CONNECT ON DATABASE: each such grant rewrites the database's single
     // pg_database row, so concurrent creates fail with "tuple concurrently updated".
     // Tenants connect through PUBLIC's CONNECT, as every role does by default.
-    new Statement('let the tenant use and create objects in its schema', compileDdl(sql`GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${role}`)),
+    new Statement('let the tenant use and create objects in its schema', `GRANT USAGE, CREATE ON SCHEMA ${schema} TO ${role}`),
     ...defaultPrivilegeStatements(spec.schemaName, spec.username),
     new Statement(
       "resolve the tenant's unqualified names in its own schema only",
-      compileDdl(sql`ALTER ROLE ${role} IN DATABASE ${sql.id(spec.database)} SET search_path = ${schema}`),
+      `ALTER ROLE ${role} IN DATABASE ${database} SET search_path = ${schema}`,
     ),
     ...Object.entries(spec.settings).map(
       ([name, value]) =>
         new Statement(
           `set ${name} for the tenant in this database`,
-          compileDdl(sql`ALTER ROLE ${role} IN DATABASE ${sql.id(spec.database)} SET ${sql.raw(name)} = ${sql.lit(value)}`),
+          `ALTER ROLE ${role} IN DATABASE ${database} SET ${name} = ${quoteLiteral(value)}`,
         ),
     ),
     ...spec.memberOf.map(
-      (other) => new Statement(`make the tenant a member of ${other}`, compileDdl(sql`GRANT ${sql.id(other)} TO ${role}`)),
+      (other) => new Statement(`make the tenant a member of ${other}`, `GRANT ${quoteIdentifier(other)} TO ${role}`),
     ),
     ...spec.grantTo.map(
-      (other) => new Statement(`give ${other} the tenant's rights`, compileDdl(sql`GRANT ${role} TO ${sql.id(other)}`)),
+      (other) => new Statement(`give ${other} the tenant's rights`, `GRANT ${role} TO ${quoteIdentifier(other)}`),
     ),
     schemaMarkerStatement(spec),
     roleMarkerStatement(spec),
@@ -142,10 +143,7 @@ function createTenantStatements(spec: FullCreateTenantSpec): Statement[] {
 /** The role's marker, pointing back at its schema; later facts (migrations, a suspension) are patched in (`patchRoleMarkerStatements`). */
 export function roleMarkerStatement(spec: { username: string; schemaName: string; database: string }): Statement {
   const marker = encodeMarker({ v: MARKER_VERSION, schema: spec.schemaName, database: spec.database });
-  return new Statement(
-    'mark the role as a Tenantry tenant',
-    compileDdl(sql`COMMENT ON ROLE ${sql.id(spec.username)} IS ${sql.lit(marker)}`),
-  );
+  return new Statement('mark the role as a Tenantry tenant', `COMMENT ON ROLE ${quoteIdentifier(spec.username)} IS ${quoteLiteral(marker)}`);
 }
 
 /**
@@ -156,9 +154,7 @@ export function roleMarkerStatement(spec: { username: string; schemaName: string
 function guardStatements(spec: FullCreateTenantSpec): Statement[] {
   const names = new Statement(
     'hand the tenant names to the checks below',
-    compileDdl(
-      sql`SELECT pg_catalog.set_config('tenantry.schema_name', ${sql.lit(spec.schemaName)}, true), pg_catalog.set_config('tenantry.username', ${sql.lit(spec.username)}, true)`,
-    ),
+    `SELECT pg_catalog.set_config('tenantry.schema_name', ${quoteLiteral(spec.schemaName)}, true), pg_catalog.set_config('tenantry.username', ${quoteLiteral(spec.username)}, true)`,
   );
   const notPrepared = spec.requirePreparedDatabase
     ? `IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) ` +
