@@ -12,7 +12,9 @@ import {
 import { pinSearchPathStatement, REDACTED_VERIFIER, type FullCreateTenantSpec } from '../dialect/postgres/postgres-tenant-statements.js';
 
 /*
- * The create plan's steps as they were built before they became plain text:
+ * The create plan's steps (and the statements createTenant with migrations
+ * adds: the role marker patch's settings, the role switch) as they were
+ * built before they became plain text:
  * every statement compiled by Kysely, with the string-literal quoting the
  * compiler had then, copied here so the reference shares no quoting code with
  * what it checks. Only the property test that compares the two uses it
@@ -228,5 +230,24 @@ function safeRoleGrantsGuard(memberOf: readonly string[], grantTo: readonly stri
       'refuse memberships that would give the tenant, or hand its rights to, the admin, a privileged, predefined or Tenantry role',
       `DO $tenantry$ ${body} $tenantry$`,
     ),
+  ];
+}
+
+/** The first statement of `patchRoleMarkerStatements` (the migration ledger, a suspension mark), compiled as it was. */
+export function referencePatchRoleMarkerSettings(username: string, patch: Readonly<Record<string, unknown>>): string {
+  return referenceCompileDdl(
+    sql`SELECT pg_catalog.set_config('tenantry.marker_role', ${sql.lit(username)}, true), pg_catalog.set_config('tenantry.marker_patch', ${sql.lit(JSON.stringify(patch))}, true)`,
+  );
+}
+
+/** `grantSetRoleStatement`, `revokeSetRoleStatement` and `enterTenantStatements` (the migrations' role switch), compiled as they were. */
+export function referenceRoleSwitchStatements(role: string, member: string, schemaName: string, options: { roleGrantOptions: boolean; ownGrant: boolean }): string[] {
+  const withOptions = !options.roleGrantOptions ? sql`` : options.ownGrant ? sql` WITH SET TRUE` : sql` WITH SET TRUE, INHERIT FALSE`;
+  const what = options.roleGrantOptions && options.ownGrant ? sql`SET OPTION FOR ${sql.id(role)}` : sql.id(role);
+  return [
+    referenceCompileDdl(sql`GRANT ${sql.id(role)} TO ${sql.id(member)}${withOptions}`),
+    referenceCompileDdl(sql`REVOKE ${what} FROM ${sql.id(member)}`),
+    referenceCompileDdl(sql`SET LOCAL search_path = ${sql.id(schemaName)}`),
+    referenceCompileDdl(sql`SET LOCAL ROLE ${sql.id(role)}`),
   ];
 }

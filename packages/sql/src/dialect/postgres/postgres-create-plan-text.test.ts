@@ -5,10 +5,12 @@ import { sql } from 'kysely';
 import { executablePlan, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
 import { quoteIdentifier, quoteLiteral } from '../../sql-quoting.js';
 import type { Statement } from '../../statement.js';
-import { referenceCompileDdl, referenceCreateTenantSteps } from '../../test-support/kysely-create-plan.js';
+import { referenceCompileDdl, referenceCreateTenantSteps, referencePatchRoleMarkerSettings, referenceRoleSwitchStatements } from '../../test-support/kysely-create-plan.js';
 import type { ServerFacts } from '../dialect.js';
 import { parseTenantSpec, type TenantSpec } from '../tenant-spec.js';
 import { PostgresDialect } from './postgres-dialect.js';
+import { patchRoleMarkerStatements } from './postgres-role-marker-patch.js';
+import { enterTenantStatements, grantSetRoleStatement, revokeSetRoleStatement } from './postgres-tenant-role-statements.js';
 
 /*
  * The create plan's statements are built as plain text, not compiled. For
@@ -160,6 +162,34 @@ describe('quoteIdentifier and quoteLiteral', () => {
         expect(quoteLiteral(value)).toBe(referenceCompileDdl(sql`${sql.lit(value)}`));
       }),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('the role marker patch built as text', () => {
+  it('is byte-identical to the Kysely-compiled statement, for any role and patch', () => {
+    const patch = fc.dictionary(hostileText(8), fc.oneof(fc.constant(null), hostileText(20), fc.record({ last: hostileText(20), count: fc.nat() })), { maxKeys: 3 });
+    fc.assert(
+      fc.property(name, patch, (username, fields) => {
+        const [settings] = patchRoleMarkerStatements(username, fields, 'record the migrations');
+        expect(settings!.sql).toBe(referencePatchRoleMarkerSettings(username, fields));
+        expect(settings!.text).toBe(settings!.sql);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("the migrations' role switch built as text", () => {
+  it('is byte-identical to the Kysely-compiled statements, for any names and options', () => {
+    fc.assert(
+      fc.property(name, name, name, fc.boolean(), fc.boolean(), (role, member, schemaName, roleGrantOptions, ownGrant) => {
+        const options = { roleGrantOptions, ownGrant };
+        const built = [grantSetRoleStatement(role, member, options), revokeSetRoleStatement(role, member, options), ...enterTenantStatements(schemaName, role)];
+        expect(built.map((s) => s.sql)).toEqual(referenceRoleSwitchStatements(role, member, schemaName, options));
+        expect(built.map((s) => s.text)).toEqual(built.map((s) => s.sql));
+      }),
+      { numRuns: 1000 },
     );
   });
 });

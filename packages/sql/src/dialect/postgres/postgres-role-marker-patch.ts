@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import { compileDdl } from '../../compile-sql.js';
+import { quoteLiteral } from '../../sql-quoting.js';
 import { Statement } from '../../statement.js';
 import { MARKER_PREFIX } from '../../tenant-marker.js';
 import { TENANT_UNMANAGED_SQLSTATE } from './postgres-plan-specs.js';
@@ -29,9 +28,8 @@ export function patchRoleMarkerStatements(username: string, patch: Readonly<Reco
   return [
     new Statement(
       'hand the role and the marker fields to the block below',
-      compileDdl(
-        sql`SELECT pg_catalog.set_config('tenantry.marker_role', ${sql.lit(username)}, true), pg_catalog.set_config('tenantry.marker_patch', ${sql.lit(JSON.stringify(patch))}, true)`,
-      ),
+      // Plain text, not compiled: createTenant with migrations builds it on every call.
+      `SELECT pg_catalog.set_config('tenantry.marker_role', ${quoteLiteral(username)}, true), pg_catalog.set_config('tenantry.marker_patch', ${quoteLiteral(JSON.stringify(patch))}, true)`,
     ),
     new Statement(purpose, PATCH_ROLE_MARKER_BLOCK),
   ];

@@ -1,5 +1,6 @@
 import { sql, type CompiledQuery } from 'kysely';
 import { compileDdl, compiler } from '../../compile-sql.js';
+import { quoteIdentifier } from '../../sql-quoting.js';
 import { Statement } from '../../statement.js';
 import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 import { MARKER_PREFIX, MARKER_VERSION } from '../../tenant-marker.js';
@@ -79,11 +80,9 @@ export function canSetRoleQuery(role: string, roleGrantOptions: boolean): Compil
  * ```
  */
 export function grantSetRoleStatement(role: string, member: string, options: { roleGrantOptions: boolean; ownGrant: boolean }): Statement {
-  const withOptions = !options.roleGrantOptions ? sql`` : options.ownGrant ? sql` WITH SET TRUE` : sql` WITH SET TRUE, INHERIT FALSE`;
-  return new Statement(
-    `let ${member} switch to the tenant role for this transaction`,
-    compileDdl(sql`GRANT ${sql.id(role)} TO ${sql.id(member)}${withOptions}`),
-  );
+  // Plain text, not compiled (as the create plan's): createTenant with migrations builds it on every call.
+  const withOptions = !options.roleGrantOptions ? '' : options.ownGrant ? ' WITH SET TRUE' : ' WITH SET TRUE, INHERIT FALSE';
+  return new Statement(`let ${member} switch to the tenant role for this transaction`, `GRANT ${quoteIdentifier(role)} TO ${quoteIdentifier(member)}${withOptions}`);
 }
 
 /**
@@ -97,11 +96,8 @@ export function grantSetRoleStatement(role: string, member: string, options: { r
  * ```
  */
 export function revokeSetRoleStatement(role: string, member: string, options: { roleGrantOptions: boolean; ownGrant: boolean }): Statement {
-  const what = options.roleGrantOptions && options.ownGrant ? sql`SET OPTION FOR ${sql.id(role)}` : sql.id(role);
-  return new Statement(
-    `take back ${member}'s switch to the tenant role`,
-    compileDdl(sql`REVOKE ${what} FROM ${sql.id(member)}`),
-  );
+  const what = options.roleGrantOptions && options.ownGrant ? `SET OPTION FOR ${quoteIdentifier(role)}` : quoteIdentifier(role);
+  return new Statement(`take back ${member}'s switch to the tenant role`, `REVOKE ${what} FROM ${quoteIdentifier(member)}`);
 }
 
 /**
@@ -121,8 +117,8 @@ export function revokeSetRoleStatement(role: string, member: string, options: { 
  */
 export function enterTenantStatements(schemaName: string, username: string): Statement[] {
   return [
-    new Statement("resolve unqualified names in the tenant's schema", compileDdl(sql`SET LOCAL search_path = ${sql.id(schemaName)}`)),
-    new Statement('act as the tenant role, so what is created belongs to it', compileDdl(sql`SET LOCAL ROLE ${sql.id(username)}`)),
+    new Statement("resolve unqualified names in the tenant's schema", `SET LOCAL search_path = ${quoteIdentifier(schemaName)}`),
+    new Statement('act as the tenant role, so what is created belongs to it', `SET LOCAL ROLE ${quoteIdentifier(username)}`),
   ];
 }
 
