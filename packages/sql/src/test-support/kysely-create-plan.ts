@@ -13,7 +13,8 @@ import { pinSearchPathStatement, REDACTED_VERIFIER, type FullCreateTenantSpec } 
 
 /*
  * The create plan's steps (and the statements createTenant with migrations
- * adds: the role marker patch's settings, the role switch) as they were
+ * adds: the role marker patch's settings, the role switch; the lock timeout
+ * every admin transaction starts with) as they were
  * built before they became plain text:
  * every statement compiled by Kysely, with the string-literal quoting the
  * compiler had then, copied here so the reference shares no quoting code with
@@ -250,4 +251,9 @@ export function referenceRoleSwitchStatements(role: string, member: string, sche
     referenceCompileDdl(sql`SET LOCAL search_path = ${sql.id(schemaName)}`),
     referenceCompileDdl(sql`SET LOCAL ROLE ${sql.id(role)}`),
   ];
+}
+
+/** The lock timeout statement every admin transaction starts with, compiled as it was. */
+export function referenceLockTimeoutStatement(millis: number): string {
+  return referenceCompileDdl(sql`SET LOCAL lock_timeout = ${sql.lit(millis)}`);
 }

@@ -5,10 +5,11 @@ import { sql } from 'kysely';
 import { executablePlan, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
 import { quoteIdentifier, quoteLiteral } from '../../sql-quoting.js';
 import type { Statement } from '../../statement.js';
-import { referenceCompileDdl, referenceCreateTenantSteps, referencePatchRoleMarkerSettings, referenceRoleSwitchStatements } from '../../test-support/kysely-create-plan.js';
+import { referenceCompileDdl, referenceCreateTenantSteps, referencePatchRoleMarkerSettings, referenceLockTimeoutStatement, referenceRoleSwitchStatements } from '../../test-support/kysely-create-plan.js';
 import type { ServerFacts } from '../dialect.js';
 import { parseTenantSpec, type TenantSpec } from '../tenant-spec.js';
 import { PostgresDialect } from './postgres-dialect.js';
+import { postgresTransactions } from './postgres-transactions.js';
 import { patchRoleMarkerStatements } from './postgres-role-marker-patch.js';
 import { enterTenantStatements, grantSetRoleStatement, revokeSetRoleStatement } from './postgres-tenant-role-statements.js';
 
@@ -17,7 +18,9 @@ import { enterTenantStatements, grantSetRoleStatement, revokeSetRoleStatement } 
  * every spec generated here, on every supported server version, the plan must
  * be the one the Kysely-compiled implementation built (kept as the reference
  * in test-support), byte for byte: every statement's sql, text and purpose,
- * every step, the plan's action and atomicity.
+ * every step, the plan's action and atomicity. The same for the other
+ * statements createTenant builds per call (lock timeout, migrations' ledger
+ * and role switch).
  */
 
 const dialect = new PostgresDialect();
@@ -188,6 +191,19 @@ describe("the migrations' role switch built as text", () => {
         const built = [grantSetRoleStatement(role, member, options), revokeSetRoleStatement(role, member, options), ...enterTenantStatements(schemaName, role)];
         expect(built.map((s) => s.sql)).toEqual(referenceRoleSwitchStatements(role, member, schemaName, options));
         expect(built.map((s) => s.text)).toEqual(built.map((s) => s.sql));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('the lock timeout built as text', () => {
+  it('is byte-identical to the Kysely-compiled statement, for any allowed timeout', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constantFrom(0, 1e21, Number.MAX_SAFE_INTEGER)), (lockTimeoutMillis) => {
+        const lockTimeout = postgresTransactions.transactionSettings({ lockTimeoutMillis }).at(-1)!;
+        expect(lockTimeout.sql).toBe(referenceLockTimeoutStatement(lockTimeoutMillis));
+        expect(lockTimeout.text).toBe(lockTimeout.sql);
       }),
       { numRuns: 1000 },
     );

@@ -1,5 +1,3 @@
-import { sql } from 'kysely';
-import { compileDdl } from '../../compile-sql.js';
 import { Statement } from '../../statement.js';
 import type { TransactionalSessions } from '../dialect.js';
 import { pinSearchPathStatement } from './postgres-tenant-statements.js';
@@ -15,7 +13,8 @@ export const postgresTransactions: TransactionalSessions = Object.freeze({
   transactionSettings: (options: { lockTimeoutMillis: number }): Statement[] => [
     pinSearchPathStatement(),
     new Statement('read string literals the standard way', 'SET LOCAL standard_conforming_strings = on'),
-    new Statement('wait for a lock no longer than the admin allows', compileDdl(sql`SET LOCAL lock_timeout = ${sql.lit(lockTimeout(options.lockTimeoutMillis))}`)),
+    // Plain text, not compiled: every plan the admin runs starts with it.
+    new Statement('wait for a lock no longer than the admin allows', `SET LOCAL lock_timeout = ${lockTimeout(options.lockTimeoutMillis)}`),
   ],
   begin: (options: { readOnly: boolean }): Statement => new Statement('begin the transaction', options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN'),
   commit: (): Statement => new Statement('commit the transaction', 'COMMIT'),
