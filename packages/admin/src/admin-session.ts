@@ -5,12 +5,14 @@ import type { DatabaseAdminOptions } from './database-admin-options.js';
 import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan, PlanFailedError } from './executor/execute-plan.js';
+import { DEFAULT_GENERATED_SECRET_RESERVE, GeneratedSecretReserve, MAX_GENERATED_SECRET_RESERVE } from './generated-secret-reserve.js';
 
 /** `DatabaseAdminOptions` with every default filled in. */
 export interface ResolvedAdminOptions {
   readonly requirePreparedDatabase: boolean;
   readonly passwordLength: number;
   readonly scramIterations: number;
+  readonly generatedSecretReserve: number;
   readonly connectionTimeoutMillis: number;
   readonly lockTimeoutMillis: number;
   readonly tenantConnection: TenantConnectionOptions;
@@ -21,6 +23,7 @@ export function resolveAdminOptions(options: DatabaseAdminOptions): ResolvedAdmi
     requirePreparedDatabase: options.requirePreparedDatabase ?? true,
     passwordLength: options.passwordLength ?? DEFAULT_PASSWORD_LENGTH,
     scramIterations: options.scramIterations ?? DEFAULT_SCRAM_ITERATIONS,
+    generatedSecretReserve: validateReserveSize(options.generatedSecretReserve ?? DEFAULT_GENERATED_SECRET_RESERVE),
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
     lockTimeoutMillis: validateLockTimeout(options.lockTimeoutMillis ?? 30_000),
     tenantConnection: options.tenantConnection ?? {},
@@ -51,6 +54,7 @@ interface TransactionOptions {
 export class AdminSession {
   readonly options: ResolvedAdminOptions;
   readonly #pool: DriverPool;
+  readonly #reserve: GeneratedSecretReserve;
   #dialect: TenantryDialect;
   #server: Promise<ServerOf> | undefined;
   /** Set once the server has been read. */
@@ -60,6 +64,7 @@ export class AdminSession {
     this.#dialect = dialect;
     this.#pool = pool;
     this.options = options;
+    this.#reserve = new GeneratedSecretReserve({ size: options.generatedSecretReserve, passwordLength: options.passwordLength, scramIterations: options.scramIterations });
   }
 
   /**
@@ -81,14 +86,28 @@ export class AdminSession {
     return this.#pool.tenantUrl(tenant);
   }
 
-  /** The given password, validated, or a generated one when it is empty or absent. */
-  resolvePassword(password: string | undefined, field = 'password'): string {
-    return password === undefined || password === '' ? generatePassword(this.options.passwordLength) : validatePassword(password, field);
+  /** The given password, validated (before any I/O); undefined when it is empty or absent: one is then generated. */
+  givenPassword(password: string | undefined, field = 'password'): string | undefined {
+    return password === undefined || password === '' ? undefined : validatePassword(password, field);
   }
 
-  /** What the server stores for the password (a SCRAM verifier, a hash), computed here: the plaintext never reaches SQL. */
-  passwordSecret(password: string): Promise<string> {
-    return this.dialect.passwordSecret(password, { scramIterations: this.options.scramIterations });
+  /**
+   * The password (the given one, or a generated one when undefined) and what
+   * the server stores for it, computed here: the plaintext never reaches SQL.
+   * A generated one comes from the reserve where the dialect stores SCRAM verifiers.
+   */
+  async passwordWithSecret(given: string | undefined): Promise<{ password: string; passwordSecret: string }> {
+    if (given === undefined && this.dialect.passwordSecretIsScram) {
+      const { password, verifier } = await this.#reserve.take();
+      return { password, passwordSecret: verifier };
+    }
+    const password = given ?? generatePassword(this.options.passwordLength);
+    return { password, passwordSecret: await this.dialect.passwordSecret(password, { scramIterations: this.options.scramIterations }) };
+  }
+
+  /** Generated passwords with their verifiers, made ahead. Internal: tests reach it through `generatedSecretReserveOf`. */
+  get generatedSecretReserve(): GeneratedSecretReserve {
+    return this.#reserve;
   }
 
   /** The server's facts and the dialect for this server, read once (the first call connects). */
@@ -192,9 +211,9 @@ export class AdminSession {
       });
   }
 
-  /** Ends the connections; a caller's own pool stays open, with Tenantry's listeners taken off. */
-  close(): Promise<void> {
-    return this.#pool.close();
+  /** Ends the connections and the reserve's worker (its entries zeroed); a caller's own pool stays open, with Tenantry's listeners taken off. */
+  async close(): Promise<void> {
+    await Promise.all([this.#reserve.close(), this.#pool.close()]);
   }
 
   async #inTransaction<T>(connection: DriverConnection, markBroken: () => void, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions): Promise<T> {
@@ -218,6 +237,14 @@ export class AdminSession {
 export function validateLockTimeout(value: number): number {
   if (!Number.isInteger(value) || value < 0 || value > 2_147_483_647) {
     throw new ValidationError({ field: 'lockTimeoutMillis', rule: 'out-of-range', message: `lockTimeoutMillis must be a whole number of milliseconds from 0 up, got ${String(value)}.` });
+  }
+  return value;
+}
+
+/** Checks `generatedSecretReserve`: a whole number of entries, 0 (off) to MAX_GENERATED_SECRET_RESERVE. */
+function validateReserveSize(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_GENERATED_SECRET_RESERVE) {
+    throw new ValidationError({ field: 'generatedSecretReserve', rule: 'out-of-range', message: `generatedSecretReserve must be a whole number from 0 (off) to ${MAX_GENERATED_SECRET_RESERVE}, got ${String(value)}.` });
   }
   return value;
 }

@@ -17,6 +17,22 @@ export interface DatabaseAdminOptions {
   /** PBKDF2 rounds of the SCRAM verifiers Tenantry computes. Default 4096, PostgreSQL's default. */
   scramIterations?: number;
   /**
+   * How many generated passwords, with their SCRAM verifiers, are made ahead
+   * on a worker thread, so that `createTenant`, `rotatePassword` and
+   * `issueCredentials` without a password pay only for their round trip.
+   * Default 4; 0 turns it off (each verifier is then computed in the call, on
+   * libuv's thread pool). At most 64. PostgreSQL only (MySQL's hashes are cheap).
+   *
+   * The worker starts at the first call that needs a generated password,
+   * never keeps the process alive, and ends with `close()`, which zeroes the
+   * entries left. Each entry is handed out once. A call that finds the
+   * reserve empty computes its own verifier rather than wait; while the
+   * admin computes several at once (`createTenants` with `concurrency` of 2
+   * or more), the worker pauses so as not to compete for the cores. If the
+   * worker fails, calls compute their own from then on.
+   */
+  generatedSecretReserve?: number;
+  /**
    * How long to wait for a connection before failing with `ConnectionError`,
    * in milliseconds, when Tenantry creates the pool. Default 10,000.
    */

@@ -46,6 +46,7 @@ import { openDriverPool } from './drivers/open-driver-pool.js';
 import type { AdminConnection } from './drivers/pg-connection-source.js';
 import type { DriverConnection } from './executor/driver-connection.js';
 import { executePlan } from './executor/execute-plan.js';
+import { linkGeneratedSecretReserve } from './generated-secret-reserve.js';
 import { createTenantFromPlan } from './create-tenant.js';
 import { MigrationReplays } from './migration-replays.js';
 import { migrationStatus, type MigrationStatus } from './migration-status.js';
@@ -96,6 +97,7 @@ export class DatabaseAdmin implements AsyncDisposable {
     const resolved = resolveAdminOptions(options);
     this.#log = new TenantLifecycleLog(options.log);
     this.#session = new AdminSession(dialect, openDriverPool(dialect, connection, resolved), resolved);
+    linkGeneratedSecretReserve(this, this.#session.generatedSecretReserve);
   }
 
   /** The name of the dialect this admin runs: `postgres` or `mysql`. */
@@ -162,8 +164,7 @@ export class DatabaseAdmin implements AsyncDisposable {
   }
 
   async #rotatePassword(tenant: TenantRef, options: RotatePasswordOptions): Promise<TenantCredentials> {
-    const password = this.#session.resolvePassword(options.password);
-    const { names, plan, context } = await this.#rotatePlan(tenant, options, password);
+    const { names, plan, context, password } = await this.#rotatePlan(tenant, options, this.#session.givenPassword(options.password));
     await this.#session.runPlan(plan, context);
     const connectionString = this.#session.tenantUrl({ username: names.username, password, database: names.schemaName });
     return new TenantCredentials({ schemaName: names.schemaName, username: names.username, password, connectionString });
@@ -174,7 +175,7 @@ export class DatabaseAdmin implements AsyncDisposable {
    * running them. The secret is that of a throwaway password, printed redacted.
    */
   async planRotatePassword(tenant: TenantRef, options: Omit<RotatePasswordOptions, 'password'> = {}): Promise<Plan> {
-    const { plan, context } = await this.#rotatePlan(tenant, options, this.#session.resolvePassword(undefined));
+    const { plan, context } = await this.#rotatePlan(tenant, options, undefined);
     await this.#session.runPlan(plan, context, { checksOnly: true });
     return plan;
   }
@@ -553,23 +554,24 @@ export class DatabaseAdmin implements AsyncDisposable {
 
   async #createPlan(config: TenantConfig, options: CreateTenantOptions) {
     const tenant = parseTenantSpec(config, this.#session.dialect);
-    const password = this.#session.resolvePassword(config.password);
+    const given = this.#session.givenPassword(config.password);
     const { facts, dialect } = await this.#session.server();
-    const passwordSecret = await this.#session.passwordSecret(password);
+    const { password, passwordSecret } = await this.#session.passwordWithSecret(given);
     const requirePreparedDatabase = options.requirePreparedDatabase ?? this.#session.options.requirePreparedDatabase;
     // One creation time for every plan of this tenant (its marker records it).
     const spec = { tenant, passwordSecret, requirePreparedDatabase, createdAt: new Date() };
     return { spec, tenant, password, facts, dialect, plan: dialect.planCreateTenant(spec, facts) };
   }
 
-  async #rotatePlan(ref: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, password: string) {
+  /** `given` undefined: a generated password. */
+  async #rotatePlan(ref: TenantRef, options: Omit<RotatePasswordOptions, 'password'>, given: string | undefined) {
     const names = parseTenantNames(ref, this.#session.dialect.rules);
     if (options.validUntil !== undefined && !this.#session.dialect.creationOptions.has('validUntil')) throw unsupported(this.#session.dialect, 'validUntil', 'password expiry');
     const { facts, dialect } = await this.#session.server();
-    const passwordSecret = await this.#session.passwordSecret(password);
+    const { password, passwordSecret } = await this.#session.passwordWithSecret(given);
     const plan = dialect.planRotatePassword({ ...names, passwordSecret, validUntil: options.validUntil, terminateSessions: options.terminateSessions ?? false }, facts);
     const context: ErrorContext = { action: `rotate the password of tenant "${names.schemaName}"`, schemaName: names.schemaName, username: names.username, database: facts.database, adminRole: facts.adminRole };
-    return { names, plan, context };
+    return { names, plan, context, password };
   }
 
   async #record(schemaName: string): Promise<TenantRecord | undefined> {

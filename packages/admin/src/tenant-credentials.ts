@@ -18,8 +18,7 @@ export async function issueCredentials(session: AdminSession, ref: TenantRef, op
   const names = parseTenantNames(ref, session.dialect.rules);
   const ttl = validateTtl(options?.ttl);
   requireCredentials(session.dialect);
-  const password = session.resolvePassword(undefined);
-  const [{ facts, dialect }, passwordSecret] = await Promise.all([session.server(), session.passwordSecret(password)]);
+  const [{ facts, dialect }, { password, passwordSecret }] = await Promise.all([session.server(), session.passwordWithSecret(undefined)]);
   const plans = requireCredentials(dialect);
   const credential = plans.newCredentialName();
   const createdAt = new Date();

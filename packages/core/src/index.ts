@@ -11,6 +11,7 @@ export { validatePassword, MAX_PASSWORD_LENGTH } from './password-policy.js';
 export { generatePassword, PASSWORD_ALPHABET, DEFAULT_PASSWORD_LENGTH } from './password-generator.js';
 export {
   scramSha256Verifier,
+  scramSha256VerifierFromSaltedPassword,
   isScramSha256Verifier,
   DEFAULT_SCRAM_ITERATIONS,
   type ScramVerifierOptions,

@@ -40,10 +40,18 @@ export async function scramSha256Verifier(password: string, options: ScramVerifi
   }
   const salt = Buffer.from(options.salt ?? randomBytes(SALT_BYTES));
   const saltedPassword = await pbkdf2Async(Buffer.from(password, 'utf8'), salt, iterations, 32, 'sha256');
+  return scramSha256VerifierFromSaltedPassword(saltedPassword, salt, iterations);
+}
+
+/**
+ * The verifier from an already computed SaltedPassword (PBKDF2-HMAC-SHA-256 of
+ * the password, 32 bytes): for PBKDF2 run elsewhere, e.g. on a worker thread.
+ */
+export function scramSha256VerifierFromSaltedPassword(saltedPassword: Uint8Array, salt: Uint8Array, iterations: number): string {
   const clientKey = createHmac('sha256', saltedPassword).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', saltedPassword).update('Server Key').digest();
-  return `SCRAM-SHA-256$${iterations}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
+  return `SCRAM-SHA-256$${iterations}:${Buffer.from(salt).toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 /** True for a string in the form PostgreSQL stores a SCRAM-SHA-256 verifier. */

@@ -203,6 +203,11 @@ export interface TenantryDialect {
   readServerFacts(row: unknown): ServerFacts;
   /** What the server stores for a password (a SCRAM verifier, a mysql_native_password hash): the plaintext never reaches SQL. */
   passwordSecret(password: string, options: { scramIterations: number }): Promise<string>;
+  /**
+   * True when `passwordSecret` is `scramSha256Verifier` with `scramIterations`:
+   * the admin may then compute the secrets of generated passwords ahead, on a worker thread.
+   */
+  readonly passwordSecretIsScram: boolean;
   /** Maps a driver error to a typed Tenantry error whose message names the fix and holds no secret. */
   mapError(error: unknown, context: ErrorContext): TenantryError;
   /** Where and as whom the admin connects, from its URL (the driver's input). WARNING: holds the password. */

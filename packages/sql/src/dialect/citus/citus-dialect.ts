@@ -46,6 +46,7 @@ import { tenantVerificationQuery, type TenantVerificationRow } from '../postgres
 export class CitusDialect implements TenantryDialect {
   readonly name = 'citus';
   readonly client = 'pg' as const;
+  readonly passwordSecretIsScram = true;
   readonly #postgres: PostgresDialect;
 
   constructor(postgres: PostgresDialect = new PostgresDialect()) {

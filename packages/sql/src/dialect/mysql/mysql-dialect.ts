@@ -58,6 +58,7 @@ import {
 export class MysqlDialect implements TenantryDialect {
   readonly name = 'mysql';
   readonly client = 'mysql2' as const;
+  readonly passwordSecretIsScram = false;
   readonly flavor: MysqlFlavor;
   readonly tenantHost: string;
   readonly registryDatabase: string;

@@ -68,6 +68,7 @@ import { postgresLeftoverSweep } from './postgres-leftover-sweep.js';
 export class PostgresDialect implements TenantryDialect {
   readonly name = 'postgres';
   readonly client = 'pg' as const;
+  readonly passwordSecretIsScram = true;
   readonly rules: NameRules = Object.freeze({
     validateSchemaName: (value: unknown, field?: string) => validateSchemaName(value, field),
     validateUsername: (value: unknown, field?: string) => validateRoleName(value, field),

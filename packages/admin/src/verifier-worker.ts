@@ -1,0 +1,44 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The worker's whole program: PBKDF2-HMAC-SHA-256 of each password it is sent
+ * (SCRAM's SaltedPassword), answered with the thread that computed it.
+ *
+ * It is a source string run with `eval: true`, not a file: a file next to this
+ * module would be `.ts` under vitest and `.js` in dist, and bundlers drop files
+ * they do not see imported. The string needs only `node:` built-ins, so it runs
+ * the same from src, from dist as ESM, and when the package is `require`d.
+ * The worker zeroes its copies of each password and result once done.
+ */
+const WORKER_SOURCE = `
+const { parentPort, threadId } = require('node:worker_threads');
+const { pbkdf2Sync } = require('node:crypto');
+parentPort.on('message', ({ password, salt, iterations }) => {
+  const hashed = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  password.fill(0);
+  // A copy of its own (a Buffer may share a pool with other data), moved to the main thread.
+  const saltedPassword = new Uint8Array(hashed);
+  hashed.fill(0);
+  parentPort.postMessage({ saltedPassword, threadId }, [saltedPassword.buffer]);
+});
+`;
+
+/** One PBKDF2 job: the password's bytes (copied to the worker, zeroed there once hashed), a salt and the rounds. */
+export interface VerifierJob {
+  readonly password: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly iterations: number;
+}
+
+/** The worker's answer: SCRAM's SaltedPassword and the `threadId` that computed it. */
+export interface VerifierJobResult {
+  readonly saltedPassword: Uint8Array;
+  readonly threadId: number;
+}
+
+/** Starts the worker, unref'd: it never keeps the process alive. */
+export function startVerifierWorker(): Worker {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'tenantry-verifier' });
+  worker.unref();
+  return worker;
+}
