@@ -121,10 +121,7 @@ export class GeneratedSecretReserve {
 
   #start(): Worker | undefined {
     try {
-      const worker = startVerifierWorker();
-      worker.on('message', (result: VerifierJobResult) => this.#onResult(result));
-      worker.on('error', () => this.#onWorkerFailed(worker));
-      worker.on('exit', () => this.#onWorkerFailed(worker));
+      const worker = startVerifierWorker({ onResult: (result) => this.#onResult(result), onFailure: (failed) => this.#onWorkerFailed(failed) });
       this.#worker = worker;
       return worker;
     } catch {

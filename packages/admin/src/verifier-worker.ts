@@ -6,13 +6,16 @@ import { Worker } from 'node:worker_threads';
  *
  * It is a source string run with `eval: true`, not a file: a file next to this
  * module would be `.ts` under vitest and `.js` in dist, and bundlers drop files
- * they do not see imported. The string needs only `node:` built-ins, so it runs
- * the same from src, from dist as ESM, and when the package is `require`d.
+ * they do not see imported. The string needs only `node:` built-ins, loaded with
+ * `process.getBuiltinModule` (neither `require` nor `import`: an eval'd worker is
+ * CommonJS or ESM depending on the parent's flags), so it runs the same from
+ * src, from dist as ESM, and when the package is `require`d. `execArgv: []`: the
+ * parent's flags (loaders, `--input-type`) have no business in a hashing thread.
  * The worker zeroes its copies of each password and result once done.
  */
 const WORKER_SOURCE = `
-const { parentPort, threadId } = require('node:worker_threads');
-const { pbkdf2Sync } = require('node:crypto');
+const { parentPort, threadId } = process.getBuiltinModule('node:worker_threads');
+const { pbkdf2Sync } = process.getBuiltinModule('node:crypto');
 parentPort.on('message', ({ password, salt, iterations }) => {
   const hashed = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
   password.fill(0);
@@ -36,9 +39,13 @@ export interface VerifierJobResult {
   readonly threadId: number;
 }
 
-/** Starts the worker, unref'd: it never keeps the process alive. */
-export function startVerifierWorker(): Worker {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'tenantry-verifier' });
+/** Starts the worker with its listeners, unref'd: it never keeps the process alive. */
+export function startVerifierWorker(listeners: { onResult: (result: VerifierJobResult) => void; onFailure: (worker: Worker) => void }): Worker {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], name: 'tenantry-verifier' });
+  worker.on('message', listeners.onResult);
+  worker.on('error', () => listeners.onFailure(worker));
+  worker.on('exit', () => listeners.onFailure(worker));
+  // Last: a 'message' listener added after unref() refs the worker again.
   worker.unref();
   return worker;
 }
