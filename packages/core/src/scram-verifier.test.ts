@@ -1,6 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isScramSha256Verifier, scramSha256Verifier } from './scram-verifier.js';
+import { isScramSha256Verifier, scramSha256Verifier, scramSha256VerifierFromSaltedPassword } from './scram-verifier.js';
 
 function parseVerifier(verifier: string) {
   const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$([^:]+):(.+)$/.exec(verifier);
@@ -52,5 +52,13 @@ describe('scramSha256Verifier', () => {
   it('recognises verifiers and nothing else', () => {
     expect(isScramSha256Verifier('plain password')).toBe(false);
     expect(isScramSha256Verifier("SCRAM-SHA-256$4096:abc=$def:ghi'; DROP ROLE x")).toBe(false);
+  });
+});
+
+describe('scramSha256VerifierFromSaltedPassword', () => {
+  it('gives the verifier scramSha256Verifier gives for the same password, salt and rounds', async () => {
+    const salt = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+    const saltedPassword = pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
+    expect(scramSha256VerifierFromSaltedPassword(new Uint8Array(saltedPassword), new Uint8Array(salt), 4096)).toBe(await scramSha256Verifier('pencil', { salt, iterations: 4096 }));
   });
 });
