@@ -55,6 +55,8 @@ export class GeneratedSecretReserve {
   #workerFailed = false;
   #closed = false;
   #inlineComputations = 0;
+  /** Entries handed out so far (for tests: they count the verifiers not computed in the call). */
+  #handedOut = 0;
   /** Resolved whenever an entry is added: for tests that need a full reserve, without timing. */
   #waiters: (() => void)[] = [];
 
@@ -68,6 +70,7 @@ export class GeneratedSecretReserve {
   async take(): Promise<GeneratedSecret> {
     const entry = this.#entries.shift();
     if (entry) {
+      this.#handedOut++;
       this.#refill();
       return toSecret(entry);
     }
@@ -94,9 +97,10 @@ export class GeneratedSecretReserve {
     if (worker) await worker.terminate();
   }
 
-  /** @internal For tests: the entries' Buffers (to check they are zeroed), the worker, and a wait for a full reserve. */
+  /** @internal For tests: the entries' Buffers (to check they are zeroed), the worker, how many were handed out, and a wait for a full reserve. */
   get testing() {
     return {
+      handedOut: (): number => this.#handedOut,
       entries: (): readonly Entry[] => [...this.#entries],
       worker: (): Worker | undefined => this.#worker,
       filled: (): Promise<void> => this.#filled(),
