@@ -92,6 +92,7 @@ export class GeneratedSecretReserve {
     this.#closed = true;
     for (const entry of this.#entries.splice(0)) wipe(entry);
     this.#wipeInFlight();
+    for (const wake of this.#waiters.splice(0)) wake();
     const worker = this.#worker;
     this.#worker = undefined;
     if (worker) await worker.terminate();
