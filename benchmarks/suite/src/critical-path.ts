@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
+import { REMOVABLE_TENANT_CHECK } from '@tenantry/sql/postgres';
 import { createScript, minimalRemoveTenant, randomPassword, scramVerifier, type TenantNames } from './minimal-client.js';
 import { PsqlSession } from './psql-session.js';
 import { connectedClient, countSchemas, tenantName } from './setup.js';
@@ -26,8 +27,12 @@ export interface CriticalPathResult {
   version: string;
   samples: number;
   create: Record<CreateContender, Summary>;
-  remove: { tenantry: Summary; minimal: Summary };
+  /** removeTenant; the minimal client sending the same plan without its checks; the minimal client's bare drops. */
+  remove: { tenantry: Summary; sameWithoutChecks: Summary; minimal: Summary };
 }
+
+/** The remove plan's server-side check and the statement that hands it the names. */
+const CHECK_PURPOSES = new Set([REMOVABLE_TENANT_CHECK, 'hand the tenant names to the check below']);
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -59,7 +64,7 @@ export async function measureCriticalPath(options: {
   const cleanup: pg.Client = await connectedClient(options.url);
   const psql = new PsqlSession(options.url);
   const created: Record<CreateContender, number[]> = { generated: [], caller: [], minimal: [], psqlMinimal: [] };
-  const removed = { tenantry: [] as number[], minimal: [] as number[] };
+  const removed = { tenantry: [] as number[], sameWithoutChecks: [] as number[], minimal: [] as number[] };
   const timed = async (work: () => Promise<unknown>): Promise<number> => {
     const started = performance.now();
     await work();
@@ -83,15 +88,18 @@ export async function measureCriticalPath(options: {
         const ms = await create[name]();
         if (measured) created[name].push(ms);
       }
+      // The suite's definition of the minimal client's removal: the statements of Tenantry's plan without its checks.
+      const plan = await admin.planRemoveTenant(names.caller);
+      const withoutChecks = plan.statements.filter((statement) => !CHECK_PURPOSES.has(statement.purpose)).map((statement) => statement.sql).join(';\n');
       const remove = {
         tenantry: () => timed(() => admin.removeTenant(names.generated)),
+        sameWithoutChecks: () => timed(() => minimal.query(withoutChecks)),
         minimal: () => timed(() => minimalRemoveTenant(minimal, names.minimal)),
       };
-      for (const name of rotated(['tenantry', 'minimal'] as const, round)) {
+      for (const name of rotated(['tenantry', 'sameWithoutChecks', 'minimal'] as const, round)) {
         const ms = await remove[name]();
         if (measured) removed[name].push(ms);
       }
-      await minimalRemoveTenant(cleanup, names.caller);
       await minimalRemoveTenant(cleanup, names.psqlMinimal);
       if (round % 100 === 0) options.log(`  critical path (${options.server}) round ${round}`);
     }
@@ -105,6 +113,6 @@ export async function measureCriticalPath(options: {
     version: options.version,
     samples: options.samples,
     create: Object.fromEntries(CREATE_CONTENDERS.map((name) => [name, summarize(created[name])])) as Record<CreateContender, Summary>,
-    remove: { tenantry: summarize(removed.tenantry), minimal: summarize(removed.minimal) },
+    remove: { tenantry: summarize(removed.tenantry), sameWithoutChecks: summarize(removed.sameWithoutChecks), minimal: summarize(removed.minimal) },
   };
 }

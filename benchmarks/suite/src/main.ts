@@ -26,6 +26,7 @@ import { measureFleet } from './fleet.js';
 import { measureCredentials } from './credentials.js';
 import { BENCH_DATABASE, openExternalBench, startBenchServer, type BenchServer } from './setup.js';
 import { measureCriticalPath } from './critical-path.js';
+import { compareBulkReserve } from './bulk-reserve.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
@@ -195,6 +196,18 @@ async function main(): Promise<void> {
       } finally {
         await external.drop();
       }
+    }
+  }
+
+  if (config.phases.has('bulk-reserve')) {
+    log('starting a fresh embedded PostgreSQL for the bulk-reserve phase');
+    const server = await startBenchServer();
+    try {
+      results.bulkReserve = await phase('bulk-reserve', () =>
+        compareBulkReserve({ url: server.url, concurrencies: config.reserveConcurrencies, tenants: config.reserveTenants, rounds: 4, log }),
+      );
+    } finally {
+      await server.stop();
     }
   }
 
