@@ -9,8 +9,8 @@ export const DEFAULT_GENERATED_SECRET_RESERVE = 4;
 /** Largest reserve accepted: it only needs to cover a burst of single calls. */
 export const MAX_GENERATED_SECRET_RESERVE = 64;
 const SALT_BYTES = 16;
-/** The worker pauses while the main thread computes this many verifiers itself (bulk calls): it would only compete for the cores. */
-const BUSY_INLINE_COMPUTATIONS = 2;
+/** The worker pauses while the main thread computes a verifier itself (a bulk call that drained the reserve): it would only compete for the two cores with that PBKDF2 and the server. */
+const BUSY_INLINE_COMPUTATIONS = 1;
 
 /** A generated password and its SCRAM-SHA-256 verifier. WARNING: holds the password. */
 export interface GeneratedSecret {
