@@ -3,21 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { checkCanRemove, checkManagedTenant, hasRoleGrantOptions, tenantStateQuery, type TenantStateRow } from '@tenantry/sql/postgres';
 import { DatabaseAdmin } from './database-admin.js';
 import { catalogSnapshot, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
+import { queryRecordingPool } from './test-support/query-recording-pool.js';
 
 describe('removeTenant round trips', () => {
   const fixture = useAdminFixture();
 
   it('removes a tenant in at most 2 round trips on the admin connection, its checks inside the transaction', async () => {
     const { adminUrl, superuser } = fixture();
-    const pool = new pg.Pool({ connectionString: adminUrl, max: 1 });
-    const sent: string[] = [];
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-        sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
-        return query(...args);
-      };
-    });
+    const { pool, sent } = queryRecordingPool(adminUrl);
     const admin = new DatabaseAdmin(pool);
     try {
       const tenant = await admin.createTenant({ schemaName: uniqueName('t_trip'), username: uniqueName('u_trip') });

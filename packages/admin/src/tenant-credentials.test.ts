@@ -5,6 +5,7 @@ import { IssuedCredentials, TenantNotFoundError, TenantNotManagedError, Validati
 import { DatabaseAdmin } from './database-admin.js';
 import { openSession, refusedLogin, sessionEnded } from './test-support/session-probes.js';
 import { catalogSnapshot, connectAs, expectSqlState, uniqueName, useAdminFixture } from './test-support/tenant-fixture.js';
+import { queryRecordingPool } from './test-support/query-recording-pool.js';
 
 describe('issueCredentials', () => {
   const fixture = useAdminFixture();
@@ -64,15 +65,7 @@ describe('issueCredentials', () => {
 
   it('issues in a single round trip on the admin connection', async () => {
     const { adminUrl } = fixture();
-    const pool = new pg.Pool({ connectionString: adminUrl, max: 1 });
-    const sent: string[] = [];
-    pool.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-        sent.push(typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text));
-        return query(...args);
-      };
-    });
+    const { pool, sent } = queryRecordingPool(adminUrl);
     const admin = new DatabaseAdmin(pool);
     try {
       const tenant = await admin.createTenant({ schemaName: uniqueName('t_trip'), username: uniqueName('u_trip') });
