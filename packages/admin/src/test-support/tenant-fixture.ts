@@ -124,7 +124,7 @@ export async function catalogSnapshot(client: pg.Client): Promise<unknown> {
     SELECT (SELECT array_agg(nspname::text || ':' || coalesce(nspacl, acldefault('n', nspowner))::text || ':' || coalesce(obj_description(oid, 'pg_namespace'), '') ORDER BY nspname) FROM pg_namespace) AS schemas,
            (SELECT array_agg(rolname::text ORDER BY rolname) FROM pg_roles) AS roles,
            (SELECT array_agg(datname::text || ':' || coalesce(datacl, acldefault('d', datdba))::text ORDER BY datname) FROM pg_database) AS databases,
-           (SELECT array_agg(defaclrole::text || ':' || defaclnamespace::text || ':' || defaclacl::text ORDER BY 1) FROM pg_default_acl) AS default_acls,
-           (SELECT array_agg(setdatabase::text || ':' || setrole::text || ':' || setconfig::text ORDER BY 1) FROM pg_db_role_setting) AS role_settings`);
+           (SELECT array_agg(defaclrole::text || ':' || defaclnamespace::text || ':' || defaclacl::text ORDER BY defaclrole, defaclnamespace, defaclobjtype) FROM pg_default_acl) AS default_acls,
+           (SELECT array_agg(setdatabase::text || ':' || setrole::text || ':' || setconfig::text ORDER BY setdatabase, setrole) FROM pg_db_role_setting) AS role_settings`);
   return rows[0];
 }

@@ -123,11 +123,11 @@ export async function catalogSnapshot(client: pg.Client, roles: readonly string[
   const { rows } = await client.query(
     `SELECT
        (SELECT array_agg(nspname::text || ':' || coalesce(nspacl::text, '') || ':' || coalesce(obj_description(oid, 'pg_namespace'), '') ORDER BY nspname) FROM pg_namespace) AS schemas,
-       (SELECT array_agg(defaclrole::text || ':' || defaclnamespace::text || ':' || defaclacl::text ORDER BY 1) FROM pg_default_acl) AS default_acls,
-       (SELECT array_agg(setrole::text || ':' || setconfig::text ORDER BY 1) FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())) AS role_settings,
+       (SELECT array_agg(defaclrole::text || ':' || defaclnamespace::text || ':' || defaclacl::text ORDER BY defaclrole, defaclnamespace, defaclobjtype) FROM pg_default_acl) AS default_acls,
+       (SELECT array_agg(setrole::text || ':' || setconfig::text ORDER BY setrole) FROM pg_db_role_setting WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())) AS role_settings,
        (SELECT array_agg(a.rolname::text || ':' || a.rolcanlogin::text || ':' || coalesce(a.rolpassword, '') || ':' || coalesce(a.rolvaliduntil::text, '') || ':' || a.rolconnlimit::text || ':' || coalesce(shobj_description(a.oid, 'pg_authid'), '') ORDER BY a.rolname)
           FROM pg_authid a WHERE a.rolname = ANY($1::text[])) AS roles,
-       (SELECT array_agg(m.roleid::text || '>' || m.member::text ORDER BY 1) FROM pg_auth_members m JOIN pg_roles r ON r.oid IN (m.roleid, m.member) WHERE r.rolname = ANY($1::text[])) AS memberships`,
+       (SELECT array_agg(m.roleid::text || '>' || m.member::text ORDER BY m.roleid, m.member) FROM pg_auth_members m JOIN pg_roles r ON r.oid IN (m.roleid, m.member) WHERE r.rolname = ANY($1::text[])) AS memberships`,
     [roles],
   );
   return rows[0];

@@ -8,7 +8,9 @@ import type { TenantCredentials, TenantRef } from '@tenantry/core';
  * remove could leave behind: role attributes, passwords and comments (the role
  * marker), role memberships (a remove by a non-superuser admin grants itself
  * the tenant role), shared dependencies (grants, owners, default privileges, by
- * object name) and every comment on a user object. Spread it over
+ * object name) and every comment on a user object, each list sorted by its
+ * text (an aggregate's `ORDER BY 1` would order by the constant 1, leaving the
+ * catalog's physical order, which concurrent changes shuffle). Spread it over
  * `catalogSnapshot` to compare the whole catalog.
  */
 export async function moreCatalogState(client: pg.Client): Promise<Record<string, unknown>> {
@@ -17,18 +19,21 @@ export async function moreCatalogState(client: pg.Client): Promise<Record<string
                                                       rolreplication, rolbypassrls, rolconnlimit, md5(coalesce(rolpassword, '')))
                              || ':' || coalesce(shobj_description(oid, 'pg_authid'), '') ORDER BY rolname)
               FROM pg_authid) AS role_details,
-           (SELECT array_agg(m.roleid::regrole::text || ' > ' || m.member::regrole::text || ' by ' || m.grantor::regrole::text
-                             || ' admin=' || m.admin_option ORDER BY 1)
-              FROM pg_auth_members m) AS memberships,
-           (SELECT array_agg(coalesce(pg_describe_object(d.classid, d.objid, d.objsubid), d.classid || '/' || d.objid)
-                             || ' -> ' || CASE WHEN d.refclassid = 'pg_authid'::regclass THEN d.refobjid::regrole::text
-                                               ELSE d.refclassid || '/' || d.refobjid END
-                             || ' ' || d.deptype::text ORDER BY 1)
-              FROM pg_shdepend d
-             WHERE d.deptype <> 'p' -- PostgreSQL 14 lists pinned objects here
-               AND d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))) AS shared_dependencies,
-           (SELECT array_agg(coalesce(pg_describe_object(classoid, objoid, objsubid), classoid || '/' || objoid) || ': ' || description ORDER BY 1)
-              FROM pg_description WHERE objoid >= 16384) AS descriptions`);
+           (SELECT array_agg(entry ORDER BY entry)
+              FROM (SELECT m.roleid::regrole::text || ' > ' || m.member::regrole::text || ' by ' || m.grantor::regrole::text
+                           || ' admin=' || m.admin_option AS entry
+                      FROM pg_auth_members m) memberships) AS memberships,
+           (SELECT array_agg(entry ORDER BY entry)
+              FROM (SELECT coalesce(pg_describe_object(d.classid, d.objid, d.objsubid), d.classid || '/' || d.objid)
+                           || ' -> ' || CASE WHEN d.refclassid = 'pg_authid'::regclass THEN d.refobjid::regrole::text
+                                             ELSE d.refclassid || '/' || d.refobjid END
+                           || ' ' || d.deptype::text AS entry
+                      FROM pg_shdepend d
+                     WHERE d.deptype <> 'p' -- PostgreSQL 14 lists pinned objects here
+                       AND d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))) dependencies) AS shared_dependencies,
+           (SELECT array_agg(entry ORDER BY entry)
+              FROM (SELECT coalesce(pg_describe_object(classoid, objoid, objsubid), classoid || '/' || objoid) || ': ' || description AS entry
+                      FROM pg_description WHERE objoid >= 16384) descriptions) AS descriptions`);
   return rows[0] as Record<string, unknown>;
 }
 
