@@ -1,5 +1,5 @@
 import { sql, type CompiledQuery } from 'kysely';
-import { DatabaseError, PermissionError, TenantAlreadyExistsError, ValidationError } from '@tenantry/core';
+import { DatabaseError, TenantAlreadyExistsError, ValidationError } from '@tenantry/core';
 import { compileDdl, compiler } from '../../compile-sql.js';
 import { checkStep, executablePlan, runStep, type ExecutablePlan, type PlanStep } from '../../executable-plan.js';
 import { Statement } from '../../statement.js';
@@ -9,7 +9,7 @@ import { tenantStateQuery } from './postgres-catalog-queries.js';
 import type { TenantStateRow } from './postgres-catalog-rows.js';
 import { hasRoleGrantOptions, nonSuperuserAdmin } from './postgres-dialect-config.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
-import { checkManagedTenant } from './postgres-tenant-checks.js';
+import { checkAdminMayAlter, checkManagedTenant } from './postgres-tenant-checks.js';
 import { borrowRolePrivilegesStatement, lockNamesStatement, pinSearchPathStatement } from './postgres-tenant-statements.js';
 
 /** What `newNamesQuery` reads. */
@@ -89,7 +89,7 @@ function renameSteps(spec: RenameTenantPlanSpec, facts: ServerFacts, seen: Tenan
     runStep([pinSearchPathStatement(), lockNamesStatement([from.schemaName, to.schemaName], [from.username, to.username])]),
     checkStep('the tenant is a whole Tenantry tenant the admin may rename', tenantStateQuery(from.schemaName, from.username, roleGrantOptions), ([state]) => {
       checkManagedTenant(state!, { ...from, database: facts.database });
-      checkCanRename(state!, from.schemaName, from.username, facts.adminRole);
+      checkAdminMayAlter(state!, { ...from, adminRole: facts.adminRole }, 'rename');
       if (state!.schema_comment !== seen.schema_comment || state!.role_comment !== seen.role_comment) {
         throw new DatabaseError({
           message: `Could not rename tenant "${from.schemaName}": its markers changed while they were being read (another operation on it ran at the same time). Retry. Nothing was changed.`,
@@ -109,20 +109,6 @@ function renameSteps(spec: RenameTenantPlanSpec, facts: ServerFacts, seen: Tenan
     }),
     runStep(statements),
   ];
-}
-
-/** Renaming needs what removing does: ownership of the schema, and the right to alter the role. */
-function checkCanRename(state: TenantStateRow, schemaName: string, username: string, adminRole: string): void {
-  const missing = [
-    ...(state.can_drop_schema ? [] : [`ownership of schema "${schemaName}"`]),
-    ...(state.can_drop_role ? [] : [`ADMIN OPTION on role "${username}" (PostgreSQL 16+; CREATEROLE before)`]),
-  ];
-  if (missing.length > 0) {
-    throw new PermissionError({
-      privilege: missing.join(' and '),
-      message: `Cannot rename tenant "${schemaName}": the admin role "${adminRole}" lacks ${missing.join(' and ')}. Rename it as the admin that created it, or as a superuser. Nothing was changed.`,
-    });
-  }
 }
 
 function newNamesQuery(spec: RenameTenantPlanSpec): CompiledQuery<NewNamesRow> {

@@ -45,14 +45,23 @@ export function checkManagedTenant(
 
 /** Names the privilege a remove would fail on, before anything is dropped. */
 export function checkCanRemove(state: TenantStateRow, tenant: { schemaName: string; username: string; adminRole: string }): void {
+  checkAdminMayAlter(state, tenant, 'remove');
+}
+
+/**
+ * Removing and renaming a tenant need the same rights: ownership of its
+ * schema, and the right to alter its role. Names what the admin lacks.
+ */
+export function checkAdminMayAlter(state: TenantStateRow, tenant: { schemaName: string; username: string; adminRole: string }, action: 'remove' | 'rename'): void {
   const missing = [
     ...(state.can_drop_schema ? [] : [`ownership of schema "${tenant.schemaName}"`]),
     ...(state.can_drop_role ? [] : [`ADMIN OPTION on role "${tenant.username}" (PostgreSQL 16+; CREATEROLE before)`]),
   ];
   if (missing.length > 0) {
+    const Action = action === 'remove' ? 'Remove' : 'Rename';
     throw new PermissionError({
       privilege: missing.join(' and '),
-      message: `Cannot remove tenant "${tenant.schemaName}": the admin role "${tenant.adminRole}" lacks ${missing.join(' and ')}. Remove it as the admin that created it, or as a superuser. Nothing was changed.`,
+      message: `Cannot ${action} tenant "${tenant.schemaName}": the admin role "${tenant.adminRole}" lacks ${missing.join(' and ')}. ${Action} it as the admin that created it, or as a superuser. Nothing was changed.`,
     });
   }
 }
