@@ -5,8 +5,7 @@ import type { RotatePasswordSpec } from './postgres-plan-specs.js';
 import { checkStep, runStep, type PlanStep } from '../../executable-plan.js';
 import { tenantStateQuery } from './postgres-catalog-queries.js';
 import { checkManagedTenant } from './postgres-tenant-checks.js';
-import { terminateRoleSessionsStatement } from './postgres-session-statements.js';
-import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
+import { endTenantRoleSessionsStatements, lockStatement, pinSearchPathStatement, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
 
 /**
  * The steps that give a tenant a new password, under its locks, once the
@@ -40,15 +39,6 @@ function rotatePasswordStatements(spec: RotatePasswordSpec, roleGrantOptions: bo
     new Statement('replace the password (as a SCRAM verifier); new logins need it at once', alterRole(spec.passwordVerifier), alterRole(REDACTED_VERIFIER)),
   ];
   if (!spec.terminateSessions) return statements;
-  const admin = spec.nonSuperuserAdmin === undefined ? undefined : sql.id(spec.nonSuperuserAdmin);
-  if (spec.nonSuperuserAdmin !== undefined) {
-    statements.push(
-      borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"),
-    );
-  }
-  statements.push(terminateRoleSessionsStatement(spec.username, "end the tenant's open sessions"));
-  if (admin) {
-    statements.push(new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${role} FROM ${admin}`)));
-  }
+  statements.push(...endTenantRoleSessionsStatements(spec.username, { nonSuperuserAdmin: spec.nonSuperuserAdmin, roleGrantOptions }, "end the tenant's open sessions"));
   return statements;
 }

@@ -13,10 +13,10 @@ import { hasRoleGrantOptions, nonSuperuserAdmin } from './postgres-dialect-confi
 import { countedBlockers, roleDependenciesElsewhereQuery } from './postgres-role-dependency-queries.js';
 import { removalBatchQuery, type RemovalBatchRow } from './postgres-removal-size-queries.js';
 import { REMOVAL_NEEDS_STAGES_SQLSTATE } from './postgres-plan-specs.js';
-import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
+import { SESSION_EXIT_WAIT_MILLIS } from './postgres-session-statements.js';
 import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
 import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
-import { borrowRolePrivilegesStatement, lockStatement, NOTHING_ELSEWHERE_CHECK, pinSearchPathStatement, REMOVABLE_TENANT_CHECK } from './postgres-tenant-statements.js';
+import { endTenantRoleSessionsStatements, lockStatement, NOTHING_ELSEWHERE_CHECK, pinSearchPathStatement, REMOVABLE_TENANT_CHECK } from './postgres-tenant-statements.js';
 
 /** "out of shared memory": the lock table is full (its HINT: increase max_locks_per_transaction). */
 const LOCK_TABLE_FULL_SQLSTATE = '53200';
@@ -87,27 +87,25 @@ function beginRemovalSteps(spec: RemoveTenantPlanSpec & { mark: { since: Date; b
   const tenant = { schemaName: spec.schemaName, username: spec.username, database: facts.database };
   const roleGrantOptions = hasRoleGrantOptions(facts.versionNum);
   const admin = nonSuperuserAdmin(facts);
-  const role = sql.id(spec.username);
   const marked = decodeSchemaMarker(seen.schema_comment)?.removing !== undefined;
   const newMarker = marked ? undefined : rewriteMarker(seen.schema_comment, { removing: { since: spec.mark.since.toISOString(), by: spec.mark.by } });
   const statements: Statement[] = [];
-  if (admin !== undefined) {
-    statements.push(borrowRolePrivilegesStatement(spec.username, admin, roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"));
-  }
   if (newMarker !== undefined) {
     statements.push(
       new Statement('mark the tenant as being removed (listed as removing; removeTenant resumes it)', compileDdl(sql`COMMENT ON SCHEMA ${sql.id(spec.schemaName)} IS ${sql.lit(newMarker)}`)),
     );
   }
   statements.push(
-    new Statement('stop new logins of the tenant while its objects are dropped', compileDdl(sql`ALTER ROLE ${role} NOLOGIN`)),
-    terminateRoleSessionsStatement(spec.username, "end the tenant's open sessions, so none adds objects or holds locks the batches wait for", SESSION_EXIT_WAIT_MILLIS),
+    new Statement('stop new logins of the tenant while its objects are dropped', compileDdl(sql`ALTER ROLE ${sql.id(spec.username)} NOLOGIN`)),
+    ...endTenantRoleSessionsStatements(
+      spec.username,
+      { nonSuperuserAdmin: admin, roleGrantOptions },
+      "end the tenant's open sessions, so none adds objects or holds locks the batches wait for",
+      SESSION_EXIT_WAIT_MILLIS,
+    ),
     // The removal would drop them at its end anyway; a credential left able to log in could add objects between batches.
     ...tenantCredentialsStatements(spec, 'drop', { nonSuperuserAdmin: admin, roleGrantOptions }, 'drop every credential of the tenant, its sessions ended first'),
   );
-  if (admin !== undefined) {
-    statements.push(new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${role} FROM ${sql.id(admin)}`)));
-  }
   return [
     runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]),
     checkStep(REMOVABLE_TENANT_CHECK, tenantStateQuery(spec.schemaName, spec.username, roleGrantOptions), ([state]) => {

@@ -4,9 +4,9 @@ import { Statement } from '../../statement.js';
 import type { SuspensionMark } from '../../tenant-marker.js';
 import { managedTenantGuardStatements } from './postgres-managed-tenant-guard.js';
 import { patchRoleMarkerStatements } from './postgres-role-marker-patch.js';
-import { terminateRoleSessionsStatement, SESSION_EXIT_WAIT_MILLIS } from './postgres-session-statements.js';
+import { SESSION_EXIT_WAIT_MILLIS } from './postgres-session-statements.js';
 import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
-import { borrowRolePrivilegesStatement, lockStatement, pinSearchPathStatement } from './postgres-tenant-statements.js';
+import { endTenantRoleSessionsStatements, lockStatement, pinSearchPathStatement } from './postgres-tenant-statements.js';
 
 /** The tenant, and the admin that may need to borrow roles' privileges. */
 export interface SuspensionSpec {
@@ -69,14 +69,10 @@ export function resumeTenantStatements(spec: SuspensionSpec): Statement[] {
  * a non-superuser admin borrows and gives back.
  */
 export function endTenantSessionsStatements(spec: SuspensionSpec): Statement[] {
-  const statements = [pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)];
-  if (spec.nonSuperuserAdmin !== undefined) {
-    statements.push(borrowRolePrivilegesStatement(spec.username, spec.nonSuperuserAdmin, spec.roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"));
-  }
-  statements.push(terminateRoleSessionsStatement(spec.username, "end the tenant's open sessions in every database", SESSION_EXIT_WAIT_MILLIS));
-  if (spec.nonSuperuserAdmin !== undefined) {
-    statements.push(new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${sql.id(spec.username)} FROM ${sql.id(spec.nonSuperuserAdmin)}`)));
-  }
-  statements.push(...tenantCredentialsStatements(spec, 'end-sessions', spec, "end the open sessions of every credential of the tenant"));
-  return statements;
+  return [
+    pinSearchPathStatement(),
+    lockStatement(spec.schemaName, spec.username),
+    ...endTenantRoleSessionsStatements(spec.username, spec, "end the tenant's open sessions in every database", SESSION_EXIT_WAIT_MILLIS),
+    ...tenantCredentialsStatements(spec, 'end-sessions', spec, 'end the open sessions of every credential of the tenant'),
+  ];
 }

@@ -187,6 +187,26 @@ export function borrowRolePrivilegesStatement(role: string, admin: string, roleG
 }
 
 /**
+ * Ends the open sessions of a tenant's role: a non-superuser admin takes on
+ * the role's privileges for it (`borrowRolePrivilegesStatement`) and gives
+ * them back after.
+ */
+export function endTenantRoleSessionsStatements(
+  username: string,
+  admin: { nonSuperuserAdmin: string | undefined; roleGrantOptions: boolean },
+  purpose: string,
+  waitMillis = 0,
+): Statement[] {
+  const terminate = terminateRoleSessionsStatement(username, purpose, waitMillis);
+  if (admin.nonSuperuserAdmin === undefined) return [terminate];
+  return [
+    borrowRolePrivilegesStatement(username, admin.nonSuperuserAdmin, admin.roleGrantOptions, "take on the tenant role's privileges, which ending its sessions needs"),
+    terminate,
+    new Statement("give the tenant role's privileges back", compileDdl(sql`REVOKE ${sql.id(username)} FROM ${sql.id(admin.nonSuperuserAdmin)}`)),
+  ];
+}
+
+/**
  * The statements that remove one tenant, in order: the end of its open
  * sessions in every database (a dropped role's sessions would go on), the
  * schema with everything in it (whoever created it), then whatever the role
