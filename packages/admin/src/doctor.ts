@@ -10,7 +10,7 @@ export interface DoctorOptions {
 
 /** One leftover, as `doctor` reports it. */
 export interface DoctorFinding {
-  /** What kind of leftover (`migrator-role`, `schema-without-role`, `role-without-schema`, `tenant-removing`). */
+  /** What kind of leftover (`migrator-role`, `schema-without-role`, `role-without-schema`, `tenant-removing`, `expired-credential`, `credential-without-tenant`). */
   kind: LeftoverKind;
   objectKind: 'role' | 'schema';
   objectName: string;
