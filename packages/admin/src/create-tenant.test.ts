@@ -159,6 +159,32 @@ describe('createTenant', () => {
   });
 });
 
+describe('createTenant and the rights on schema public', () => {
+  const fixture = useAdminFixture();
+
+  it('refuses while PUBLIC may CREATE in schema public, even without USAGE', async () => {
+    const { admin, superuser } = fixture();
+    await superuser.query('GRANT CREATE ON SCHEMA public TO PUBLIC');
+    try {
+      const before = await catalogSnapshot(superuser);
+      const error = await admin.createTenant({ schemaName: uniqueName('t'), username: uniqueName('u') }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatabaseNotPreparedError);
+      expect(await catalogSnapshot(superuser)).toEqual(before);
+    } finally {
+      await superuser.query('REVOKE ALL ON SCHEMA public FROM PUBLIC');
+    }
+  });
+
+  it('goes ahead in a database that has no schema public at all', async () => {
+    const { admin, superuser } = fixture();
+    await superuser.query('DROP SCHEMA public');
+    const schemaName = uniqueName('t');
+    await admin.createTenant({ schemaName, username: uniqueName('u') });
+    const { rows } = await superuser.query(`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1`, [schemaName]);
+    expect(rows[0].n).toBe(1);
+  });
+});
+
 describe('createTenant on a database that was never prepared', () => {
   const fixture = useAdminFixture({ prepare: false });
 

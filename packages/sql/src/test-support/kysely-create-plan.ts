@@ -163,12 +163,12 @@ function guardStatements(spec: FullCreateTenantSpec): Statement[] {
     ),
   );
   const notPrepared = spec.requirePreparedDatabase
-    ? `IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) ` +
+    ? `IF pg_catalog.has_schema_privilege('public', pg_catalog.to_regnamespace('public'), 'USAGE, CREATE') ` +
       `THEN RAISE EXCEPTION 'schema public is open to PUBLIC; run prepare first' USING ERRCODE = '${NOT_PREPARED_SQLSTATE}'; END IF; `
     : '';
   const shadowsRole =
-    `IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = pg_catalog.current_setting('tenantry.schema_name') ` +
-    `AND rolname <> pg_catalog.current_setting('tenantry.username')) ` +
+    `IF pg_catalog.to_regrole(pg_catalog.quote_ident(pg_catalog.current_setting('tenantry.schema_name'))) IS NOT NULL ` +
+    `AND pg_catalog.current_setting('tenantry.schema_name') <> pg_catalog.current_setting('tenantry.username') ` +
     `THEN RAISE EXCEPTION 'a role has the schema''s name' USING ERRCODE = '${SCHEMA_SHADOWS_ROLE_SQLSTATE}'; END IF; `;
   return [
     names,

@@ -145,7 +145,7 @@ describe('the create plan built as text', () => {
           if (s.sql.includes('"labels":')) seen.add('labels');
           if (s.sql.includes("E'")) seen.add('escape string');
           if (s.sql.includes('""')) seen.add('doubled double quote');
-          if (s.sql.includes("nspname = 'public'")) seen.add('requirePreparedDatabase');
+          if (s.sql.includes("has_schema_privilege('public'")) seen.add('requirePreparedDatabase');
         }
       }),
       { numRuns: 500 },

@@ -54,7 +54,7 @@ describe('planCreateTenant', () => {
       expect.stringMatching(/^SELECT pg_advisory_xact_lock\(-?\d+\), pg_advisory_xact_lock\(-?\d+\)$/),
       `SELECT pg_catalog.set_config('tenantry.schema_name', 'tenant_acme', true), pg_catalog.set_config('tenantry.username', 'acme_user', true)`,
       expect.stringMatching(
-        /^DO \$tenantry\$ BEGIN IF EXISTS .*nspname = 'public' AND a\.grantee = 0\) THEN RAISE EXCEPTION .* USING ERRCODE = 'TRY01'; END IF; IF EXISTS \(SELECT 1 FROM pg_catalog\.pg_roles .* USING ERRCODE = 'TRY02'; END IF; END \$tenantry\$$/,
+        /^DO \$tenantry\$ BEGIN IF pg_catalog\.has_schema_privilege\('public', pg_catalog\.to_regnamespace\('public'\), 'USAGE, CREATE'\) THEN RAISE EXCEPTION .* USING ERRCODE = 'TRY01'; END IF; IF pg_catalog\.to_regrole\(.* USING ERRCODE = 'TRY02'; END IF; END \$tenantry\$$/,
       ),
       `CREATE ROLE "acme_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 PASSWORD '[redacted SCRAM-SHA-256 verifier]'`,
       'CREATE SCHEMA "tenant_acme"',

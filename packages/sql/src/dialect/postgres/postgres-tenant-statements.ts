@@ -150,6 +150,12 @@ export function roleMarkerStatement(spec: { username: string; schemaName: string
  * Checks the server must make inside the transaction, where no race can slip
  * between check and change. The DO body is a constant: the names reach it as
  * transaction-local settings, so no name is ever spliced into dollar quotes.
+ * Both checks are function calls, not catalog queries: PL/pgSQL evaluates
+ * such an expression without planning a query, which a DO block (compiled
+ * anew each time) would otherwise do on every create. PUBLIC may use schema
+ * public when it holds USAGE or CREATE there (`has_schema_privilege` is NULL,
+ * so false, when there is no schema public); a role is named like the schema
+ * when `to_regrole` finds one, unless it is the tenant's own.
  */
 function guardStatements(spec: FullCreateTenantSpec): Statement[] {
   const names = new Statement(
@@ -157,12 +163,12 @@ function guardStatements(spec: FullCreateTenantSpec): Statement[] {
     `SELECT pg_catalog.set_config('tenantry.schema_name', ${quoteLiteral(spec.schemaName)}, true), pg_catalog.set_config('tenantry.username', ${quoteLiteral(spec.username)}, true)`,
   );
   const notPrepared = spec.requirePreparedDatabase
-    ? `IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) ` +
+    ? `IF pg_catalog.has_schema_privilege('public', pg_catalog.to_regnamespace('public'), 'USAGE, CREATE') ` +
       `THEN RAISE EXCEPTION 'schema public is open to PUBLIC; run prepare first' USING ERRCODE = '${NOT_PREPARED_SQLSTATE}'; END IF; `
     : '';
   const shadowsRole =
-    `IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = pg_catalog.current_setting('tenantry.schema_name') ` +
-    `AND rolname <> pg_catalog.current_setting('tenantry.username')) ` +
+    `IF pg_catalog.to_regrole(pg_catalog.quote_ident(pg_catalog.current_setting('tenantry.schema_name'))) IS NOT NULL ` +
+    `AND pg_catalog.current_setting('tenantry.schema_name') <> pg_catalog.current_setting('tenantry.username') ` +
     `THEN RAISE EXCEPTION 'a role has the schema''s name' USING ERRCODE = '${SCHEMA_SHADOWS_ROLE_SQLSTATE}'; END IF; `;
   return [
     names,
