@@ -6,9 +6,15 @@
  * the minimal client sending Tenantry's own plan with a verifier made before
  * the clock starts. Then removeTenant against the minimal client's removal,
  * on a database kept near empty (each round's tenants are removed in it).
- * Contenders are interleaved, their order rotating each round.
+ * Contenders are interleaved, their order rotating each round, and each call
+ * starts after the same settle pause: one onboarding at a time, as a signup
+ * form makes them, where work a contender leaves running (the reserve's
+ * refill) ends before the next clock starts instead of landing on another
+ * contender's call. Then the same creates back to back, no pause, in blocks
+ * per contender: there the refill of each Tenantry call runs beside the next.
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { DatabaseAdmin } from '@tenantry/admin';
 import { REMOVABLE_TENANT_CHECK } from '@tenantry/sql/postgres';
@@ -21,12 +27,20 @@ export const CREATE_CONTENDERS = ['generated', 'caller', 'minimal', 'psqlMinimal
 export type CreateContender = (typeof CREATE_CONTENDERS)[number];
 const CODES: Record<CreateContender, string> = { generated: 'g', caller: 'c', minimal: 'm', psqlMinimal: 'p' };
 
+/** Pause before each timed call of the interleaved rounds. */
+export const SETTLE_MILLIS = 10;
+/** Creates per contender in one back-to-back block (their tenants removed after the block, untimed). */
+const BACK_TO_BACK_BLOCK = 25;
+const BACK_TO_BACK_CONTENDERS = ['generated', 'minimal', 'psqlMinimal'] as const;
+
 export interface CriticalPathResult {
   /** Which server, in words (embedded 18 with fsync off, the machine's 15 with fsync on). */
   server: string;
   version: string;
   samples: number;
   create: Record<CreateContender, Summary>;
+  /** The same creates back to back (no settle pause), for the contenders that differ in background work. */
+  backToBack: Record<(typeof BACK_TO_BACK_CONTENDERS)[number], Summary>;
   /** removeTenant; the minimal client sending the same plan without its checks; the minimal client's bare drops. */
   remove: { tenantry: Summary; sameWithoutChecks: Summary; minimal: Summary };
 }
@@ -65,7 +79,9 @@ export async function measureCriticalPath(options: {
   const psql = new PsqlSession(options.url);
   const created: Record<CreateContender, number[]> = { generated: [], caller: [], minimal: [], psqlMinimal: [] };
   const removed = { tenantry: [] as number[], sameWithoutChecks: [] as number[], minimal: [] as number[] };
+  const backToBack: Record<(typeof BACK_TO_BACK_CONTENDERS)[number], number[]> = { generated: [], minimal: [], psqlMinimal: [] };
   const timed = async (work: () => Promise<unknown>): Promise<number> => {
+    await sleep(SETTLE_MILLIS);
     const started = performance.now();
     await work();
     return performance.now() - started;
@@ -81,7 +97,10 @@ export async function measureCriticalPath(options: {
         generated: () => timed(() => admin.createTenant(names.generated)),
         caller: () => timed(() => admin.createTenant({ ...names.caller, password: callerPassword })),
         minimal: () => timed(() => minimal.query(createScript(names.minimal, options.database, minimalVerifier, new Date()))),
-        psqlMinimal: () => psql.run(minimalTenantStatements(names.psqlMinimal, options.database, psqlPassword)),
+        psqlMinimal: async () => {
+          await sleep(SETTLE_MILLIS);
+          return psql.run(minimalTenantStatements(names.psqlMinimal, options.database, psqlPassword));
+        },
       };
       const measured = round >= options.warmup;
       for (const name of rotated(CREATE_CONTENDERS, round)) {
@@ -103,6 +122,22 @@ export async function measureCriticalPath(options: {
       await minimalRemoveTenant(cleanup, names.psqlMinimal);
       if (round % 100 === 0) options.log(`  critical path (${options.server}) round ${round}`);
     }
+    const blocks = Math.ceil(options.samples / BACK_TO_BACK_BLOCK);
+    for (let block = 0; block < blocks; block++) {
+      for (const name of rotated(BACK_TO_BACK_CONTENDERS, block)) {
+        const tenants = Array.from({ length: BACK_TO_BACK_BLOCK }, (_, i) => tenantName(options.phase, `b${CODES[name]}`, block * BACK_TO_BACK_BLOCK + i));
+        const inputs = await Promise.all(tenants.map(async () => ({ verifier: await scramVerifier(randomPassword()), plaintext: randomPassword() })));
+        for (const [i, tenant] of tenants.entries()) {
+          const started = performance.now();
+          if (name === 'generated') await admin.createTenant(tenant);
+          else if (name === 'minimal') await minimal.query(createScript(tenant, options.database, inputs[i]!.verifier, new Date()));
+          // psql's own \timing, as in the rounds above.
+          const ms = name === 'psqlMinimal' ? await psql.run(minimalTenantStatements(tenant, options.database, inputs[i]!.plaintext)) : performance.now() - started;
+          backToBack[name].push(ms);
+        }
+        for (const tenant of tenants) await minimalRemoveTenant(cleanup, tenant);
+      }
+    }
   } finally {
     await Promise.all([admin.close(), minimal.end(), cleanup.end(), psql.close()]);
   }
@@ -113,6 +148,7 @@ export async function measureCriticalPath(options: {
     version: options.version,
     samples: options.samples,
     create: Object.fromEntries(CREATE_CONTENDERS.map((name) => [name, summarize(created[name])])) as Record<CreateContender, Summary>,
+    backToBack: { generated: summarize(backToBack.generated), minimal: summarize(backToBack.minimal), psqlMinimal: summarize(backToBack.psqlMinimal) },
     remove: { tenantry: summarize(removed.tenantry), sameWithoutChecks: summarize(removed.sameWithoutChecks), minimal: summarize(removed.minimal) },
   };
 }

@@ -29,9 +29,9 @@ const literal = (text: string) => (text.includes('\\') ? `E'${text.replace(/'/g,
 const lockKey = (kind: string, name: string) => createHash('sha256').update(`tenantry:${kind}:${name}`).digest().readBigInt64BE(0);
 
 const GUARD =
-  `DO $tenantry$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a WHERE n.nspname = 'public' AND a.grantee = 0) ` +
+  `DO $tenantry$ BEGIN IF pg_catalog.has_schema_privilege('public', pg_catalog.to_regnamespace('public'), 'USAGE, CREATE') ` +
   `THEN RAISE EXCEPTION 'schema public is open to PUBLIC; run prepare first' USING ERRCODE = 'TRY01'; END IF; ` +
-  `IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = pg_catalog.current_setting('tenantry.schema_name') AND rolname <> pg_catalog.current_setting('tenantry.username')) ` +
+  `IF pg_catalog.to_regrole(pg_catalog.quote_ident(pg_catalog.current_setting('tenantry.schema_name'))) IS NOT NULL AND pg_catalog.current_setting('tenantry.schema_name') <> pg_catalog.current_setting('tenantry.username') ` +
   `THEN RAISE EXCEPTION 'a role has the schema''s name' USING ERRCODE = 'TRY02'; END IF; END $tenantry$`;
 
 export interface TenantNames {

@@ -12,7 +12,7 @@ import { lineChart } from './svg-chart.js';
 
 import type { FleetResult } from './fleet.js';
 import type { CredentialsResult } from './credentials.js';
-import type { CriticalPathResult } from './critical-path.js';
+import { SETTLE_MILLIS, type CriticalPathResult } from './critical-path.js';
 import type { BulkReserveResult } from './bulk-reserve.js';
 import type { SchemaCreateComparison } from './schema-create.js';
 import type { SchemaSizeResult } from './schema-size.js';
@@ -196,6 +196,9 @@ export function resultsTable(results: Results): string {
       rows.push([`${label} (${run.server}), median`, ms(s.median), `psql, minimal tenant, plaintext: ${ms(psql.median)}`, x(s.median / psql.median), `≤ ${target}x`, verdict(s.median / psql.median, target, 'at most')]);
       rows.push([`${label} (${run.server}), p95`, ms(s.p95), `psql: ${ms(psql.p95)}`, x(s.p95 / psql.p95), `≤ ${target}x`, verdict(s.p95 / psql.p95, target, 'at most')]);
     }
+    const b2b = run.backToBack;
+    rows.push([`createTenant, generated password, back to back (${run.server}), median`, ms(b2b.generated.median), `psql back to back: ${ms(b2b.psqlMinimal.median)}`, x(b2b.generated.median / b2b.psqlMinimal.median), '≤ 1.1x', verdict(b2b.generated.median / b2b.psqlMinimal.median, 1.1, 'at most')]);
+    rows.push([`createTenant, generated password, back to back (${run.server}), p95`, ms(b2b.generated.p95), `psql: ${ms(b2b.psqlMinimal.p95)}`, x(b2b.generated.p95 / b2b.psqlMinimal.p95), '≤ 1.1x', verdict(b2b.generated.p95 / b2b.psqlMinimal.p95, 1.1, 'at most')]);
     const remove = run.remove;
     rows.push([`removeTenant (${run.server}), median, near-empty database`, ms(remove.tenantry.median), `minimal client, the plan's statements without its checks: ${ms(remove.sameWithoutChecks.median)}`, x(remove.tenantry.median / remove.sameWithoutChecks.median), '≤ 1.2x', verdict(remove.tenantry.median / remove.sameWithoutChecks.median, 1.2, 'at most')]);
     rows.push([`… vs the bare drops (DROP SCHEMA CASCADE, DROP OWNED, DROP ROLE: no checks, no sessions ended)`, ms(remove.tenantry.median), `minimal client: ${ms(remove.minimal.median)}`, x(remove.tenantry.median / remove.minimal.median), 'report', '']);
@@ -282,13 +285,16 @@ export function detailTables(results: Results): string {
     out.push(`\nTenantry's side computes a fresh password's SCRAM verifier (4096 rounds) per credential on the client (${fmt(credentials.verifierMillis)} ms each, one at a time); the pgbench baselines send one verifier computed once, and pgbench's rate excludes its connection time.`);
   }
   for (const run of results.criticalPath ?? []) {
-    out.push(`\n**One tenant at a time: ${run.server}** (${run.version}; ${run.samples} rounds, contenders interleaved in rotating order; each round's tenants removed in it)\n`);
+    out.push(`\n**One tenant at a time: ${run.server}** (${run.version}; ${run.samples} rounds, contenders interleaved in rotating order, each call after a ${SETTLE_MILLIS} ms settle pause; each round's tenants removed in it)\n`);
     out.push('| contender | median | p95 | mean | min | max |\n|---|---|---|---|---|---|');
     const rowOf = (name: string, s: Summary) => `| ${name} | ${ms(s.median)} | ${ms(s.p95)} | ${ms(s.mean)} | ${ms(s.min)} | ${ms(s.max)} |`;
     out.push(rowOf('createTenant, generated password', run.create.generated));
     out.push(rowOf("createTenant, caller's password", run.create.caller));
     out.push(rowOf("minimal client, Tenantry's plan, verifier made beforehand", run.create.minimal));
     out.push(rowOf('psql, minimal tenant (role with plaintext password, schema, grant, search_path)', run.create.psqlMinimal));
+    out.push(rowOf('back to back, no pause: createTenant, generated password', run.backToBack.generated));
+    out.push(rowOf("back to back: minimal client, Tenantry's plan", run.backToBack.minimal));
+    out.push(rowOf('back to back: psql, minimal tenant', run.backToBack.psqlMinimal));
     out.push(rowOf('removeTenant', run.remove.tenantry));
     out.push(rowOf("minimal client, the remove plan's statements without its checks", run.remove.sameWithoutChecks));
     out.push(rowOf("minimal client's bare drops (DROP SCHEMA CASCADE, DROP OWNED, DROP ROLE)", run.remove.minimal));

@@ -159,8 +159,7 @@ export class AdminSession {
    * DDL is transactional (rolled back on any error), as it is elsewhere.
    */
   transaction<T>(context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.#pool
-      .withConnection((connection, markBroken) => this.#inTransaction(connection, markBroken, work, options))
+    return this.#atServer(() => this.#pool.withConnection((connection, markBroken) => this.#inTransaction(connection, markBroken, work, options)))
       .catch((error: unknown) => {
         throw this.mapError(error, context);
       });
@@ -177,20 +176,20 @@ export class AdminSession {
     const transactions = this.dialect.transactions;
     const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run' || step.kind === 'guard');
     if (transactions && statementsOnly) {
-      const oneTrip = await this.#pool
-        .withConnection(async (connection) => {
+      const oneTrip = await this.#atServer(() =>
+        this.#pool.withConnection(async (connection) => {
           if (!connection.runAtomically) return false;
           await connection.runAtomically([...transactions.transactionSettings(this.options), ...plan.statements]);
           return true;
-        })
-        .catch((error: unknown) => {
+        }),
+      ).catch((error: unknown) => {
           throw this.mapError(error, context);
         });
       if (oneTrip) return;
     }
     if (plan.atomicity === 'compensation') {
       // Each step commits on its own, by design: no transaction around them.
-      await this.#pool.withConnection((connection) => executePlan(connection, plan, options)).catch((error: unknown) => {
+      await this.#atServer(() => this.#pool.withConnection((connection) => executePlan(connection, plan, options))).catch((error: unknown) => {
         throw this.mapError(error, context);
       });
       return;
@@ -204,11 +203,20 @@ export class AdminSession {
    * READ ONLY and rolled back whatever `work` does.
    */
   withSeparateConnection<T>(target: SeparateConnectionTarget, context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.#pool
-      .withSeparateConnection(target, (connection) => this.#inTransaction(connection, () => undefined, work, options))
+    return this.#atServer(() => this.#pool.withSeparateConnection(target, (connection) => this.#inTransaction(connection, () => undefined, work, options)))
       .catch((error: unknown) => {
         throw this.mapError(error, context);
       });
+  }
+
+  /** Runs work at the server, counted so the reserve refills between such work, never beside it. */
+  async #atServer<T>(work: () => Promise<T>): Promise<T> {
+    this.#reserve.serverWorkStarted();
+    try {
+      return await work();
+    } finally {
+      this.#reserve.serverWorkEnded();
+    }
   }
 
   /** Ends the connections and the reserve's worker (its entries zeroed); a caller's own pool stays open, with Tenantry's listeners taken off. */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -31,6 +32,15 @@ async function verifies(password: string, verifier: string): Promise<boolean> {
   return (await scramSha256Verifier(password, { iterations: Number(iterations), salt: Buffer.from(salt!, 'base64') })) === verifier;
 }
 
+/** Waits (on the server's word, not a clock) until some other session waits for an advisory lock. */
+async function untilWaitingOnAdvisoryLock(observer: { query: (text: string) => Promise<{ rows: { n: number }[] }> }): Promise<void> {
+  for (;;) {
+    const { rows } = await observer.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND pid <> pg_backend_pid()`);
+    if (rows[0]!.n > 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 const isZeroed = (buffer: Buffer) => buffer.length > 0 && buffer.every((byte) => byte === 0);
 
 describe('GeneratedSecretReserve (no server)', () => {
@@ -53,6 +63,57 @@ describe('GeneratedSecretReserve (no server)', () => {
     } finally {
       await reserve.close();
     }
+  });
+
+  it('refills between server work, not during it: a take holds its refill until the work in flight ends', async () => {
+    const reserve = new GeneratedSecretReserve({ size: 2, passwordLength: 32, scramIterations: 4096 });
+    try {
+      await reserve.take(); // empty: computed inline, starts the worker
+      await reserve.testing.filled();
+      reserve.serverWorkStarted();
+      reserve.serverWorkStarted(); // two calls at once: the refill waits for both
+      await reserve.take();
+      expect(reserve.testing.jobInFlight()).toBe(false);
+      reserve.serverWorkEnded();
+      expect(reserve.testing.jobInFlight()).toBe(false);
+      reserve.serverWorkEnded();
+      expect(reserve.testing.jobInFlight()).toBe(true);
+      await reserve.testing.filled();
+      expect(reserve.testing.entries()).toHaveLength(2);
+    } finally {
+      await reserve.close();
+    }
+  });
+
+  it('refills at once when a take empties it, even during server work: the next take would hash inline', async () => {
+    const reserve = new GeneratedSecretReserve({ size: 1, passwordLength: 32, scramIterations: 4096 });
+    try {
+      await reserve.take();
+      await reserve.testing.filled();
+      reserve.serverWorkStarted();
+      await reserve.take();
+      expect(reserve.testing.jobInFlight()).toBe(true);
+      reserve.serverWorkEnded();
+    } finally {
+      await reserve.close();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('hashes on a thread of nice 19 on Linux, which ends with close()', async () => {
+    const niceThreads = () =>
+      readdirSync('/proc/self/task').filter((task) => {
+        const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+        // Fields after the command's closing parenthesis; nice is the 19th field of the line, the 17th of these.
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '19';
+      });
+    const before = niceThreads();
+    const reserve = new GeneratedSecretReserve({ size: 1, passwordLength: 32, scramIterations: 4096 });
+    await reserve.take();
+    await reserve.testing.filled(); // the worker has run a job, so its first lines ran
+    const during = niceThreads();
+    await reserve.close();
+    expect(during.filter((task) => !before.includes(task))).toHaveLength(1);
+    expect(niceThreads()).toEqual(before);
   });
 
   it('zeroes an entry when it is taken', async () => {
@@ -101,6 +162,32 @@ describe('generated secrets of DatabaseAdmin', () => {
     expect(rows[0]!.stored).toBe(verifier);
     expect(isZeroed(next!.password) && isZeroed(next!.verifier)).toBe(true);
     await logsIn(tenant.connectionString);
+  });
+
+  it('createTenant takes its secret before its server work and refills only once that work has ended', async () => {
+    const { admin, superuser, database } = fixture();
+    const reserve = reserveOf(admin);
+    const tenant = newTenant();
+    // pg_stat_activity is read once per transaction: the observer is a session of its own.
+    const observer = await connectAs(database.url);
+    // The create plan's first lock, held here so the call waits at the server for as long as the test needs.
+    const plan = await admin.planCreateTenant(tenant);
+    const lockStatement = plan.statements.find((statement) => statement.sql.includes('pg_advisory_xact_lock'))!.sql;
+    await reserve.testing.filled();
+    await superuser.query('BEGIN');
+    let created: Promise<unknown> | undefined;
+    try {
+      await superuser.query(lockStatement);
+      created = admin.createTenant(tenant);
+      await untilWaitingOnAdvisoryLock(observer);
+      expect(reserve.testing.entries()).toHaveLength(reserve.size - 1);
+      expect(reserve.testing.jobInFlight()).toBe(false);
+    } finally {
+      await superuser.query('COMMIT');
+      await observer.end();
+    }
+    await created;
+    expect(reserve.testing.jobInFlight() || reserve.testing.entries().length === reserve.size).toBe(true);
   });
 
   it('never hands out a secret twice: createTenant, rotatePassword and issueCredentials all get their own', async () => {

@@ -32,8 +32,14 @@ interface Entry {
  * thread so that a call that needs one pays only for its round trip.
  *
  * - Bounded (`size` entries); size 0 turns it off: every call computes inline.
- * - The worker starts at the first `take` (never at construction), is
- *   unref'd (it never keeps the process alive) and refills after each take.
+ * - The worker starts at the first `take` (never at construction) and is
+ *   unref'd (it never keeps the process alive).
+ * - It refills between the admin's calls to the server, not during one
+ *   (`serverWorkStarted`/`serverWorkEnded`): a PBKDF2 beside the server's own
+ *   work slows the call the caller waits for (both cores busy, and the
+ *   server's `CREATE ROLE` hashes too). Held refills start when the server
+ *   work ends, so calls back to back still get one refill each; only an empty
+ *   reserve refills at once, whatever runs.
  * - A take that finds it empty computes inline, as without a reserve: it
  *   never waits for the worker.
  * - Every entry is handed out once; its Buffers are zeroed when taken and on
@@ -59,6 +65,8 @@ export class GeneratedSecretReserve {
   #handedOut = 0;
   /** Resolved whenever an entry is added: for tests that need a full reserve, without timing. */
   #waiters: (() => void)[] = [];
+  /** The admin's calls to the server now in flight: refills wait for none. */
+  #serverWork = 0;
 
   constructor(options: { size: number; passwordLength: number; scramIterations: number }) {
     this.size = options.size;
@@ -71,7 +79,8 @@ export class GeneratedSecretReserve {
     const entry = this.#entries.shift();
     if (entry) {
       this.#handedOut++;
-      this.#refill();
+      // Not refilled here: the call that takes it goes to the server next; its end refills (`serverWorkEnded`).
+      if (this.#entries.length === 0) this.#refill();
       return toSecret(entry);
     }
     this.#inlineComputations++;
@@ -85,6 +94,17 @@ export class GeneratedSecretReserve {
     // Only after one succeeded inline: the options are then known good, and the worker's first job cannot fail on them.
     this.#refill();
     return secret;
+  }
+
+  /** The admin sends work to the server: refills wait until no such work is in flight. */
+  serverWorkStarted(): void {
+    this.#serverWork++;
+  }
+
+  /** The admin's work at the server ended: when none is left in flight, the held refill starts. */
+  serverWorkEnded(): void {
+    this.#serverWork--;
+    if (this.#serverWork === 0) this.#refill();
   }
 
   /** Terminates the worker and zeroes every entry. The reserve stays off afterwards. */
@@ -102,6 +122,7 @@ export class GeneratedSecretReserve {
   get testing() {
     return {
       handedOut: (): number => this.#handedOut,
+      jobInFlight: (): boolean => this.#inFlight !== undefined,
       entries: (): readonly Entry[] => [...this.#entries],
       worker: (): Worker | undefined => this.#worker,
       filled: (): Promise<void> => this.#filled(),
@@ -112,10 +133,15 @@ export class GeneratedSecretReserve {
     return `GeneratedSecretReserve { size: ${this.size}, ready: ${this.#entries.length}, worker: ${this.#worker ? 'running' : this.#workerFailed ? 'failed' : 'none'} }`;
   }
 
-  /** Starts the next job if the reserve is short, the worker idle, and the main thread not busy with verifiers of its own. */
+  /**
+   * Starts the next job if the reserve is short, the worker idle, the main
+   * thread not busy with verifiers of its own, and no server work in flight
+   * (an empty reserve refills anyway: the next take would hash inline).
+   */
   #refill(): void {
     if (this.#closed || this.#workerFailed || this.size === 0 || this.#inFlight) return;
     if (this.#entries.length >= this.size || this.#inlineComputations >= BUSY_INLINE_COMPUTATIONS) return;
+    if (this.#serverWork > 0 && this.#entries.length > 0) return;
     const worker = this.#worker ?? this.#start();
     if (!worker) return;
     const password = unpooled(generatePassword(this.#passwordLength));

@@ -12,10 +12,23 @@ import { Worker } from 'node:worker_threads';
  * src, from dist as ESM, and when the package is `require`d. `execArgv: []`: the
  * parent's flags (loaders, `--input-type`) have no business in a hashing thread.
  * The worker zeroes its copies of each password and result once done.
+ *
+ * On Linux it first lowers its own thread's priority to nice 19 (a nice value
+ * is per thread there; `setpriority` takes the thread's id, read from
+ * /proc/thread-self): when the cores are short, the server and the caller's
+ * own thread go first and the reserve waits. Elsewhere it runs as it is.
  */
 const WORKER_SOURCE = `
 const { parentPort, threadId } = process.getBuiltinModule('node:worker_threads');
 const { pbkdf2Sync } = process.getBuiltinModule('node:crypto');
+if (process.platform === 'linux') {
+  try {
+    const linuxThreadId = Number(process.getBuiltinModule('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    process.getBuiltinModule('node:os').setPriority(linuxThreadId, 19);
+  } catch {
+    // A sandbox without /proc: the worker runs at the process's priority.
+  }
+}
 parentPort.on('message', ({ password, salt, iterations }) => {
   const hashed = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
   password.fill(0);
