@@ -55,21 +55,35 @@ export function tenantStateQuery(schemaName: string, username: string, roleGrant
  * expressions (the variables of a server-side check, `removalGuardStatements`).
  */
 export function tenantStateSql(schemaName: string | RawBuilder<string>, username: string | RawBuilder<string>, roleGrantOptions: boolean): RawBuilder<TenantStateRow> {
-  // Before PostgreSQL 16, CREATEROLE may drop any non-superuser role; from 16
-  // on, only roles it holds ADMIN OPTION on (which it gets for roles it creates).
+  // pg_has_role is true for a superuser (every role's privileges, ADMIN
+  // OPTION on every role), so it needs no \`rolsuper OR\` in front. Before
+  // PostgreSQL 16, CREATEROLE may drop any non-superuser role; from 16 on,
+  // only roles it holds ADMIN OPTION on (which it gets for roles it creates).
   const canDropRole = roleGrantOptions
     ? sql`pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')`
-    : sql`(me.rolcreaterole AND NOT r.rolsuper)`;
+    : sql`(SELECT me.rolsuper OR (me.rolcreaterole AND NOT t.rolsuper) FROM pg_catalog.pg_roles me, pg_catalog.pg_roles t WHERE me.rolname = current_user AND t.oid = r.oid)`;
+  // Function calls and one-table lookups by OID: cheap to plan, which a
+  // server-side check planning it on every call needs (removalGuardStatements).
   return sql<TenantStateRow>`
-    WITH me AS (SELECT rolsuper, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user),
-         s AS (SELECT oid, nspowner FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName}),
-         r AS (SELECT oid, rolsuper FROM pg_catalog.pg_roles WHERE rolname = ${username})
-    SELECT EXISTS (SELECT 1 FROM s) AS schema_exists,
-           (SELECT pg_catalog.obj_description(s.oid, 'pg_namespace') FROM s) AS schema_comment,
-           EXISTS (SELECT 1 FROM r) AS role_exists,
-           (SELECT pg_catalog.shobj_description(r.oid, 'pg_authid') FROM r) AS role_comment,
-           (SELECT me.rolsuper OR pg_catalog.pg_has_role(current_user, s.nspowner, 'USAGE') FROM me, s) AS can_drop_schema,
-           (SELECT me.rolsuper OR ${canDropRole} FROM me, r) AS can_drop_role`;
+    SELECT s.oid IS NOT NULL AS schema_exists,
+           (SELECT d.description FROM pg_catalog.pg_description d
+             WHERE d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0) AS schema_comment,
+           r.oid IS NOT NULL AS role_exists,
+           (SELECT d.description FROM pg_catalog.pg_shdescription d
+             WHERE d.objoid = r.oid AND d.classoid = 'pg_catalog.pg_authid'::pg_catalog.regclass) AS role_comment,
+           (SELECT pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE') FROM pg_catalog.pg_namespace n WHERE n.oid = s.oid) AS can_drop_schema,
+           CASE WHEN r.oid IS NOT NULL THEN ${canDropRole} END AS can_drop_role
+    FROM ${namespaceOid(schemaName)} s, ${roleOid(username)} r`;
+}
+
+/** The schema's OID, NULL when there is none, as a one-row relation `(oid)`: the name read as-is, never as SQL. */
+export function namespaceOid(schemaName: string | RawBuilder<string>): RawBuilder<unknown> {
+  return sql`(SELECT pg_catalog.to_regnamespace(pg_catalog.quote_ident(${schemaName}))::pg_catalog.oid AS oid)`;
+}
+
+/** The role's OID, NULL when there is none, as a one-row relation `(oid)`: the name read as-is, never as SQL. */
+export function roleOid(username: string | RawBuilder<string>): RawBuilder<unknown> {
+  return sql`(SELECT pg_catalog.to_regrole(pg_catalog.quote_ident(${username}))::pg_catalog.oid AS oid)`;
 }
 
 export function listTenantsQuery(spec: ListTenantsSpec): CompiledQuery<ManagedSchemaRow> {

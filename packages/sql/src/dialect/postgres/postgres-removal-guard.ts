@@ -8,8 +8,8 @@ import type { TenantStateRow } from './postgres-catalog-rows.js';
 import { tenantStateSql } from './postgres-catalog-queries.js';
 import { REMOVAL_REFUSED_SQLSTATE } from './postgres-plan-specs.js';
 import { checkFitsOneTransaction } from './postgres-removal-fit-check.js';
-import { removalSizeSql, type RemovalSizeRow } from './postgres-removal-size-queries.js';
-import { countedBlockers, roleDependenciesElsewhereSql, type RoleDependencyElsewhereRow } from './postgres-role-dependency-queries.js';
+import { estimatedLocks, lockBudget, type RemovalSizeRow } from './postgres-removal-size-queries.js';
+import { countedBlockers, roleDependenciesElsewhereSql, roleHasDependenciesElsewhereSql, type RoleDependencyElsewhereRow } from './postgres-role-dependency-queries.js';
 import { checkCanRemove, checkManagedTenant } from './postgres-tenant-checks.js';
 
 /** The purpose of the remove plan's server-side check that the tenant is whole, ours and droppable. */
@@ -28,10 +28,13 @@ export interface RemovalGuardOptions {
 /**
  * The remove plan's checks, made by the server inside the transaction under
  * the tenant's locks, so the removal goes in one round trip: the same catalog
- * reads as `tenantStateQuery`, `removalSizeQuery` and
- * `roleDependenciesElsewhereQuery`, the same rules as `checkManagedTenant`
+ * reads as `tenantStateQuery`, `removalSizeQuery` (its estimate and budget;
+ * the marker is the one just read) and `roleDependenciesElsewhereQuery` (its
+ * counts read only when there are some), the same rules as `checkManagedTenant`
  * (a removal that began is allowed), `checkCanRemove` and
- * `checkFitsOneTransaction`. On a refusal it raises
+ * `checkFitsOneTransaction`. The block is compiled, and each of its queries
+ * planned, on every call: what never runs on the way to the drops (the
+ * refusals) costs nothing, hence few and cheap queries. On a refusal it raises
  * `REMOVAL_REFUSED_SQLSTATE` with the rows it read as DETAIL (JSON), from which
  * `removalRefusalError` makes the same typed error, in the same words, as
  * those checks. Catalog reads only: nothing of the tenant's is touched. The
@@ -42,8 +45,9 @@ export interface RemovalGuardOptions {
  *
  * ```sql
  * SELECT pg_catalog.set_config('tenantry.schema_name', 'tenant_acme', true), pg_catalog.set_config('tenantry.username', 'acme_user', true);
- * DO $tenantry$ DECLARE ... BEGIN SELECT pg_catalog.to_jsonb(t) INTO tenant_state FROM (WITH me AS ...) t; ...
- *   RAISE EXCEPTION ... USING ERRCODE = 'TRY10', DETAIL = ...; END $tenantry$
+ * DO $tenantry$ DECLARE ... BEGIN SELECT pg_catalog.to_jsonb(t) INTO tenant_state FROM (SELECT s.oid IS NOT NULL AS schema_exists, ...) t; ...
+ *   estimated_locks := (SELECT count(*) + ... FROM pg_catalog.pg_depend o WHERE ...); IF ... THEN RAISE EXCEPTION ... USING ERRCODE = 'TRY10', DETAIL = ...; END IF; ...
+ *   IF EXISTS (SELECT 1 FROM pg_catalog.pg_shdepend s ...) THEN ... RAISE EXCEPTION ...; END IF; END $tenantry$
  * ```
  */
 export function removalGuardStatements(tenant: { schemaName: string; username: string }, options: RemovalGuardOptions): Statement[] {
@@ -63,12 +67,15 @@ const JSON_FROM = PREFIX.length + 1;
 const schemaName = sql.raw<string>('schema_name');
 const roleName = sql.raw<string>('role_name');
 
-/** A marker comment as a jsonb value, NULL when it is not one (a comment that is not JSON included). */
-function decodeInto(variable: string, comment: string): string {
-  return (
-    `BEGIN IF pg_catalog.left(${comment}, ${PREFIX.length}) = '${PREFIX}' THEN ${variable} := pg_catalog.substr(${comment}, ${JSON_FROM})::pg_catalog.jsonb; END IF; ` +
-    `EXCEPTION WHEN invalid_text_representation OR untranslatable_character THEN NULL; END; `
-  );
+/**
+ * The two marker comments as jsonb values, each NULL when it is not one.
+ * One subtransaction for both: when either is not JSON the check refuses
+ * anyway (the client decodes the comments again for the words).
+ */
+function decodeMarkers(markers: { variable: string; comment: string }[]): string {
+  const decode = ({ variable, comment }: { variable: string; comment: string }) =>
+    `IF pg_catalog.left(${comment}, ${PREFIX.length}) = '${PREFIX}' THEN ${variable} := pg_catalog.substr(${comment}, ${JSON_FROM})::pg_catalog.jsonb; END IF; `;
+  return `BEGIN ${markers.map(decode).join('')}EXCEPTION WHEN invalid_text_representation OR untranslatable_character THEN NULL; END; `;
 }
 
 function refuse(detail: string): string {
@@ -94,23 +101,29 @@ function removalGuardBlock(options: RemovalGuardOptions): string {
     `(tenant_state ->> 'can_drop_schema') IS DISTINCT FROM 'true'`,
     `(tenant_state ->> 'can_drop_role') IS DISTINCT FROM 'true'`,
   ].join(' OR ');
+  // removalSizeQuery's row, its marker the one read above (the tenant's locks keep it as it is).
   const tooLarge = options.stageWhenLarge
-    ? `SELECT pg_catalog.to_jsonb(z) INTO removal_size FROM (${compileDdl(removalSizeSql(schemaName))}) z; ` +
+    ? `estimated_locks := ${compileDdl(estimatedLocks(sql.raw('pg_catalog.to_regnamespace(pg_catalog.quote_ident(schema_name))::pg_catalog.oid')))}; ` +
+      `lock_budget := ${compileDdl(lockBudget())}; ` +
       `IF (pg_catalog.jsonb_typeof(schema_marker -> 'removing' -> 'since') = 'string' AND pg_catalog.jsonb_typeof(schema_marker -> 'removing' -> 'by') = 'string') ` +
-      `OR (removal_size ->> 'estimated_locks')::int > (removal_size ->> 'lock_budget')::int ` +
-      `THEN ${refuse(`'state', tenant_state, 'size', removal_size`)}END IF; `
+      `OR estimated_locks > lock_budget ` +
+      `THEN ${refuse(`'state', tenant_state, 'size', pg_catalog.jsonb_build_object('schema_comment', tenant_state -> 'schema_comment', 'estimated_locks', estimated_locks, 'lock_budget', lock_budget)`)}END IF; `
     : '';
+  // The counts are read (and planned) only when there is something to count; they decide, as before.
   const elsewhere = options.nothingElsewhere
-    ? `SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e)) INTO elsewhere FROM (${compileDdl(roleDependenciesElsewhereSql(roleName))}) e; ` +
+    ? `IF ${compileDdl(roleHasDependenciesElsewhereSql(roleName))} THEN ` +
+      `SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(e)) INTO elsewhere FROM (${compileDdl(roleDependenciesElsewhereSql(roleName))}) e; END IF; ` +
       `IF elsewhere IS NOT NULL THEN ${refuse(`'state', tenant_state, 'elsewhere', elsewhere`)}END IF; `
     : '';
   return (
     `DO $tenantry$ DECLARE schema_name text := pg_catalog.current_setting('tenantry.schema_name'); ` +
     `role_name text := pg_catalog.current_setting('tenantry.username'); ` +
-    `tenant_state pg_catalog.jsonb; removal_size pg_catalog.jsonb; elsewhere pg_catalog.jsonb; schema_marker pg_catalog.jsonb; role_marker pg_catalog.jsonb; BEGIN ` +
+    `tenant_state pg_catalog.jsonb; estimated_locks integer; lock_budget integer; elsewhere pg_catalog.jsonb; schema_marker pg_catalog.jsonb; role_marker pg_catalog.jsonb; BEGIN ` +
     `SELECT pg_catalog.to_jsonb(t) INTO tenant_state FROM (${compileDdl(tenantStateSql(schemaName, roleName, options.roleGrantOptions))}) t; ` +
-    decodeInto('schema_marker', `tenant_state ->> 'schema_comment'`) +
-    decodeInto('role_marker', `tenant_state ->> 'role_comment'`) +
+    decodeMarkers([
+      { variable: 'schema_marker', comment: `tenant_state ->> 'schema_comment'` },
+      { variable: 'role_marker', comment: `tenant_state ->> 'role_comment'` },
+    ]) +
     `IF ${notRemovable} THEN ${refuse(`'state', tenant_state`)}END IF; ` +
     tooLarge +
     elsewhere +

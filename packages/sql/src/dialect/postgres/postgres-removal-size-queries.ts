@@ -1,5 +1,6 @@
 import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { compiler } from '../../compile-sql.js';
+import { namespaceOid } from './postgres-catalog-queries.js';
 
 /*
  * How big a tenant's removal is, against the server's lock table. Every
@@ -14,7 +15,7 @@ import { compiler } from '../../compile-sql.js';
 const LOCK_TABLE_SHARE = 4;
 
 /** The lock budget of one admin transaction, from the server's settings. */
-function lockBudget(): RawBuilder<number> {
+export function lockBudget(): RawBuilder<number> {
   return sql<number>`(pg_catalog.current_setting('max_locks_per_transaction')::int
       * (pg_catalog.current_setting('max_connections')::int + pg_catalog.current_setting('max_prepared_transactions')::int)
       / ${sql.lit(LOCK_TABLE_SHARE)})`;
@@ -23,21 +24,28 @@ function lockBudget(): RawBuilder<number> {
 /** What `removalSizeQuery` reads. */
 export interface RemovalSizeRow {
   schema_comment: string | null;
-  /** Objects in the schema and objects that depend on its relations: about the locks a one-transaction drop takes. */
+  /** Objects depending on the schema (those in it), and the dependencies on each of them: about the locks a one-transaction drop takes. */
   estimated_locks: number;
   lock_budget: number;
 }
 
 /**
- * The schema's marker, about how many locks dropping it whole takes (the
- * objects in it, and those depending on its relations: indexes, constraints,
- * defaults, toast tables, row types), and the admin's lock budget. One round
- * trip, catalog indexes only.
+ * The schema's marker, about how many locks dropping it whole takes, and the
+ * admin's lock budget. The estimate follows pg_depend two steps from the
+ * schema, as DROP SCHEMA ... CASCADE does: each object in it (tables,
+ * sequences, views, types, functions) and every dependency on each of them
+ * (indexes, constraints, defaults, toast tables, row and array types, rules),
+ * counted per pg_depend row. Index scans only, so it costs what the tenant
+ * holds, not what the database holds (pg_class has no index on the
+ * namespace). One round trip.
  *
  * The generated SQL (PostgreSQL):
  * ```sql
- * WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = $1)
- * SELECT obj_description(s.oid, 'pg_namespace') AS schema_comment, (... pg_depend counts ...) AS estimated_locks, (...) AS lock_budget FROM s
+ * SELECT (SELECT d.description FROM pg_catalog.pg_description d WHERE ...) AS schema_comment,
+ *        (SELECT count(*) + sum((SELECT count(*) FROM pg_catalog.pg_depend d WHERE d.refclassid = o.classid AND d.refobjid = o.objid))
+ *           FROM pg_catalog.pg_depend o WHERE o.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND o.refobjid = s.oid)::int AS estimated_locks,
+ *        (...) AS lock_budget
+ * FROM (SELECT pg_catalog.to_regnamespace(pg_catalog.quote_ident($1))::pg_catalog.oid AS oid) s WHERE s.oid IS NOT NULL
  * ```
  */
 export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeRow> {
@@ -47,15 +55,23 @@ export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeR
 /** `removalSizeQuery`'s SQL, the name a bind parameter (a string) or an expression (a server-side check's variable). */
 export function removalSizeSql(schemaName: string | RawBuilder<string>): RawBuilder<RemovalSizeRow> {
   return sql<RemovalSizeRow>`
-    WITH s AS (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = ${schemaName})
-    SELECT pg_catalog.obj_description(s.oid, 'pg_namespace') AS schema_comment,
-           ((SELECT count(*) FROM pg_catalog.pg_depend d
-              WHERE d.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.refobjid = s.oid)
-            + (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_depend d
-                 ON d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = c.oid
-               WHERE c.relnamespace = s.oid))::int AS estimated_locks,
+    SELECT (SELECT d.description FROM pg_catalog.pg_description d
+             WHERE d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0) AS schema_comment,
+           ${estimatedLocks(sql.raw('s.oid'))} AS estimated_locks,
            ${lockBudget()} AS lock_budget
-    FROM s`;
+    FROM ${namespaceOid(schemaName)} s
+    WHERE s.oid IS NOT NULL`;
+}
+
+/**
+ * `removalSizeQuery`'s estimate for the schema of OID `schemaOid` (an
+ * expression), as an integer expression: the objects depending on the
+ * schema, plus the pg_depend rows of the objects depending on each of them.
+ */
+export function estimatedLocks(schemaOid: RawBuilder<unknown>): RawBuilder<number> {
+  return sql<number>`(SELECT count(*) + coalesce(sum((SELECT count(*) FROM pg_catalog.pg_depend d WHERE d.refclassid = o.classid AND d.refobjid = o.objid)), 0)
+      FROM pg_catalog.pg_depend o
+     WHERE o.refclassid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND o.refobjid = ${schemaOid})::int`;
 }
 
 /** One relation of a batch, as `removalBatchQuery` reads it. */

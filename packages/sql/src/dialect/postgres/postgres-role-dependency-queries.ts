@@ -1,6 +1,7 @@
 import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { RemovalBlocker } from '@tenantry/core';
 import { compiler } from '../../compile-sql.js';
+import { roleOid } from './postgres-catalog-queries.js';
 
 /*
  * What a role owns or holds in databases other than the current one. Those
@@ -33,7 +34,7 @@ export interface RoleDependencyElsewhereRow {
  * ```sql
  * SELECT d.datname::text AS database, s.classid::pg_catalog.regclass::text AS catalog, s.deptype::text AS deptype, count(*)::int AS objects
  * FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
- * WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+ * WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND s.refobjid = (SELECT oid FROM (SELECT pg_catalog.to_regrole(pg_catalog.quote_ident($1))::pg_catalog.oid AS oid) r)
  *   AND s.deptype <> 'p' AND d.datname <> pg_catalog.current_database()
  * GROUP BY d.datname, s.classid, s.deptype ORDER BY d.datname, 2, 3
  * ```
@@ -47,13 +48,28 @@ export function roleDependenciesElsewhereSql(username: string | RawBuilder<strin
   // classid::regclass prints a catalog's name: catalogs have the same OID in every database.
   return sql<RoleDependencyElsewhereRow>`
     SELECT d.datname::text AS database, s.classid::pg_catalog.regclass::text AS catalog, s.deptype::text AS deptype, count(*)::int AS objects
-    FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
-    WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
-      AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = ${username})
-      AND s.deptype <> 'p'
-      AND d.datname <> pg_catalog.current_database()
+    ${dependenciesElsewhere(username)}
     GROUP BY d.datname, s.classid, s.deptype
     ORDER BY d.datname, 2, 3`;
+}
+
+/**
+ * Whether `roleDependenciesElsewhereSql` has any row, as a boolean
+ * expression: cheaper to plan and run than the counts, which a server-side
+ * check then reads only when there is something to name.
+ */
+export function roleHasDependenciesElsewhereSql(username: string | RawBuilder<string>): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 ${dependenciesElsewhere(username)})`;
+}
+
+/** The role's entries in pg_shdepend for other databases, as FROM and WHERE clauses. */
+function dependenciesElsewhere(username: string | RawBuilder<string>): RawBuilder<unknown> {
+  return sql`
+    FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+    WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
+      AND s.refobjid = (SELECT oid FROM ${roleOid(username)} r)
+      AND s.deptype <> 'p'
+      AND d.datname <> pg_catalog.current_database()`;
 }
 
 /** One object the role owns or holds privileges on in the current database, in words. */
