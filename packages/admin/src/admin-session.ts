@@ -168,7 +168,9 @@ export class AdminSession {
   /**
    * Runs a plan as it says it must run. A transaction plan of statements only
    * (its checks the server's own guards) goes in one round trip where the driver can (one implicit transaction);
-   * one with catalog checks runs in a transaction, the checks where they
+   * one with plain checks (no bind parameters) in one round trip per check
+   * plus one for the rest, each check with the statements before it; one with
+   * other catalog checks runs in a transaction, the checks where they
    * stand. A compensation plan runs step by step with its undo. With
    * `checksOnly` (a dry run), only the checks run.
    */
@@ -186,6 +188,26 @@ export class AdminSession {
           throw this.mapError(error, context);
         });
       if (oneTrip) return;
+    }
+    if (transactions && !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.some((step) => step.kind === 'check' && step.statement)) {
+      // Its plain checks go with the statements before them: the transaction's start with the first, its commit with the last.
+      await this.#pool
+        .withConnection(async (connection, markBroken) => {
+          try {
+            await executePlan(connection, plan, {
+              opening: [transactions.begin({ readOnly: false }), ...transactions.transactionSettings(this.options)],
+              closing: [transactions.commit()],
+            });
+          } catch (error) {
+            // A ROLLBACK that fails means the connection is gone: it must not be reused.
+            await connection.run([transactions.rollback()]).catch(markBroken);
+            throw error;
+          }
+        })
+        .catch((error: unknown) => {
+          throw this.mapError(error, context);
+        });
+      return;
     }
     if (plan.atomicity === 'compensation') {
       // Each step commits on its own, by design: no transaction around them.

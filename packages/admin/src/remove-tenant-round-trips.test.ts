@@ -19,6 +19,12 @@ describe('removeTenant round trips', () => {
       expect(sent.length).toBeGreaterThan(0);
       expect(sent.length).toBeLessThanOrEqual(2);
       expect(sent.join(';')).toContain('DROP ROLE');
+      // The first opens the transaction, takes the locks and reads the catalog for the checks; the drops wait for their verdict.
+      expect(sent[0]).toMatch(/^BEGIN/);
+      expect(sent[0]).toContain('pg_advisory_xact_lock');
+      expect(sent[0]).toContain('pg_catalog.to_regnamespace');
+      expect(sent[0]).not.toContain('DROP');
+      expect(sent.at(-1)).toMatch(/DROP ROLE [^;]+;\s*COMMIT$/);
       const { rows } = await superuser.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [tenant.username]);
       expect(rows).toEqual([]);
     } finally {

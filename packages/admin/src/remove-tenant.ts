@@ -19,8 +19,8 @@ export interface RemoveTenantOptions {
 
 /**
  * Removes a managed tenant: its plan runs as the dialect says (on
- * PostgreSQL one transaction under the tenant's locks, its checks made by the
- * server before the drops, all in one round trip). With `dropOwnedInOtherDatabases`, once the same checks passed, what
+ * PostgreSQL one transaction under the tenant's locks in two round trips: the
+ * locks with the checks' one catalog read, then the drops and the commit). With `dropOwnedInOtherDatabases`, once the same checks passed, what
  * the role has in other databases is dropped first, in a transaction of its
  * own in each of them.
  *
@@ -28,7 +28,7 @@ export interface RemoveTenantOptions {
  * PostgreSQL's lock table) is removed in stages: marked as being removed
  * first, then its relations dropped in batches, each its own transaction, then
  * the usual plan. Staged when the one-transaction plan's check (under its
- * locks, in the server) finds the estimate over the admin's lock budget or
+ * locks) finds the estimate over the admin's lock budget or
  * the tenant already marked (a removal to resume), and when the one
  * transaction ran out of locks after all (it rolled back whole). Either way a failure on the way
  * leaves the tenant whole or marked as being removed, never half-removed and

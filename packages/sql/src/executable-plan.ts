@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import type { Plan, PlanAction } from './plan.js';
-import type { Statement } from './statement.js';
+import { Statement } from './statement.js';
 
 /**
  * A plan that describes its own execution, so that one executor can run the
@@ -56,6 +56,12 @@ export interface CheckStep<Row = unknown> {
   readonly purpose: string;
   readonly query: CompiledQuery<Row>;
   readonly verify: (rows: readonly Row[]) => void;
+  /**
+   * The query as a statement, when it has no bind parameters (`plainCheckStep`):
+   * the plan's statements show it, and an executor may send it in the round
+   * trip of the statements before it.
+   */
+  readonly statement?: Statement;
 }
 
 /**
@@ -88,19 +94,29 @@ export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verif
   return Object.freeze({ kind: 'check', purpose, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
+/**
+ * A check whose query is plain SQL, its values written as literals: a dry run
+ * prints it where it stands, and it can go to the server with the statements
+ * before it, in one round trip.
+ */
+export function plainCheckStep<Row>(purpose: string, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): CheckStep {
+  if (query.parameters.length > 0) throw new Error(`The check "${purpose}" has bind parameters: a plain check writes its values as literals.`);
+  return Object.freeze({ ...checkStep(purpose, query, verify), statement: new Statement(purpose, query.sql) });
+}
+
 /** A change on the cluster's other nodes: `query` runs it, `verify` reads where it failed; `statement` prints it. */
 export function remoteStep<Row>(statement: Statement, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): RemoteStep {
   return Object.freeze({ kind: 'remote', statement, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
-/** Freezes a plan; `statements` is derived from the run, guard and remote steps and `finally`. */
+/** Freezes a plan; `statements` is derived from the run, guard and remote steps, the plain checks and `finally`. */
 export function executablePlan(
   action: PlanAction,
   atomicity: ExecutablePlan['atomicity'],
   steps: readonly PlanStep[],
   finallyStatements: readonly Statement[] = [],
 ): ExecutablePlan {
-  const statements = [...steps.flatMap((step) => (step.kind === 'run' || step.kind === 'guard' ? step.statements : step.kind === 'remote' ? [step.statement] : [])), ...finallyStatements];
+  const statements = [...steps.flatMap((step) => (step.kind === 'run' || step.kind === 'guard' ? step.statements : step.statement ? [step.statement] : [])), ...finallyStatements];
   return Object.freeze({
     action,
     atomicity,

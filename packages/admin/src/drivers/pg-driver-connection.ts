@@ -20,6 +20,13 @@ export function pgDriverConnection(client: pg.ClientBase): DriverConnection {
       const result = await client.query<Row & pg.QueryResultRow>(query.sql, [...query.parameters]);
       return result.rows;
     },
+    async runThenRead<Row>(statements: readonly Statement[], query: CompiledQuery<Row>): Promise<Row[]> {
+      if (query.parameters.length > 0) throw new Error('runThenRead sends plain SQL: the query must have no bind parameters.');
+      const results = await client.query([...statements.map((statement) => statement.sql), query.sql].join(';\n'));
+      // One result per statement when there are several; the query's is the last.
+      const last = (Array.isArray(results) ? results.at(-1) : results) as pg.QueryResult<Row & pg.QueryResultRow>;
+      return last.rows;
+    },
     kyselyInTransaction: (options) => new Kysely<any>({ dialect: new TransactionBoundDialect(client, options) }),
   };
 }

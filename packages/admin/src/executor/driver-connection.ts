@@ -15,6 +15,12 @@ export interface DriverConnection {
   /** Runs a compiled (parameterised) query and returns its rows. */
   query<Row>(query: CompiledQuery<Row>): Promise<Row[]>;
   /**
+   * Where the driver can: runs statements, then a query without bind
+   * parameters, in one round trip (pg's simple query protocol), and returns
+   * the query's rows. Nothing after an error runs.
+   */
+  readonly runThenRead?: (<Row>(statements: readonly Statement[], query: CompiledQuery<Row>) => Promise<Row[]>) | undefined;
+  /**
    * Where the driver can: runs statements as one implicit transaction in one
    * round trip, outside any open transaction (pg's simple query protocol).
    */

@@ -26,14 +26,17 @@ export class PlanFailedError extends Error {
  * Runs a plan's steps on `connection`, for every dialect alike.
  *
  * A `transaction` plan runs inside the transaction the caller opened: runs of
- * consecutive `run` and `guard` steps go in one round trip, `check` steps read and decide,
- * and any error propagates for the caller to roll back. A `compensation` plan
+ * consecutive `run` and `guard` steps go in one round trip, `check` steps read and decide
+ * (a plain one in the round trip of the statements before it, where the driver can),
+ * and any error propagates for the caller to roll back. The caller's `opening`
+ * statements (its BEGIN) go with the first round trip, its `closing` ones (its
+ * COMMIT) with the last. A `compensation` plan
  * runs each step as it comes; when one fails, the `undo` of every step that
  * completed runs in reverse order, then `PlanFailedError` carries the cause.
  * `finally` statements run in every case. With `checksOnly` (a dry run) only
  * the `check` and `guard` steps run.
  */
-export async function executePlan(connection: DriverConnection, plan: ExecutablePlan, options: { checksOnly?: boolean } = {}): Promise<void> {
+export async function executePlan(connection: DriverConnection, plan: ExecutablePlan, options: { checksOnly?: boolean; opening?: readonly Statement[]; closing?: readonly Statement[] } = {}): Promise<void> {
   if (options.checksOnly) {
     // A dry run: the same checks against the catalog as now, nothing changed (a guard only reads, and raises to stop).
     for (const step of plan.steps) {
@@ -43,13 +46,12 @@ export async function executePlan(connection: DriverConnection, plan: Executable
     return;
   }
   if (plan.atomicity === 'transaction') {
-    await runSteps(connection, plan.steps, undefined);
-    if (plan.finally.length > 0) await connection.run(plan.finally);
+    await runSteps(connection, plan.steps, undefined, options.opening ?? [], [...plan.finally, ...(options.closing ?? [])]);
     return;
   }
   const done: PlanStep[] = [];
   try {
-    await runSteps(connection, plan.steps, done);
+    await runSteps(connection, plan.steps, done, [], []);
   } catch (error) {
     const undoFailures = await undo(connection, done);
     throw new PlanFailedError(error, undoFailures);
@@ -58,8 +60,13 @@ export async function executePlan(connection: DriverConnection, plan: Executable
   }
 }
 
-async function runSteps(connection: DriverConnection, steps: readonly PlanStep[], done: PlanStep[] | undefined): Promise<void> {
-  let pending: Statement[] = [];
+/**
+ * Runs the steps; in a transaction (`done` undefined) the statements wait for
+ * the next round trip: `opening` with the first steps, a plain check with the
+ * statements before it, `closing` with the last.
+ */
+async function runSteps(connection: DriverConnection, steps: readonly PlanStep[], done: PlanStep[] | undefined, opening: readonly Statement[], closing: readonly Statement[]): Promise<void> {
+  let pending: Statement[] = [...opening];
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending;
@@ -74,12 +81,17 @@ async function runSteps(connection: DriverConnection, steps: readonly PlanStep[]
         await connection.run(step.statements);
         done.push(step);
       }
+    } else if (step.kind === 'check' && step.statement && done === undefined && connection.runThenRead) {
+      const batch = pending;
+      pending = [];
+      step.verify(await connection.runThenRead(batch, step.query));
     } else {
       await flush();
       step.verify(await connection.query(step.query));
       done?.push(step);
     }
   }
+  pending.push(...closing);
   await flush();
 }
 

@@ -10,7 +10,7 @@ export { advisoryLockKey } from '../../advisory-lock-key.js';
 export { MARKER_PREFIX, MARKER_VERSION, encodeMarker, decodeSchemaMarker, decodeRoleMarker, decodeMigratorMarker, rewriteMarker, type SchemaMarker, type RoleMarker, type RemovalMark } from '../../tenant-marker.js';
 export { STILL_REMOVING_CHECK } from './postgres-staged-removal.js';
 export { checkFitsOneTransaction } from './postgres-removal-fit-check.js';
-export { removalGuardStatements, removalRefusalError, type RemovalGuardOptions } from './postgres-removal-guard.js';
+export { removalCheckStep, type RemovalCheckOptions } from './postgres-removal-check.js';
 export { checkManagedTenant, checkCanRemove } from './postgres-tenant-checks.js';
 export { removalSizeQuery, removalBatchQuery, type RemovalSizeRow, type RemovalBatchRow } from './postgres-removal-size-queries.js';
 export { pinSearchPathStatement, REMOVABLE_TENANT_CHECK, NOTHING_ELSEWHERE_CHECK, REDACTED_VERIFIER } from './postgres-tenant-statements.js';
@@ -19,7 +19,7 @@ export { tenantVerificationQuery, VERIFICATION_SAMPLE_SIZE, type TenantVerificat
 export { terminateRoleSessionsStatement, SESSION_EXIT_WAIT_MILLIS } from './postgres-session-statements.js';
 export { roleDependenciesElsewhereQuery, describeRoleDependenciesQuery, countedBlockers, type RoleDependencyElsewhereRow, type RoleDependencyDescriptionRow } from './postgres-role-dependency-queries.js';
 export { dropOwnedElsewhereStatements, type DropOwnedElsewhereSpec } from './postgres-drop-owned-elsewhere-statements.js';
-export { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, REMOVAL_NEEDS_STAGES_SQLSTATE, REMOVAL_REFUSED_SQLSTATE } from './postgres-plan-specs.js';
+export { NOT_PREPARED_SQLSTATE, SCHEMA_SHADOWS_ROLE_SQLSTATE, UNSAFE_ROLE_GRANT_SQLSTATE, PRIVILEGED_SETTING_SQLSTATE, REMOVAL_NEEDS_STAGES_SQLSTATE } from './postgres-plan-specs.js';
 export { mapPostgresError, toDatabaseError } from './postgres-error-mapping.js';
 export type { ServerFactsRow, TenantStateRow } from './postgres-catalog-rows.js';
 export { tenantStateQuery } from './postgres-catalog-queries.js';

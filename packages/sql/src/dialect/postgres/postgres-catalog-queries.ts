@@ -52,7 +52,7 @@ export function tenantStateQuery(schemaName: string, username: string, roleGrant
 
 /**
  * `tenantStateQuery`'s SQL, the names as bind parameters (strings) or as
- * expressions (the variables of a server-side check, `removalGuardStatements`).
+ * expressions (literals, or a server-side block's variables).
  */
 export function tenantStateSql(schemaName: string | RawBuilder<string>, username: string | RawBuilder<string>, roleGrantOptions: boolean): RawBuilder<TenantStateRow> {
   // pg_has_role is true for a superuser (every role's privileges, ADMIN
@@ -62,8 +62,8 @@ export function tenantStateSql(schemaName: string | RawBuilder<string>, username
   const canDropRole = roleGrantOptions
     ? sql`pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER WITH ADMIN OPTION')`
     : sql`(SELECT me.rolsuper OR (me.rolcreaterole AND NOT t.rolsuper) FROM pg_catalog.pg_roles me, pg_catalog.pg_roles t WHERE me.rolname = current_user AND t.oid = r.oid)`;
-  // Function calls and one-table lookups by OID: cheap to plan, which a
-  // server-side check planning it on every call needs (removalGuardStatements).
+  // Function calls and one-table lookups by OID: cheap to plan, which the
+  // remove plan's check, planned on every removal, needs (removalCheckStep).
   return sql<TenantStateRow>`
     SELECT s.oid IS NOT NULL AS schema_exists,
            (SELECT d.description FROM pg_catalog.pg_description d

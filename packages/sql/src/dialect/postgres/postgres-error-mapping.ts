@@ -16,14 +16,12 @@ import {
   CREDENTIAL_MISMATCH_SQLSTATE,
   NOT_PREPARED_SQLSTATE,
   PRIVILEGED_SETTING_SQLSTATE,
-  REMOVAL_REFUSED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
   TENANT_MISSING_SQLSTATE,
   TENANT_SUSPENDED_SQLSTATE,
   TENANT_UNMANAGED_SQLSTATE,
   UNSAFE_ROLE_GRANT_SQLSTATE,
 } from './postgres-plan-specs.js';
-import { removalRefusalError } from './postgres-removal-guard.js';
 
 interface PgErrorShape {
   code?: string;
@@ -80,10 +78,6 @@ export function mapPostgresError(error: unknown, context: ErrorContext): Tenantr
     return code === TENANT_MISSING_SQLSTATE
       ? new TenantNotFoundError({ objectKind, objectName })
       : new TenantNotManagedError({ objectKind, objectName, reason: serverMessage });
-  }
-  if (code === REMOVAL_REFUSED_SQLSTATE) {
-    // The remove plan's own check, made by the server: DETAIL carries what it read.
-    return removalRefusalError(pgError.detail, serverMessage, context);
   }
   if (code === TENANT_SUSPENDED_SQLSTATE) {
     return new ValidationError({

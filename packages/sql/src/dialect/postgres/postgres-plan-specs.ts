@@ -144,10 +144,3 @@ export const CREDENTIAL_MISMATCH_SQLSTATE = 'TRY08';
  */
 export const REMOVAL_NEEDS_STAGES_SQLSTATE = 'TRY09';
 
-/**
- * SQLSTATE raised by a remove plan's server-side check when the tenant may
- * not be removed as planned; DETAIL carries, as JSON, the catalog rows the
- * check decided on, which the error mapping reads to raise the typed error
- * (`removalRefusalError`).
- */
-export const REMOVAL_REFUSED_SQLSTATE = 'TRY10';

@@ -6,9 +6,8 @@ import type { RemovalSizeRow } from './postgres-removal-size-queries.js';
 /**
  * Stops the one-transaction removal, with `REMOVAL_NEEDS_STAGES_SQLSTATE`,
  * when dropping the schema would take more locks than the admin's budget, or
- * when a removal in stages began (it must be resumed in stages). The server
- * makes the same decision under the tenant's locks (`removalGuardStatements`);
- * this gives its refusal the words.
+ * when a removal in stages began (it must be resumed in stages). The remove
+ * plan's check (`removalCheckStep`) makes it under the tenant's locks.
  */
 export function checkFitsOneTransaction(size: RemovalSizeRow | undefined, schemaName: string): void {
   const removing = decodeSchemaMarker(size?.schema_comment)?.removing !== undefined;

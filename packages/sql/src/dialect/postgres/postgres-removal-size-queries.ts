@@ -52,7 +52,7 @@ export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeR
   return removalSizeSql(schemaName).compile(compiler);
 }
 
-/** `removalSizeQuery`'s SQL, the name a bind parameter (a string) or an expression (a server-side check's variable). */
+/** `removalSizeQuery`'s SQL, the name a bind parameter (a string) or an expression. */
 export function removalSizeSql(schemaName: string | RawBuilder<string>): RawBuilder<RemovalSizeRow> {
   return sql<RemovalSizeRow>`
     SELECT (SELECT d.description FROM pg_catalog.pg_description d

@@ -43,33 +43,18 @@ export function roleDependenciesElsewhereQuery(username: string): CompiledQuery<
   return roleDependenciesElsewhereSql(username).compile(compiler);
 }
 
-/** `roleDependenciesElsewhereQuery`'s SQL, the name a bind parameter (a string) or an expression (a server-side check's variable). */
+/** `roleDependenciesElsewhereQuery`'s SQL, the name a bind parameter (a string) or an expression (a literal, in the remove plan's check). */
 export function roleDependenciesElsewhereSql(username: string | RawBuilder<string>): RawBuilder<RoleDependencyElsewhereRow> {
   // classid::regclass prints a catalog's name: catalogs have the same OID in every database.
   return sql<RoleDependencyElsewhereRow>`
     SELECT d.datname::text AS database, s.classid::pg_catalog.regclass::text AS catalog, s.deptype::text AS deptype, count(*)::int AS objects
-    ${dependenciesElsewhere(username)}
-    GROUP BY d.datname, s.classid, s.deptype
-    ORDER BY d.datname, 2, 3`;
-}
-
-/**
- * Whether `roleDependenciesElsewhereSql` has any row, as a boolean
- * expression: cheaper to plan and run than the counts, which a server-side
- * check then reads only when there is something to name.
- */
-export function roleHasDependenciesElsewhereSql(username: string | RawBuilder<string>): RawBuilder<boolean> {
-  return sql<boolean>`EXISTS (SELECT 1 ${dependenciesElsewhere(username)})`;
-}
-
-/** The role's entries in pg_shdepend for other databases, as FROM and WHERE clauses. */
-function dependenciesElsewhere(username: string | RawBuilder<string>): RawBuilder<unknown> {
-  return sql`
     FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
     WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
       AND s.refobjid = (SELECT oid FROM ${roleOid(username)} r)
       AND s.deptype <> 'p'
-      AND d.datname <> pg_catalog.current_database()`;
+      AND d.datname <> pg_catalog.current_database()
+    GROUP BY d.datname, s.classid, s.deptype
+    ORDER BY d.datname, 2, 3`;
 }
 
 /** One object the role owns or holds privileges on in the current database, in words. */

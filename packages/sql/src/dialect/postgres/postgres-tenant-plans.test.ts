@@ -151,8 +151,7 @@ describe('planRemoveTenant', () => {
     expect(plan.statements.map((s) => s.text)).toEqual([
       'SET LOCAL search_path = pg_catalog, pg_temp',
       expect.stringMatching(/^SELECT pg_advisory_xact_lock/),
-      `SELECT pg_catalog.set_config('tenantry.schema_name', 'tenant_acme', true), pg_catalog.set_config('tenantry.username', 'acme_user', true)`,
-      expect.stringMatching(/^DO \$tenantry\$ .*ERRCODE = 'TRY10'.* END \$tenantry\$$/s),
+      expect.stringMatching(/^SELECT t\.\*, .* AS elsewhere FROM \(.*pg_catalog\.quote_ident\('tenant_acme'\).*\) t$/s),
       terminate(5000),
       `SELECT pg_catalog.set_config('tenantry.credentials_of', 'acme_user', true), pg_catalog.set_config('tenantry.admin', '', true)`,
       expect.stringMatching(/^DO \$tenantry\$ .* LOOP .*DROP OWNED BY %I.*DROP ROLE %I.* END LOOP; END \$tenantry\$$/),
@@ -161,18 +160,22 @@ describe('planRemoveTenant', () => {
       terminate(0),
       'DROP ROLE "acme_user"',
     ]);
-    // Its checks stand between the locks and the drops, in the same transaction, made by the server: no step waits on a read.
+    // Its check stands between the locks and the drops, in the same transaction: one catalog read, plain SQL, sent with the locks.
     expect(plan.atomicity).toBe('transaction');
-    expect(plan.steps.map((step) => step.kind)).toEqual(['run', 'guard', 'run']);
-    const check = plan.statements[3]!;
+    expect(plan.steps.map((step) => step.kind)).toEqual(['run', 'check', 'run']);
+    const check = plan.statements[2]!;
     expect(check.purpose).toBe('the tenant is a whole Tenantry tenant the admin may drop');
-    // The names reach the check as settings: its body is the same whatever they are.
-    expect(check.text).not.toContain('tenant_acme');
+    const step = plan.steps[1]!;
+    expect(step.kind === 'check' && step.query.parameters).toEqual([]);
     expect(check.text).toContain('pg_catalog.pg_shdepend');
     // A caller that drops what the role has elsewhere first does not stop on it.
     const optedIn = planRemoveTenant({ schemaName: 'tenant_acme', username: 'acme_user', dropOwnedInOtherDatabases: true });
-    expect(optedIn.steps.map((step) => step.kind)).toEqual(['run', 'guard', 'run']);
-    expect(optedIn.statements[3]!.text).not.toContain('pg_catalog.pg_shdepend');
+    expect(optedIn.steps.map((step) => step.kind)).toEqual(['run', 'check', 'run']);
+    expect(optedIn.statements[2]!.text).not.toContain('pg_catalog.pg_shdepend');
+    // Names reach the check as escaped literals.
+    const quoted = planRemoveTenant({ schemaName: "it's", username: 'a"b' }).statements[2]!.text;
+    expect(quoted).toContain(`pg_catalog.quote_ident('it''s')`);
+    expect(quoted).toContain(`pg_catalog.quote_ident('a"b')`);
   });
 
   it('takes the same locks as create, in the same order', () => {
@@ -215,7 +218,7 @@ describe('planRemoveTenant for an admin that is not superuser', () => {
   it('grants the admin the tenant role before ending its sessions and DROP OWNED BY, with INHERIT on PostgreSQL 16+', async () => {
     const spec = { schemaName: 'tenant_acme', username: 'acme_user', nonSuperuserAdmin: 'cloud admin' };
     const texts16 = planRemoveTenant(spec, 160000).statements.map((s) => s.text);
-    expect(texts16.slice(4)).toEqual([
+    expect(texts16.slice(3)).toEqual([
       'GRANT "acme_user" TO "cloud admin" WITH INHERIT TRUE, SET FALSE',
       expect.stringMatching(/^SELECT pg_catalog\.pg_terminate_backend\(a\.pid, 5000\)/),
       `SELECT pg_catalog.set_config('tenantry.credentials_of', 'acme_user', true), pg_catalog.set_config('tenantry.admin', 'cloud admin', true)`,

@@ -7,8 +7,8 @@ import { encodeMarker, MARKER_VERSION } from '../../tenant-marker.js';
 import { SESSION_EXIT_WAIT_MILLIS, terminateRoleSessionsStatement } from './postgres-session-statements.js';
 import { tenantCredentialsStatements } from './postgres-tenant-credentials-block.js';
 import { safeRoleGrantsGuard, userSettableSettingsGuard } from './postgres-grant-guards.js';
-import { guardStep, runStep, type PlanStep } from '../../executable-plan.js';
-import { removalGuardStatements } from './postgres-removal-guard.js';
+import { runStep, type PlanStep } from '../../executable-plan.js';
+import { removalCheckStep } from './postgres-removal-check.js';
 import {
   NOT_PREPARED_SQLSTATE,
   SCHEMA_SHADOWS_ROLE_SQLSTATE,
@@ -219,7 +219,7 @@ export function endTenantRoleSessionsStatements(
  * still owns or holds in this database (large objects, grants others gave it),
  * then the role. What it has in other databases is dropped before, in each of
  * them (`dropOwnedElsewhereStatements`). The checks, under the tenant's locks,
- * are the server's (`removalGuardStatements`): no step waits on a read.
+ * are one catalog read sent with the locks (`removalCheckStep`).
  */
 export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: boolean): PlanStep[] {
   const role = sql.id(spec.username);
@@ -244,12 +244,15 @@ export function removeTenantSteps(spec: RemoveTenantSpec, roleGrantOptions: bool
     terminateRoleSessionsStatement(spec.username, 'end any session the tenant opened since'),
     new Statement('drop the role', compileDdl(sql`DROP ROLE ${role}`)),
   );
-  // The checks go to the server with the drops, in one round trip: it stops the transaction when they fail.
-  const guard = removalGuardStatements(spec, { stageWhenLarge: spec.stageWhenLarge ?? false, nothingElsewhere: !spec.dropOwnedInOtherDatabases, roleGrantOptions });
-  return [runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]), guardStep(guard), runStep(statements)];
+  // The checks go to the server with the locks, in one round trip; the drops and the commit in a second.
+  const check = removalCheckStep(
+    { schemaName: spec.schemaName, username: spec.username, database: spec.database, adminRole: spec.adminRole ?? spec.nonSuperuserAdmin ?? 'the admin' },
+    { stageWhenLarge: spec.stageWhenLarge ?? false, nothingElsewhere: !spec.dropOwnedInOtherDatabases, roleGrantOptions },
+  );
+  return [runStep([pinSearchPathStatement(), lockStatement(spec.schemaName, spec.username)]), check, runStep(statements)];
 }
 
 /** The purpose of the remove plan's check, which dry runs and fault tests name. */
-export { REMOVABLE_TENANT_CHECK } from './postgres-removal-guard.js';
+export { REMOVABLE_TENANT_CHECK } from './postgres-removal-check.js';
 /** The purpose of the check that the role has nothing in another database (absent with `dropOwnedInOtherDatabases`). */
 export const NOTHING_ELSEWHERE_CHECK = 'the role owns and holds nothing in other databases';
