@@ -176,7 +176,7 @@ export class AdminSession {
    */
   async runPlan(plan: ExecutablePlan, context: ErrorContext, options: { checksOnly?: boolean } = {}): Promise<void> {
     const transactions = this.dialect.transactions;
-    const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run' || step.kind === 'guard');
+    const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run');
     if (transactions && statementsOnly) {
       const oneTrip = await this.#atServer(() =>
         this.#pool.withConnection(async (connection) => {
@@ -191,8 +191,8 @@ export class AdminSession {
     }
     if (transactions && !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.some((step) => step.kind === 'check' && step.statement)) {
       // Its plain checks go with the statements before them: the transaction's start with the first, its commit with the last.
-      await this.#pool
-        .withConnection(async (connection, markBroken) => {
+      await this.#atServer(() =>
+        this.#pool.withConnection(async (connection, markBroken) => {
           try {
             await executePlan(connection, plan, {
               opening: [transactions.begin({ readOnly: false }), ...transactions.transactionSettings(this.options)],
@@ -203,8 +203,8 @@ export class AdminSession {
             await connection.run([transactions.rollback()]).catch(markBroken);
             throw error;
           }
-        })
-        .catch((error: unknown) => {
+        }),
+      ).catch((error: unknown) => {
           throw this.mapError(error, context);
         });
       return;

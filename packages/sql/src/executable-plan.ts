@@ -25,7 +25,7 @@ export interface ExecutablePlan extends Plan {
   readonly finally: readonly Statement[];
 }
 
-export type PlanStep = RunStep | GuardStep | CheckStep | RemoteStep;
+export type PlanStep = RunStep | CheckStep | RemoteStep;
 
 /** Statements to run, in order. */
 export interface RunStep {
@@ -33,16 +33,6 @@ export interface RunStep {
   readonly statements: readonly Statement[];
   /** What undoes this step if a later one fails (compensation plans only). */
   readonly undo: readonly Statement[];
-}
-
-/**
- * A check the server makes itself: statements that change nothing and stop
- * the plan by raising an error (a PL/pgSQL block). It runs as a `run` step
- * does, in the same round trip, and a dry run (`checksOnly`) runs it too.
- */
-export interface GuardStep {
-  readonly kind: 'guard';
-  readonly statements: readonly Statement[];
 }
 
 /**
@@ -83,11 +73,6 @@ export function runStep(statements: readonly Statement[], undo: readonly Stateme
   return Object.freeze({ kind: 'run', statements: Object.freeze([...statements]), undo: Object.freeze([...undo]) });
 }
 
-/** A check the server makes: `statements` change nothing and raise to stop the plan. */
-export function guardStep(statements: readonly Statement[]): GuardStep {
-  return Object.freeze({ kind: 'guard', statements: Object.freeze([...statements]) });
-}
-
 /** A step that reads the catalog and stops the plan when `verify` throws. */
 export function checkStep<Row>(purpose: string, query: CompiledQuery<Row>, verify: (rows: readonly Row[]) => void): CheckStep {
   // The query and its reader are paired here, where both types are known; the plan holds them as one step.
@@ -109,14 +94,14 @@ export function remoteStep<Row>(statement: Statement, query: CompiledQuery<Row>,
   return Object.freeze({ kind: 'remote', statement, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
-/** Freezes a plan; `statements` is derived from the run, guard and remote steps, the plain checks and `finally`. */
+/** Freezes a plan; `statements` is derived from the run and remote steps, the plain checks and `finally`. */
 export function executablePlan(
   action: PlanAction,
   atomicity: ExecutablePlan['atomicity'],
   steps: readonly PlanStep[],
   finallyStatements: readonly Statement[] = [],
 ): ExecutablePlan {
-  const statements = [...steps.flatMap((step) => (step.kind === 'run' || step.kind === 'guard' ? step.statements : step.statement ? [step.statement] : [])), ...finallyStatements];
+  const statements = [...steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.statement ? [step.statement] : [])), ...finallyStatements];
   return Object.freeze({
     action,
     atomicity,

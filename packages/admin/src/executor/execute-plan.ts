@@ -26,7 +26,7 @@ export class PlanFailedError extends Error {
  * Runs a plan's steps on `connection`, for every dialect alike.
  *
  * A `transaction` plan runs inside the transaction the caller opened: runs of
- * consecutive `run` and `guard` steps go in one round trip, `check` steps read and decide
+ * consecutive `run` steps go in one round trip, `check` steps read and decide
  * (a plain one in the round trip of the statements before it, where the driver can),
  * and any error propagates for the caller to roll back. The caller's `opening`
  * statements (its BEGIN) go with the first round trip, its `closing` ones (its
@@ -34,14 +34,13 @@ export class PlanFailedError extends Error {
  * runs each step as it comes; when one fails, the `undo` of every step that
  * completed runs in reverse order, then `PlanFailedError` carries the cause.
  * `finally` statements run in every case. With `checksOnly` (a dry run) only
- * the `check` and `guard` steps run.
+ * the `check` steps run.
  */
 export async function executePlan(connection: DriverConnection, plan: ExecutablePlan, options: { checksOnly?: boolean; opening?: readonly Statement[]; closing?: readonly Statement[] } = {}): Promise<void> {
   if (options.checksOnly) {
-    // A dry run: the same checks against the catalog as now, nothing changed (a guard only reads, and raises to stop).
+    // A dry run: the same checks against the catalog as now, nothing changed.
     for (const step of plan.steps) {
       if (step.kind === 'check') step.verify(await connection.query(step.query));
-      else if (step.kind === 'guard') await connection.run(step.statements);
     }
     return;
   }
@@ -74,7 +73,7 @@ async function runSteps(connection: DriverConnection, steps: readonly PlanStep[]
     await connection.run(batch);
   };
   for (const step of steps) {
-    if (step.kind === 'run' || step.kind === 'guard') {
+    if (step.kind === 'run') {
       if (done === undefined) {
         pending.push(...step.statements); // one transaction: batch into one round trip
       } else {

@@ -291,7 +291,7 @@ describe('the admin connection killed in the middle of a plan', () => {
           const plan = dialect.planRemoveTenant({ ...parseTenantNames(tenant, dialect.rules), dropOwnedInOtherDatabases: false }, facts);
           // The plan says what runs where: its statements, and its catalog checks between them.
           const steps = plan.steps.flatMap((step): Step[] =>
-            step.kind === 'run' || step.kind === 'guard'
+            step.kind === 'run'
               ? step.statements.map((s) => ({ text: s.purpose === CATALOG_CHECK ? CATALOG_CHECK : s.text, sql: s.sql }))
               : [{ text: step.kind === 'check' ? step.purpose : step.statement.text, sql: step.query.sql, parameters: step.query.parameters }],
           );

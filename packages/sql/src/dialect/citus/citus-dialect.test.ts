@@ -21,7 +21,7 @@ describe('the Citus dialect (golden: the live proof is the admin Citus lane)', (
     const dialect = new CitusDialect();
     const tenant = parseTenantSpec({ schemaName: 'tenant_acme', username: 'acme_user' }, dialect);
     const plan = dialect.planCreateTenant({ tenant, passwordSecret: await scramSha256Verifier('pw', { iterations: 1 }), requirePreparedDatabase: true }, facts);
-    const shape = plan.steps.map((step) => (step.kind === 'check' ? step.purpose : step.kind === 'run' || step.kind === 'guard' ? step.statements[0]!.text : step.statement.purpose));
+    const shape = plan.steps.map((step) => (step.kind === 'check' ? step.purpose : step.kind === 'run' ? step.statements[0]!.text : step.statement.purpose));
     expect(shape.slice(0, 3)).toEqual(['SET LOCAL search_path = pg_catalog, pg_temp', 'neither name is taken on any worker', 'SET LOCAL citus.enable_schema_based_sharding = on']);
     const check = plan.steps[1]!;
     expect(check.kind === 'check' && check.query.sql).toContain('pg_catalog.run_command_on_workers($1)');

@@ -40,7 +40,7 @@ export const postgresOtherDatabases: OtherDatabases = Object.freeze({
     if (databases.length === 0) return plan;
     // The remove plan's first step takes the locks; what runs in the other databases comes right after them.
     const [locks, ...rest] = plan.steps;
-    const statementsOf = (steps: ExecutablePlan['steps']) => steps.flatMap((step) => (step.kind === 'run' || step.kind === 'guard' ? step.statements : step.statement ? [step.statement] : []));
+    const statementsOf = (steps: ExecutablePlan['steps']) => steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.statement ? [step.statement] : []));
     return freezePlan('remove-tenant', [
       ...statementsOf(locks ? [locks] : []),
       ...databases.flatMap((database) => dropOwnedIn(username, database, facts)),
