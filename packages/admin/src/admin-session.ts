@@ -1,6 +1,6 @@
 import type { CompiledQuery } from 'kysely';
 import { DEFAULT_PASSWORD_LENGTH, DEFAULT_SCRAM_ITERATIONS, generatePassword, TenantryError, validatePassword, ValidationError, type TenantConnectionOptions } from '@tenantry/core';
-import { dialectForServer, type ErrorContext, type ExecutablePlan, type ServerFacts, type Statement, type TenantryDialect } from '@tenantry/sql';
+import { dialectForServer, type ErrorContext, type ExecutablePlan, type ServerFacts, type Statement, type TenantryDialect, type TransactionalSessions } from '@tenantry/sql';
 import type { DatabaseAdminOptions } from './database-admin-options.js';
 import type { DriverPool, SeparateConnectionTarget } from './drivers/driver-pool.js';
 import type { DriverConnection } from './executor/driver-connection.js';
@@ -159,10 +159,7 @@ export class AdminSession {
    * DDL is transactional (rolled back on any error), as it is elsewhere.
    */
   transaction<T>(context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.#atServer(() => this.#pool.withConnection((connection, markBroken) => this.#inTransaction(connection, markBroken, work, options)))
-      .catch((error: unknown) => {
-        throw this.mapError(error, context);
-      });
+    return this.#atServer(context, () => this.#pool.withConnection((connection, markBroken) => this.#inTransaction(connection, markBroken, work, options)));
   }
 
   /**
@@ -178,42 +175,32 @@ export class AdminSession {
     const transactions = this.dialect.transactions;
     const statementsOnly = !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.every((step) => step.kind === 'run');
     if (transactions && statementsOnly) {
-      const oneTrip = await this.#atServer(() =>
+      const oneTrip = await this.#atServer(context, () =>
         this.#pool.withConnection(async (connection) => {
           if (!connection.runAtomically) return false;
           await connection.runAtomically([...transactions.transactionSettings(this.options), ...plan.statements]);
           return true;
         }),
-      ).catch((error: unknown) => {
-          throw this.mapError(error, context);
-        });
+      );
       if (oneTrip) return;
     }
     if (transactions && !options.checksOnly && plan.atomicity === 'transaction' && plan.steps.some((step) => step.kind === 'check' && step.statement)) {
       // Its plain checks go with the statements before them: the transaction's start with the first, its commit with the last.
-      await this.#atServer(() =>
-        this.#pool.withConnection(async (connection, markBroken) => {
-          try {
-            await executePlan(connection, plan, {
+      await this.#atServer(context, () =>
+        this.#pool.withConnection((connection, markBroken) =>
+          this.#rollingBack(connection, transactions, markBroken, () =>
+            executePlan(connection, plan, {
               opening: [transactions.begin({ readOnly: false }), ...transactions.transactionSettings(this.options)],
               closing: [transactions.commit()],
-            });
-          } catch (error) {
-            // A ROLLBACK that fails means the connection is gone: it must not be reused.
-            await connection.run([transactions.rollback()]).catch(markBroken);
-            throw error;
-          }
-        }),
-      ).catch((error: unknown) => {
-          throw this.mapError(error, context);
-        });
+            }),
+          ),
+        ),
+      );
       return;
     }
     if (plan.atomicity === 'compensation') {
       // Each step commits on its own, by design: no transaction around them.
-      await this.#atServer(() => this.#pool.withConnection((connection) => executePlan(connection, plan, options))).catch((error: unknown) => {
-        throw this.mapError(error, context);
-      });
+      await this.#atServer(context, () => this.#pool.withConnection((connection) => executePlan(connection, plan, options)));
       return;
     }
     await this.transaction(context, (connection) => executePlan(connection, plan, options), { readOnly: false });
@@ -225,17 +212,19 @@ export class AdminSession {
    * READ ONLY and rolled back whatever `work` does.
    */
   withSeparateConnection<T>(target: SeparateConnectionTarget, context: ErrorContext, work: (connection: DriverConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.#atServer(() => this.#pool.withSeparateConnection(target, (connection) => this.#inTransaction(connection, () => undefined, work, options)))
-      .catch((error: unknown) => {
-        throw this.mapError(error, context);
-      });
+    return this.#atServer(context, () => this.#pool.withSeparateConnection(target, (connection) => this.#inTransaction(connection, () => undefined, work, options)));
   }
 
-  /** Runs work at the server, counted so the reserve refills between such work, never beside it. */
-  async #atServer<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs work at the server: counted, so the reserve refills between such
+   * work and never beside it, and its errors in the dialect's words.
+   */
+  async #atServer<T>(context: ErrorContext, work: () => Promise<T>): Promise<T> {
     this.#reserve.serverWorkStarted();
     try {
       return await work();
+    } catch (error) {
+      throw this.mapError(error, context);
     } finally {
       this.#reserve.serverWorkEnded();
     }
@@ -251,10 +240,17 @@ export class AdminSession {
     if (!transactions) return work(connection); // DDL commits on its own: plans compensate instead
     const readOnly = options.readOnly ?? false;
     await connection.run([transactions.begin({ readOnly }), ...(options.settings ?? transactions.transactionSettings(this.options))]);
-    try {
+    return this.#rollingBack(connection, transactions, markBroken, async () => {
       const result = await work(connection);
       await connection.run([readOnly ? transactions.rollback() : transactions.commit()]);
       return result;
+    });
+  }
+
+  /** Runs `work` of an open transaction; when it fails, rolls the transaction back and rethrows. */
+  async #rollingBack<T>(connection: DriverConnection, transactions: TransactionalSessions, markBroken: () => void, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
     } catch (error) {
       // A ROLLBACK that fails means the connection is gone: it must not be reused.
       await connection.run([transactions.rollback()]).catch(markBroken);
