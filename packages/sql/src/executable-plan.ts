@@ -94,14 +94,19 @@ export function remoteStep<Row>(statement: Statement, query: CompiledQuery<Row>,
   return Object.freeze({ kind: 'remote', statement, query: query as CompiledQuery<unknown>, verify: (rows: readonly unknown[]) => verify(rows as readonly Row[]) });
 }
 
-/** Freezes a plan; `statements` is derived from the run and remote steps, the plain checks and `finally`. */
+/** What steps show as statements, in order: those of the run steps, the remote steps' and the plain checks'. */
+export function statementsOfSteps(steps: readonly PlanStep[]): Statement[] {
+  return steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.statement ? [step.statement] : []));
+}
+
+/** Freezes a plan; `statements` is derived from its steps (`statementsOfSteps`) and `finally`. */
 export function executablePlan(
   action: PlanAction,
   atomicity: ExecutablePlan['atomicity'],
   steps: readonly PlanStep[],
   finallyStatements: readonly Statement[] = [],
 ): ExecutablePlan {
-  const statements = [...steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.statement ? [step.statement] : [])), ...finallyStatements];
+  const statements = [...statementsOfSteps(steps), ...finallyStatements];
   return Object.freeze({
     action,
     atomicity,

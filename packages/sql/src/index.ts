@@ -6,7 +6,7 @@
  */
 export { Statement } from './statement.js';
 export { type Plan, type PlanAction, freezePlan, formatPlan, planToScript } from './plan.js';
-export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, type RemoteStep, runStep, checkStep, plainCheckStep, remoteStep, executablePlan } from './executable-plan.js';
+export { type ExecutablePlan, type PlanStep, type RunStep, type CheckStep, type RemoteStep, runStep, checkStep, plainCheckStep, remoteStep, executablePlan, statementsOfSteps } from './executable-plan.js';
 export type { MigrationLedger, SuspensionMark } from './tenant-marker.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, validatePageLimit } from './page-size.js';
 export { parseTenantNames, parseTenantSpec, type TenantNames, type TenantSpec, type NameRules, type CreationOptionName, type TenantInputRules } from './dialect/tenant-spec.js';

@@ -52,7 +52,7 @@ export function tenantStateQuery(schemaName: string, username: string, roleGrant
 
 /**
  * `tenantStateQuery`'s SQL, the names as bind parameters (strings) or as
- * expressions (literals, or a server-side block's variables).
+ * expressions (literals, in the remove plan's check).
  */
 export function tenantStateSql(schemaName: string | RawBuilder<string>, username: string | RawBuilder<string>, roleGrantOptions: boolean): RawBuilder<TenantStateRow> {
   // pg_has_role is true for a superuser (every role's privileges, ADMIN
@@ -66,8 +66,7 @@ export function tenantStateSql(schemaName: string | RawBuilder<string>, username
   // remove plan's check, planned on every removal, needs (removalCheckStep).
   return sql<TenantStateRow>`
     SELECT s.oid IS NOT NULL AS schema_exists,
-           (SELECT d.description FROM pg_catalog.pg_description d
-             WHERE d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0) AS schema_comment,
+           ${namespaceComment(sql.raw('s.oid'))} AS schema_comment,
            r.oid IS NOT NULL AS role_exists,
            (SELECT d.description FROM pg_catalog.pg_shdescription d
              WHERE d.objoid = r.oid AND d.classoid = 'pg_catalog.pg_authid'::pg_catalog.regclass) AS role_comment,
@@ -79,6 +78,12 @@ export function tenantStateSql(schemaName: string | RawBuilder<string>, username
 /** The schema's OID, NULL when there is none, as a one-row relation `(oid)`: the name read as-is, never as SQL. */
 export function namespaceOid(schemaName: string | RawBuilder<string>): RawBuilder<unknown> {
   return sql`(SELECT pg_catalog.to_regnamespace(pg_catalog.quote_ident(${schemaName}))::pg_catalog.oid AS oid)`;
+}
+
+/** The comment on the schema of OID `schemaOid` (an expression), NULL when it has none: pg_description by its index, no SQL function. */
+export function namespaceComment(schemaOid: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<string | null>`(SELECT d.description FROM pg_catalog.pg_description d
+             WHERE d.objoid = ${schemaOid} AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0)`;
 }
 
 /** The role's OID, NULL when there is none, as a one-row relation `(oid)`: the name read as-is, never as SQL. */

@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { RemovalBlocker } from '@tenantry/core';
 import { compiler } from '../../compile-sql.js';
-import type { ExecutablePlan } from '../../executable-plan.js';
+import { statementsOfSteps, type ExecutablePlan } from '../../executable-plan.js';
 import { freezePlan, type Plan } from '../../plan.js';
 import type { Statement } from '../../statement.js';
 import type { OtherDatabases, ServerFacts } from '../dialect.js';
@@ -40,11 +40,10 @@ export const postgresOtherDatabases: OtherDatabases = Object.freeze({
     if (databases.length === 0) return plan;
     // The remove plan's first step takes the locks; what runs in the other databases comes right after them.
     const [locks, ...rest] = plan.steps;
-    const statementsOf = (steps: ExecutablePlan['steps']) => steps.flatMap((step) => (step.kind === 'run' ? step.statements : step.statement ? [step.statement] : []));
     return freezePlan('remove-tenant', [
-      ...statementsOf(locks ? [locks] : []),
+      ...statementsOfSteps(locks ? [locks] : []),
       ...databases.flatMap((database) => dropOwnedIn(username, database, facts)),
-      ...statementsOf(rest),
+      ...statementsOfSteps(rest),
     ]);
   },
 });

@@ -1,6 +1,6 @@
 import { sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import { compiler } from '../../compile-sql.js';
-import { namespaceOid } from './postgres-catalog-queries.js';
+import { namespaceComment, namespaceOid } from './postgres-catalog-queries.js';
 
 /*
  * How big a tenant's removal is, against the server's lock table. Every
@@ -49,18 +49,12 @@ export interface RemovalSizeRow {
  * ```
  */
 export function removalSizeQuery(schemaName: string): CompiledQuery<RemovalSizeRow> {
-  return removalSizeSql(schemaName).compile(compiler);
-}
-
-/** `removalSizeQuery`'s SQL, the name a bind parameter (a string) or an expression. */
-export function removalSizeSql(schemaName: string | RawBuilder<string>): RawBuilder<RemovalSizeRow> {
   return sql<RemovalSizeRow>`
-    SELECT (SELECT d.description FROM pg_catalog.pg_description d
-             WHERE d.objoid = s.oid AND d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass AND d.objsubid = 0) AS schema_comment,
+    SELECT ${namespaceComment(sql.raw('s.oid'))} AS schema_comment,
            ${estimatedLocks(sql.raw('s.oid'))} AS estimated_locks,
            ${lockBudget()} AS lock_budget
     FROM ${namespaceOid(schemaName)} s
-    WHERE s.oid IS NOT NULL`;
+    WHERE s.oid IS NOT NULL`.compile(compiler);
 }
 
 /**
